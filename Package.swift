@@ -1,0 +1,86 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Module map (see docs/ARCHITECTURE.md): a request flows socket → FoveaProtocol → FoveaServer
+// (scheduler) → FoveaSandbox (channel) → FoveaWorker (FoveaCodec, FoveaKernels) and back.
+// The supervisor (FoveaServer) never links a decoder; only FoveaWorker imports FoveaCodec.
+let package = Package(
+    name: "fovea",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fovea", targets: ["fovea"]),
+        .library(name: "FoveaKernels", targets: ["FoveaKernels"]),
+        .library(name: "FoveaProtocol", targets: ["FoveaProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64", from: "1.2.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // C side: libvips and libseccomp through pkg-config, plus non-variadic/macro shims.
+        .systemLibrary(
+            name: "CVipsSystem", path: "CKernels/CVipsSystem", pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]),
+        .target(name: "CVips", dependencies: ["CVipsSystem"], path: "CKernels/CVips"),
+        .systemLibrary(
+            name: "CSeccompSystem", path: "CKernels/CSeccompSystem", pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "CSeccomp", dependencies: ["CSeccompSystem"], path: "CKernels/CSeccomp"),
+        .target(name: "CLinux", path: "CKernels/CLinux"),
+
+        // Pixel buffers and SIMD kernels: pure Swift, no I/O.
+        .target(name: "FoveaKernels"),
+        // libvips: header probe, limits, decode, encode. Linked into workers only.
+        .target(name: "FoveaCodec", dependencies: ["FoveaKernels", "CVips"]),
+        // JSON-RPC/MCP messages, tool schemas, validation, coordinates, presets: pure, fuzzable.
+        .target(name: "FoveaProtocol", dependencies: ["FoveaKernels"]),
+        // Worker processes: spawn, rlimits, namespaces, seccomp, the memfd channel.
+        .target(
+            name: "FoveaSandbox",
+            dependencies: [
+                "CSeccomp", "CLinux", "FoveaProtocol",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // What runs inside the sandbox.
+        .target(
+            name: "FoveaWorker",
+            dependencies: ["FoveaKernels", "FoveaCodec", "FoveaProtocol", "FoveaSandbox"]),
+        // The supervisor: listener, connections, image store, scheduler, deadlines, stats.
+        .target(
+            name: "FoveaServer",
+            dependencies: [
+                "FoveaProtocol", "FoveaSandbox",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+        .executableTarget(
+            name: "fovea",
+            dependencies: [
+                "FoveaKernels", "FoveaCodec", "FoveaProtocol", "FoveaSandbox", "FoveaWorker",
+                "FoveaServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+
+        .testTarget(name: "FoveaKernelsTests", dependencies: ["FoveaKernels"]),
+        .testTarget(name: "FoveaCodecTests", dependencies: ["FoveaCodec", "FoveaKernels"]),
+        .testTarget(name: "FoveaProtocolTests", dependencies: ["FoveaProtocol", "FoveaKernels"]),
+        .testTarget(name: "FoveaSandboxTests", dependencies: ["FoveaSandbox", "CLinux"]),
+        // Starts the real `fovea` binary: real socket, real workers, real seccomp.
+        .testTarget(
+            name: "FoveaEndToEndTests",
+            dependencies: ["fovea", "FoveaProtocol", "FoveaKernels", "FoveaCodec"]),
+    ]
+)
