@@ -1,0 +1,61 @@
+import FoveaKernels
+import Testing
+@testable import FoveaProtocol
+
+@Suite struct WorkerMessageTests {
+    let limits = DecodeLimits()
+
+    @Test func requestsRoundTrip() throws {
+        let requests: [WorkerRequest] = [
+            .decode(id: 1, limits: limits),
+            .run(id: 2, source: PixelLayout(width: 640, height: 480, bands: 3),
+                 plan: ImagePlan(steps: [.crop(PixelRect(x: 1, y: 2, width: 3, height: 4)),
+                                         .resize(width: 32, height: 64, filter: .bicubic)],
+                                 output: OutputOptions(format: .png, quality: 80))),
+            .run(id: 3, source: PixelLayout(width: 1, height: 1, bands: 1), plan: ImagePlan(steps: [], output: nil)),
+            .probe(id: 4, action: "open"),
+        ]
+        for request in requests {
+            #expect(try WorkerRequest(json: JSONParser.parse(JSONWriter.bytes(request.json))) == request)
+        }
+    }
+
+    @Test func repliesRoundTrip() throws {
+        let replies: [WorkerReply] = [
+            .decoded(id: 1, layout: PixelLayout(width: 7680, height: 4320, bands: 3), format: "jpeg"),
+            .produced(id: 2, layout: PixelLayout(width: 10, height: 10, bands: 4), encodedByteCount: 1234),
+            .produced(id: 3, layout: PixelLayout(width: 10, height: 10, bands: 1), encodedByteCount: nil),
+            .failed(id: 4, kind: .corrupt, message: "truncated"),
+            .probed(id: 5, outcome: "denied", detail: "EACCES"),
+        ]
+        for reply in replies {
+            #expect(try WorkerReply(json: JSONParser.parse(JSONWriter.bytes(reply.json)), limits: limits) == reply)
+        }
+    }
+
+    @Test func repliesFromACompromisedWorkerAreBounded() {
+        let hostile: [JSONValue] = [
+            ["type": "decoded", "id": 1, "layout": [100_000, 100_000, 3], "format": "jpeg"],
+            ["type": "decoded", "id": 1, "layout": [10, 10, 2], "format": "jpeg"],
+            ["type": "decoded", "id": 1, "layout": [0, 10, 3], "format": "jpeg"],
+            ["type": "decoded", "id": 1, "layout": [10, 10], "format": "jpeg"],
+            ["type": "produced", "id": 1, "layout": [10, 10, 3], "encodedBytes": -5],
+            ["type": "produced", "id": 1, "layout": [10, 10, 3], "encodedBytes": 1 << 40],
+            ["type": "failed", "id": 1, "kind": "whatever", "message": "x"],
+            ["type": "produced", "id": -1, "layout": [10, 10, 3]],
+            ["type": "shell", "id": 1],
+            ["id": 1],
+        ]
+        for reply in hostile {
+            #expect(throws: ChannelMessageError.self, "\(JSONWriter.string(reply))") { try WorkerReply(json: reply, limits: limits) }
+        }
+    }
+
+    @Test func workerStringsAreSanitised() throws {
+        let reply = try WorkerReply(json: ["type": "failed", "id": 1, "kind": "corrupt",
+                                           "message": .string("bad\u{1b}[31m\nline" + String(repeating: "x", count: 1000))], limits: limits)
+        guard case .failed(_, _, let message) = reply else { Issue.record("not a failure"); return }
+        #expect(message.count == 400)
+        #expect(message.hasPrefix("bad [31m line"))
+    }
+}
