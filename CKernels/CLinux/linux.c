@@ -1,1 +1,116 @@
+#define _GNU_SOURCE
 #include "CLinux.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define ALL_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+
+int fovea_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING); }
+
+int fovea_memfd_seal(int fd) { return fcntl(fd, F_ADD_SEALS, ALL_SEALS); }
+
+int fovea_memfd_get_seals(int fd) { return fcntl(fd, F_GET_SEALS); }
+
+int fovea_memfd_seals_complete(int seals) { return seals >= 0 && (seals & ALL_SEALS) == ALL_SEALS; }
+
+ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count) {
+    if (fd_count < 0 || fd_count > FOVEA_MAX_FDS_PER_MESSAGE) { errno = EINVAL; return -1; }
+    struct iovec iov = { .iov_base = (void *)bytes, .iov_len = length };
+    union { char buffer[CMSG_SPACE(sizeof(int) * FOVEA_MAX_FDS_PER_MESSAGE)]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (fd_count > 0) {
+        message.msg_control = control.buffer;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * fd_count);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
+        memcpy(CMSG_DATA(header), fds, sizeof(int) * fd_count);
+    }
+    ssize_t sent;
+    do { sent = sendmsg(socket, &message, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
+    return sent;
+}
+
+ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds, int *fd_count, int *truncated) {
+    struct iovec iov = { .iov_base = bytes, .iov_len = capacity };
+    union { char buffer[CMSG_SPACE(sizeof(int) * FOVEA_MAX_FDS_PER_MESSAGE)]; struct cmsghdr align; } control;
+    struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
+                              .msg_controllen = sizeof control.buffer };
+    *fd_count = 0;
+    *truncated = 0;
+    ssize_t received;
+    do { received = recvmsg(socket, &message, MSG_CMSG_CLOEXEC); } while (received < 0 && errno == EINTR);
+    if (received < 0) return received;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int *incoming = (int *)CMSG_DATA(header);
+        for (int i = 0; i < count; i++) {
+            if (*fd_count < FOVEA_MAX_FDS_PER_MESSAGE) fds[(*fd_count)++] = incoming[i];
+            else { close(incoming[i]); *truncated = 1; }
+        }
+    }
+    if (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) *truncated = 1;
+    if (*truncated) {
+        for (int i = 0; i < *fd_count; i++) close(fds[i]);
+        *fd_count = 0;
+    }
+    return received;
+}
+
+int fovea_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+int fovea_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0); }
+int fovea_get_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
+int fovea_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
+int fovea_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+pid_t fovea_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+int fovea_unshare_namespaces(int want_net, int want_ipc, int want_mount) {
+    int done = 0;
+    if (want_net && unshare(CLONE_NEWNET) == 0) done |= 1;
+    if (want_ipc && unshare(CLONE_NEWIPC) == 0) done |= 2;
+    if (want_mount && unshare(CLONE_NEWNS) == 0) done |= 4;
+    return done;
+}
+
+int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd, int keep_stderr) {
+    posix_spawn_file_actions_t actions;
+    int error = posix_spawn_file_actions_init(&actions);
+    if (error) return error;
+    // dup2 clears close-on-exec on the target; everything above it is closed in the child.
+    error = posix_spawn_file_actions_adddup2(&actions, channel_fd, target_fd);
+    if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions, target_fd + 1);
+    for (int fd = 0; fd <= 2 && !error; fd++) {
+        if (fd == 2 && keep_stderr) continue;
+        error = posix_spawn_file_actions_addclose(&actions, fd);
+    }
+    if (!error) error = posix_spawn_file_actions_addchdir_np(&actions, "/");
+    posix_spawnattr_t attributes;
+    if (!error) error = posix_spawnattr_init(&attributes);
+    if (!error) {
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attributes, &none);
+        posix_spawnattr_setsigdefault(&attributes, &all);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+        error = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+        posix_spawnattr_destroy(&attributes);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    return error;
+}
+
+long fovea_ptrace_traceme(void) { return ptrace(PTRACE_TRACEME, 0, NULL, NULL); }

@@ -1,1 +1,43 @@
 #pragma once
+// Small Linux helpers Swift cannot reach directly: macros (CMSG_*, F_SEAL_*), variadic calls
+// (prctl, fcntl, syscall) and GNU-only declarations (memfd_create). Each returns -1 with errno
+// set on failure, like the call it wraps.
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FOVEA_MAX_FDS_PER_MESSAGE 4
+
+/// memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING).
+int fovea_memfd_create(const char *name);
+/// fcntl(F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL).
+int fovea_memfd_seal(int fd);
+/// fcntl(F_GET_SEALS).
+int fovea_memfd_get_seals(int fd);
+/// Whether `seals` (from fovea_memfd_get_seals) include write, shrink, grow and seal.
+int fovea_memfd_seals_complete(int seals);
+
+/// sendmsg of one datagram with up to FOVEA_MAX_FDS_PER_MESSAGE descriptors (SCM_RIGHTS).
+ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count);
+/// recvmsg of one datagram into `bytes`; received descriptors (close-on-exec) land in `fds`,
+/// their count in `*fd_count`. `*truncated` is set when the datagram or its descriptors did
+/// not fit (the received descriptors are closed then).
+ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds, int *fd_count, int *truncated);
+
+int fovea_set_no_new_privs(void);
+int fovea_set_dumpable(int dumpable);
+int fovea_get_dumpable(void);
+int fovea_set_parent_death_signal(int signal);
+/// pidfd_open(pid, 0).
+int fovea_pidfd_open(pid_t pid);
+/// unshare(CLONE_NEWNET), unshare(CLONE_NEWIPC), unshare(CLONE_NEWNS) as a mask of what worked:
+/// bit 0 net, bit 1 ipc, bit 2 mount.
+int fovea_unshare_namespaces(int want_net, int want_ipc, int want_mount);
+/// The calling thread's id (gettid).
+pid_t fovea_gettid(void);
+/// posix_spawn of `path` with `argv`/`envp` in a new session with default signals, cwd `/`,
+/// `channel_fd` duplicated onto `target_fd` (> 2) and every other descriptor closed — stdin
+/// and stdout always, stderr unless `keep_stderr`. Returns 0 and sets `*pid`, or an errno value.
+int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd, int keep_stderr);
+/// ptrace(PTRACE_TRACEME) (a sandbox probe).
+long fovea_ptrace_traceme(void);

@@ -1,0 +1,116 @@
+import CLinux
+import Glibc
+import FoveaProtocol
+import SystemPackage
+
+/// One end of a supervisor↔worker channel: a `SOCK_SEQPACKET` socketpair, so each message is
+/// one datagram (a JSON object of at most ``maximumMessageBytes``) with its descriptors
+/// attached by `SCM_RIGHTS`. Bulk data never travels inline; it rides in sealed memfds.
+public final class ChannelSocket: @unchecked Sendable {
+    public static let maximumMessageBytes = 64 * 1024
+    public static let maximumDescriptors = Int(FOVEA_MAX_FDS_PER_MESSAGE)
+
+    public let descriptor: FileDescriptor
+    private var receiveBuffer: [UInt8]
+
+    public init(adopting descriptor: FileDescriptor) {
+        self.descriptor = descriptor
+        self.receiveBuffer = [UInt8](repeating: 0, count: Self.maximumMessageBytes + 1)
+    }
+
+    deinit { try? descriptor.close() }
+
+    /// A connected pair (close-on-exec on both ends).
+    public static func pair() throws -> (ChannelSocket, ChannelSocket) {
+        var fds: [Int32] = [-1, -1]
+        try retryingInterrupts("socketpair") {
+            socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+        }
+        return (ChannelSocket(adopting: FileDescriptor(rawValue: fds[0])),
+                ChannelSocket(adopting: FileDescriptor(rawValue: fds[1])))
+    }
+
+    /// Sends one message with `descriptors` attached (they stay open here; close them after).
+    public func send(_ message: JSONValue, descriptors: [Int32] = []) throws {
+        let bytes = JSONWriter.bytes(message)
+        guard bytes.count <= Self.maximumMessageBytes else {
+            throw ChannelError.messageTooLarge(bytes.count)
+        }
+        precondition(descriptors.count <= Self.maximumDescriptors)
+        let sent = bytes.withUnsafeBytes { raw in
+            descriptors.withUnsafeBufferPointer { fds in
+                fovea_send_message(descriptor.rawValue, raw.baseAddress, raw.count, fds.baseAddress, Int32(fds.count))
+            }
+        }
+        if sent < 0 {
+            let errno = Errno.last
+            if errno == .brokenPipe || errno == .connectionReset { throw ChannelError.closed }
+            throw SystemCallError("sendmsg", errno: errno)
+        }
+    }
+
+    /// Waits up to `timeoutMilliseconds` (-1: forever) for a message. Returns nil on timeout;
+    /// throws ``ChannelError/closed`` when the peer is gone. Received descriptors are owned by
+    /// the caller.
+    public func receive(timeoutMilliseconds: Int32 = -1) throws -> ChannelMessage? {
+        var poller = pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+        let ready = try retryingInterrupts("poll") { poll(&poller, 1, timeoutMilliseconds) }
+        if ready == 0 { return nil }
+        var fds = [Int32](repeating: -1, count: Self.maximumDescriptors)
+        var fdCount: Int32 = 0
+        var truncated: Int32 = 0
+        let received = receiveBuffer.withUnsafeMutableBytes { buffer in
+            fds.withUnsafeMutableBufferPointer { fdBuffer in
+                fovea_receive_message(descriptor.rawValue, buffer.baseAddress, buffer.count,
+                                      fdBuffer.baseAddress, &fdCount, &truncated)
+            }
+        }
+        if received < 0 {
+            let errno = Errno.last
+            if errno == .connectionReset { throw ChannelError.closed }
+            throw SystemCallError("recvmsg", errno: errno)
+        }
+        if received == 0 && fdCount == 0 { throw ChannelError.closed }
+        let descriptors = Array(fds.prefix(Int(fdCount)))
+        if truncated != 0 || received > Self.maximumMessageBytes {
+            descriptors.forEach { _ = close($0) }
+            throw ChannelError.malformed("message over \(Self.maximumMessageBytes) bytes or too many descriptors")
+        }
+        let value: JSONValue
+        do {
+            value = try receiveBuffer.withUnsafeBytes { raw in
+                try JSONParser.parse(UnsafeRawBufferPointer(rebasing: raw[0..<received]))
+            }
+        } catch {
+            descriptors.forEach { _ = close($0) }
+            throw ChannelError.malformed("message is not JSON: \(error)")
+        }
+        return ChannelMessage(json: value, descriptors: descriptors)
+    }
+}
+
+/// A message read off a channel with the descriptors that came with it.
+public struct ChannelMessage: Sendable {
+    public var json: JSONValue
+    /// Owned by whoever holds the message: adopt or close each.
+    public var descriptors: [Int32]
+
+    /// Closes every descriptor not yet adopted.
+    public func closeDescriptors() {
+        for fd in descriptors { _ = close(fd) }
+    }
+}
+
+public enum ChannelError: Error, Sendable, Equatable, CustomStringConvertible {
+    case closed
+    case messageTooLarge(Int)
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .closed: return "the channel is closed (the peer exited)"
+        case .messageTooLarge(let bytes): return "message of \(bytes) bytes exceeds the channel's limit"
+        case .malformed(let reason): return "malformed channel message: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import CLinux
+import Glibc
+
+/// `prctl` and friends, wrapped once and typed.
+public enum ProcessControl {
+    /// `prctl(PR_SET_PDEATHSIG, signal)`: the kernel sends `signal` when the parent dies.
+    public static func setParentDeathSignal(_ signal: Int32) throws(SystemCallError) {
+        try retryingInterrupts("prctl(PR_SET_PDEATHSIG)") { fovea_set_parent_death_signal(signal) }
+    }
+
+    /// `prctl(PR_SET_NO_NEW_PRIVS, 1)`: execve can never grant privileges again.
+    public static func setNoNewPrivileges() throws(SystemCallError) {
+        try retryingInterrupts("prctl(PR_SET_NO_NEW_PRIVS)") { fovea_set_no_new_privs() }
+    }
+
+    /// `prctl(PR_SET_DUMPABLE, …)`: a non-dumpable process cannot be ptraced or core-dumped.
+    public static func setDumpable(_ dumpable: Bool) throws(SystemCallError) {
+        try retryingInterrupts("prctl(PR_SET_DUMPABLE)") { fovea_set_dumpable(dumpable ? 1 : 0) }
+    }
+
+    /// Exits at once if the parent is already gone, else arranges SIGKILL when it goes.
+    public static func dieWithParent() {
+        let parent = getppid()
+        try? setParentDeathSignal(SIGKILL)
+        if parent == 1 || getppid() != parent { _exit(0) }
+    }
+
+    /// The calling thread's kernel id (`gettid`).
+    public static var threadID: pid_t { fovea_gettid() }
+}

@@ -1,0 +1,51 @@
+import CLinux
+import FoveaProtocol
+import Glibc
+
+/// Test hook (`debug/sandbox_probe`, only with `FOVEA_TEST_HOOKS=1`): attempts one thing the
+/// sandbox forbids, after sandboxing, and reports what happened. A probe the filter kills
+/// never returns; the supervisor observes the death and reports `killed`.
+public enum SandboxProbe {
+    public static let actions = ["open", "socket", "exec", "fork", "ptrace", "write_file", "sleep", "crash"]
+
+    public static func attempt(_ action: String, id: UInt64) -> WorkerReply {
+        func outcome(_ result: Int, _ what: String) -> WorkerReply {
+            if result >= 0 { return .probed(id: id, outcome: "allowed", detail: "\(what) succeeded") }
+            let code = errno
+            return .probed(id: id, outcome: "denied", detail: "\(what) failed: \(String(cString: strerror(code))) (errno \(code))")
+        }
+        switch action {
+        case "open":
+            let fd = open("/etc/hostname", O_RDONLY)
+            if fd >= 0 { close(fd) }
+            return outcome(Int(fd), "open(/etc/hostname)")
+        case "write_file":
+            let fd = open("/tmp/fovea-probe-write", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            if fd >= 0 { close(fd); unlink("/tmp/fovea-probe-write") }
+            return outcome(Int(fd), "open(/tmp/fovea-probe-write, O_CREAT)")
+        case "socket":
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            if fd >= 0 { close(fd) }
+            return outcome(Int(fd), "socket(AF_INET)")
+        case "exec":
+            var argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+            let result = execv("/bin/true", &argv)
+            return outcome(Int(result), "execv(/bin/true)")
+        case "fork":
+            let pid = fork()
+            if pid == 0 { _exit(0) }
+            if pid > 0 { var status: Int32 = 0; waitpid(pid, &status, 0) }
+            return outcome(Int(pid), "fork()")
+        case "ptrace":
+            let result = fovea_ptrace_traceme()
+            return outcome(Int(result), "ptrace(PTRACE_TRACEME)")
+        case "sleep":
+            while true { sleep(1000) }
+        case "crash":
+            raise(SIGSEGV)
+            return .probed(id: id, outcome: "allowed", detail: "SIGSEGV did not kill the worker")
+        default:
+            return .failed(id: id, kind: .internalError, message: "unknown probe action \(action)")
+        }
+    }
+}
