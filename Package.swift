@@ -63,11 +63,13 @@ let package = Package(
                 .product(name: "ExtrasBase64", package: "swift-extras-base64"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // A blocking JSON-RPC line client for the Unix socket (`fovea call`, `bench`, `fuzz`, tests).
+        .target(name: "FoveaClient", dependencies: ["FoveaProtocol"]),
         .executableTarget(
             name: "fovea",
             dependencies: [
                 "FoveaKernels", "FoveaCodec", "FoveaProtocol", "FoveaSandbox", "FoveaWorker",
-                "FoveaServer",
+                "FoveaServer", "FoveaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,6 +83,6 @@ let package = Package(
         // Starts the real `fovea` binary: real socket, real workers, real seccomp.
         .testTarget(
             name: "FoveaEndToEndTests",
-            dependencies: ["fovea", "FoveaProtocol", "FoveaKernels", "FoveaCodec"]),
+            dependencies: ["fovea", "FoveaClient", "FoveaProtocol", "FoveaKernels", "FoveaCodec"]),
     ]
 )

@@ -1,0 +1,137 @@
+import FoveaProtocol
+import Glibc
+
+/// A blocking client for Fovea's socket: one JSON-RPC message per line.
+///
+/// ```swift
+/// let client = try FoveaClient(socketPath: "/tmp/fovea-0/fovea.sock")
+/// let tools = try client.call("tools/list")
+/// ```
+public final class FoveaClient {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    public let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var nextID: Int64 = 1
+
+    /// Connects to the Unix socket at `socketPath`.
+    public init(socketPath: String) throws {
+        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure("socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(socketPath.utf8)
+        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(descriptor)
+            throw Failure("socket path \(socketPath) is too long")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path)
+            raw[path.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw Failure("cannot connect to \(socketPath): \(reason) (is `fovea serve` running?)")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Writes raw bytes (a test can send anything, including broken lines).
+    public func sendRaw(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                Glibc.send(descriptor, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Failure("send: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    /// Writes one message as a line.
+    public func send(_ message: JSONValue) throws {
+        var bytes = JSONWriter.bytes(message)
+        bytes.append(0x0A)
+        try sendRaw(bytes)
+    }
+
+    /// Sends a request with a fresh id and returns the id.
+    @discardableResult
+    public func sendRequest(_ method: String, params: JSONValue = [:]) throws -> Int64 {
+        let id = nextID
+        nextID += 1
+        try send(["jsonrpc": "2.0", "id": .integer(id), "method": .string(method), "params": params])
+        return id
+    }
+
+    /// Reads the next line, or nil at end of stream.
+    public func receiveLine() throws -> [UInt8]? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                if start > 1 << 20 && start * 2 > buffer.count {
+                    buffer.removeFirst(start)
+                    start = 0
+                }
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure("recv: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    /// Reads the next message.
+    public func receive() throws -> JSONValue {
+        guard let line = try receiveLine() else { throw Failure("the server closed the connection") }
+        return try JSONParser.parse(line)
+    }
+
+    /// Sends a request and waits for its response (responses to other ids are skipped).
+    /// Returns the `result`, or throws the JSON-RPC `error` as ``RPCFailureResponse``.
+    public func call(_ method: String, params: JSONValue = [:]) throws -> JSONValue {
+        let id = try sendRequest(method, params: params)
+        while true {
+            let message = try receive()
+            guard message["id"] == .integer(id) else { continue }
+            if let error = message["error"] {
+                throw RPCFailureResponse(code: error["code"]?.intValue ?? 0, message: error["message"]?.stringValue ?? "", data: error["data"])
+            }
+            return message["result"] ?? .null
+        }
+    }
+
+    /// Sets a receive timeout in seconds (0: none).
+    public func setReceiveTimeout(seconds: Double) {
+        var interval = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+    }
+}
+
+/// A JSON-RPC error response.
+public struct RPCFailureResponse: Error, CustomStringConvertible {
+    public var code: Int
+    public var message: String
+    public var data: JSONValue?
+    public var description: String { "JSON-RPC error \(code): \(message)" }
+}

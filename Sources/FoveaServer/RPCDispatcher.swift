@@ -1,0 +1,106 @@
+import FoveaProtocol
+import Glibc
+import FoveaSandbox
+import Logging
+
+/// Routes one request to its method and answers through `reply` (on any thread). Notifications
+/// get no answer.
+final class RPCDispatcher: @unchecked Sendable {
+    typealias Reply = @Sendable (JSONValue) -> Void
+
+    let tools: ToolService
+    let stats = ServerStats()
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    init(tools: ToolService, configuration: ServerConfiguration, logger: Logger) {
+        self.tools = tools
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func handle(_ request: RPCRequest, reply: @escaping Reply) {
+        guard let id = request.id else { return handleNotification(request) }
+        let method = request.method
+        let stats = self.stats
+        let answer: @Sendable (Result<JSONValue, RPCError>) -> Void = { result in
+            switch result {
+            case .success(let value):
+                stats.record(method, failed: value["isError"] == .bool(true))
+                reply(RPCMessage.response(id: id, result: value))
+            case .failure(let error):
+                stats.record(method, failed: true)
+                reply(RPCMessage.errorResponse(id: id, error: error))
+            }
+        }
+        let params: [String: JSONValue]
+        do {
+            params = try request.namedParams()
+        } catch {
+            return answer(.failure(error))
+        }
+        switch method {
+        case "initialize": answer(.success(MCP.initializeResult(params: params)))
+        case "ping": answer(.success([:]))
+        case "tools/list": answer(.success(ToolCatalog.listResult))
+        case "tools/call": tools.call(params: params, reply: answer)
+        case "images/put": tools.put(params: params, reply: answer)
+        case "images/get": tools.get(params: params, reply: answer)
+        case "images/release": answer(tools.release(params: params))
+        case "server/stats": answer(.success(statistics()))
+        case "debug/sandbox_probe" where configuration.testHooks: probe(params: params, reply: answer)
+        default:
+            answer(.failure(RPCError(.methodNotFound, "method \(method) does not exist; methods are initialize, ping, tools/list, tools/call, images/put, images/get, images/release, server/stats")))
+        }
+    }
+
+    private func handleNotification(_ request: RPCRequest) {
+        // notifications/initialized, notifications/cancelled and unknown notifications: nothing to do.
+        logger.trace("notification \(request.method)")
+    }
+
+    func statistics() -> JSONValue {
+        let pool = tools.pool
+        let cache = tools.store.snapshot
+        let workers: [JSONValue] = pool.snapshots.map { slot in
+            ["index": .int(slot.index), "pid": slot.pid.map { .int(Int($0)) } ?? .null, "state": .string(slot.state),
+             "restarts": .int(slot.restarts), "jobs": .int(slot.jobs)]
+        }
+        return [
+            "workers": .array(workers),
+            "queue": ["depth": .int(pool.queueDepth), "capacity": .int(configuration.maxQueue)],
+            "cache": ["entries": .int(cache.entries), "decodedEntries": .int(cache.decodedEntries),
+                      "bytes": .int(cache.bytes), "capacityBytes": .int(cache.capacityBytes),
+                      "hits": .int(cache.counters.hits), "misses": .int(cache.counters.misses),
+                      "decodes": .int(cache.counters.decodes), "evictions": .int(cache.counters.evictions)],
+            "poisonedInputs": .int(pool.poison.poisonedCount),
+            "methods": stats.json,
+        ]
+    }
+
+    /// `debug/sandbox_probe {action}` → `{outcome: denied|killed|allowed, detail}`.
+    private func probe(params: [String: JSONValue], reply: @escaping @Sendable (Result<JSONValue, RPCError>) -> Void) {
+        guard case .string(let action)? = params["action"], SandboxProbe.actions.contains(action) else {
+            return reply(.failure(RPCError(.invalidParams, "action must be one of \(SandboxProbe.actions.joined(separator: ", "))")))
+        }
+        let job = WorkerJob(request: .probe(id: 0, action: action), descriptors: [],
+                            deadlineSeconds: configuration.deadlineSeconds, inputKey: nil) { outcome in
+            switch outcome {
+            case .success(let response):
+                response.descriptors.forEach { _ = close($0) }
+                if case .probed(_, let outcome, let detail) = response.reply {
+                    reply(.success(["action": .string(action), "outcome": .string(outcome), "detail": .string(detail)]))
+                } else if case .failed(_, _, let message) = response.reply {
+                    reply(.failure(RPCError(.internalError, message)))
+                }
+            case .failure(.workerDied(let status)):
+                var result: [String: JSONValue] = ["action": .string(action), "outcome": "killed", "detail": .string("worker \(status)")]
+                if case .signaled(let signal) = status { result["signal"] = .string(signalName(signal)) }
+                reply(.success(.object(result)))
+            case .failure(let failure):
+                reply(.failure(failure.rpcError(handle: "")))
+            }
+        }
+        tools.pool.submit(job)
+    }
+}

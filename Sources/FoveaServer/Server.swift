@@ -1,0 +1,93 @@
+import Foundation
+import FoveaProtocol
+import FoveaSandbox
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The Fovea daemon: workers, image store, and the Unix socket speaking JSON-RPC lines.
+public final class Server: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let pool: WorkerPool
+    private let dispatcher: RPCDispatcher
+    private var listener: Channel?
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let launcher = WorkerLauncher(executable: configuration.workerExecutable,
+                                      arguments: configuration.workerArguments, keepStderr: configuration.workerStderr)
+        pool = WorkerPool(count: configuration.workers, launcher: launcher, maxQueue: configuration.maxQueue,
+                          limits: configuration.limits, logger: logger)
+        let store = ImageStore(pool: pool, limits: configuration.limits, capacityBytes: configuration.cacheBytes,
+                               deadlineSeconds: configuration.deadlineSeconds, logger: logger)
+        let tools = ToolService(store: store, pool: pool, configuration: configuration, logger: logger)
+        dispatcher = RPCDispatcher(tools: tools, configuration: configuration, logger: logger)
+    }
+
+    /// Starts the workers and listens. Returns once the socket accepts connections.
+    public func start() throws {
+        signal(SIGPIPE, SIG_IGN)
+        pool.start()
+        let dispatcher = self.dispatcher
+        let logger = self.logger
+        let maxLine = configuration.maxLineBytes
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maxLine)))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(dispatcher: dispatcher, logger: logger))
+                }
+            }
+        if let activated = SocketActivation.listeningDescriptor() {
+            listener = try bootstrap.withBoundSocket(activated).wait()
+            logger.info("listening on the socket systemd passed (fd \(activated))")
+        } else {
+            try prepareSocketDirectory()
+            listener = try bootstrap.bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true).wait()
+            chmod(configuration.socketPath, configuration.socketMode)
+            logger.info("listening on \(configuration.socketPath) with \(configuration.workers) workers")
+        }
+    }
+
+    /// Blocks until the listener closes (after ``shutdown()``).
+    public func waitUntilClosed() throws {
+        try listener?.closeFuture.wait()
+    }
+
+    /// Stops listening, fails queued calls and stops the workers.
+    public func shutdown() {
+        try? listener?.close().wait()
+        pool.shutdown()
+        if SocketActivation.listeningDescriptor() == nil { unlink(configuration.socketPath) }
+        try? group.syncShutdownGracefully()
+    }
+
+    private func prepareSocketDirectory() throws {
+        let directory = (configuration.socketPath as NSString).deletingLastPathComponent
+        guard !directory.isEmpty else { return }
+        var status = stat()
+        if stat(directory, &status) != 0 {
+            guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+                throw SystemCallError("mkdir", context: directory)
+            }
+        }
+    }
+}
+
+/// systemd socket activation: `LISTEN_PID` names this process and `LISTEN_FDS` ≥ 1.
+enum SocketActivation {
+    static func listeningDescriptor() -> Int32? {
+        guard let pid = ProcessInfo.processInfo.environment["LISTEN_PID"], Int32(pid) == getpid(),
+              let count = ProcessInfo.processInfo.environment["LISTEN_FDS"].flatMap(Int.init), count >= 1 else {
+            return nil
+        }
+        return 3
+    }
+}

@@ -1,0 +1,262 @@
+import Crypto
+import ExtrasBase64
+import Foundation
+import FoveaKernels
+import FoveaProtocol
+import FoveaSandbox
+import Logging
+
+/// Runs `tools/call` and the `images/*` methods: validates, resolves the image, plans, sends
+/// the plan to a worker, checks what comes back and renders the MCP result. Never touches
+/// pixels itself beyond hashing and base64 of the encoded result.
+final class ToolService: @unchecked Sendable {
+    typealias Reply = @Sendable (Result<JSONValue, RPCError>) -> Void
+
+    let store: ImageStore
+    let pool: WorkerPool
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    init(store: ImageStore, pool: WorkerPool, configuration: ServerConfiguration, logger: Logger) {
+        self.store = store
+        self.pool = pool
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    private var limits: DecodeLimits { configuration.limits }
+
+    // MARK: tools/call
+
+    func call(params: [String: JSONValue], reply: @escaping Reply) {
+        let request: ToolRequest
+        switch Result(catching: { () throws(ToolCallError) in try ToolRequest.parse(params: params, defaults: configuration.defaults) }) {
+        case .success(let parsed): request = parsed
+        case .failure(.protocolError(let error)): return reply(.failure(error))
+        case .failure(.tool(let error)): return reply(.success(ToolResult.failure(error)))
+        }
+        let handle: String
+        do {
+            handle = try resolve(request.image)
+        } catch let error as ToolError {
+            return reply(.success(ToolResult.failure(error)))
+        } catch {
+            return reply(.success(ToolResult.failure(ToolError("image could not be stored: \(error)"))))
+        }
+        store.decoded(handle) { [self] outcome in
+            switch outcome {
+            case .failure(.tool(let error)):
+                reply(.success(ToolResult.failure(error)))
+            case .failure(.worker(.overloaded(let queued))):
+                reply(.failure(WorkerJobFailure.overloaded(queued: queued).rpcError(handle: handle)))
+            case .failure(.worker(let failure)):
+                reply(.success(ToolResult.failure(ToolError("image \(ImageReference.abbreviated(handle)): \(failure.toolMessage)"))))
+            case .success(let decoded):
+                self.run(request, handle: handle, decoded: decoded, reply: reply)
+            }
+        }
+    }
+
+    private func run(_ request: ToolRequest, handle: String, decoded: DecodedImage, reply: @escaping Reply) {
+        let source = SourceImage(handle: handle, width: decoded.layout.width, height: decoded.layout.height,
+                                 bands: decoded.layout.bands, format: decoded.format)
+        let planned: PlannedCall
+        do {
+            planned = try ToolPlanner.plan(request, source: source, defaults: configuration.defaults)
+        } catch {
+            return reply(.success(ToolResult.failure(error)))
+        }
+        guard let plan = planned.plan else {
+            return reply(.success(ToolResult.success(planned, produced: nil)))
+        }
+        execute(plan, on: decoded, inputKey: handle) { [self] outcome in
+            switch outcome {
+            case .success(let produced):
+                reply(.success(ToolResult.success(planned, produced: produced)))
+            case .failure(.tool(let error)):
+                reply(.success(ToolResult.failure(error)))
+            case .failure(.rpc(let error)):
+                reply(.failure(error))
+            }
+        }
+    }
+
+    /// Sends `plan` to a worker and turns its reply into a stored, encoded result.
+    func execute(_ plan: ImagePlan, on source: DecodedImage, inputKey: String,
+                 completion: @escaping @Sendable (Result<ProducedImage, CallFailure>) -> Void) {
+        let expected = plan.outputSize(width: source.layout.width, height: source.layout.height)
+        let job = WorkerJob(request: .run(id: 0, source: source.layout, plan: plan), descriptors: [source.memfd],
+                            deadlineSeconds: configuration.deadlineSeconds, inputKey: inputKey) { [self] outcome in
+            switch outcome {
+            case .failure(.overloaded(let queued)):
+                completion(.failure(.rpc(WorkerJobFailure.overloaded(queued: queued).rpcError(handle: inputKey))))
+            case .failure(let failure):
+                completion(.failure(.tool(ToolError(failure.toolMessage))))
+            case .success(let response):
+                completion(Result { () throws(ToolError) in
+                    try self.accept(response, plan: plan, expected: expected, bands: source.layout.bands)
+                }.mapError(CallFailure.tool))
+            }
+        }
+        pool.submit(job)
+    }
+
+    /// Checks a worker's result against the plan (a worker is presumed compromised), stores it
+    /// and encodes it for the wire.
+    private func accept(_ response: WorkerResponse, plan: ImagePlan, expected: (width: Int, height: Int),
+                        bands: Int) throws(ToolError) -> ProducedImage {
+        var descriptors = response.descriptors
+        defer { descriptors.forEach { _ = close($0) } }
+        switch response.reply {
+        case .failed(_, _, let message):
+            throw ToolError(message)
+        case .produced(_, let layout, let encodedBytes):
+            guard layout.width == expected.width, layout.height == expected.height, layout.bands == bands else {
+                throw ToolError("the worker returned a \(layout) image where \(expected.width)x\(expected.height)x\(bands) was planned; it was replaced")
+            }
+            let output = plan.output ?? OutputOptions(format: .raw)
+            guard (output.format == .raw) == (encodedBytes == nil) else {
+                throw ToolError("the worker returned a result without the planned encoding")
+            }
+            do {
+                let pixels = try SealedMemfd.adopt(descriptors.removeFirst(), expectedSize: layout.byteCount)
+                let encoded = try encodedBytes.map { count throws(MemfdRejection) in
+                    try SealedMemfd.adopt(descriptors.removeFirst(), expectedSize: count)
+                } ?? pixels
+                let mapping = try encoded.mapReadOnly()
+                let handle = output.format == .raw
+                    ? Self.rawHandle(mapping.bytes, layout: layout)
+                    : ImageStore.handle(for: mapping.bytes)
+                let base64 = Base64.encodeToString(bytes: mapping.bytes)
+                store.storeResult(handle: handle, encoded: encoded,
+                                  decoded: DecodedImage(memfd: pixels, layout: layout, format: "result"))
+                return ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
+                                     format: output.format, base64: base64)
+            } catch {
+                throw ToolError("the worker's result could not be used (\(error))")
+            }
+        default:
+            throw ToolError("the worker answered a tool call with an unexpected reply")
+        }
+    }
+
+    /// Raw results are addressed by their size and samples together.
+    static func rawHandle(_ bytes: UnsafeRawBufferPointer, layout: PixelLayout) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array("raw:\(layout.width)x\(layout.height)x\(layout.bands)\n".utf8))
+        hasher.update(bufferPointer: bytes)
+        return ImageReference.handle(forDigest: hasher.finalize())
+    }
+
+    // MARK: images/*
+
+    /// Stores an `image` argument's bytes when inline; returns the handle to use.
+    func resolve(_ reference: ImageReference) throws -> String {
+        switch reference {
+        case .handle(let handle):
+            return handle
+        case .inline(let base64):
+            let bytes = try decodeBase64(base64, argument: "image")
+            return try bytes.withUnsafeBytes { try store.put($0) }
+        case .path(let path):
+            throw ToolError.invalid("image", .string(path), "file paths are not accepted by this server; send the bytes with images/put or a data URL")
+        }
+    }
+
+    func decodeBase64(_ text: String, argument: String) throws(ToolError) -> [UInt8] {
+        let bytes: [UInt8]
+        do {
+            bytes = try Base64.decode(string: text)
+        } catch {
+            throw ToolError.invalid(argument, .string(text), "the data is not valid base64 (\(error))")
+        }
+        guard bytes.count <= limits.maxEncodedBytes else {
+            throw ToolError("\(argument) is \(bytes.count) bytes, over the \(limits.maxEncodedBytes) byte limit for encoded images")
+        }
+        guard !bytes.isEmpty else { throw ToolError.invalid(argument, .string(""), "the image data is empty") }
+        return bytes
+    }
+
+    /// `images/put {data}` → `{image, width, height, bands, format}` once the decode finished.
+    func put(params: [String: JSONValue], reply: @escaping Reply) {
+        guard case .string(var data)? = params["data"] else {
+            let received = params["data"].map { $0.typeName } ?? "nothing"
+            return reply(.failure(RPCError(.invalidParams, "images/put needs data: the image as base64 or a data URL (data:image/jpeg;base64,...); received \(received)")))
+        }
+        let handle: String
+        do {
+            if data.hasPrefix("data:") { data = try ImageReference.dataURLPayload(data, argument: "data") }
+            let bytes = try decodeBase64(data, argument: "data")
+            handle = try bytes.withUnsafeBytes { try store.put($0) }
+        } catch let error as ToolError {
+            return reply(.failure(RPCError(.invalidParams, error.message)))
+        } catch {
+            return reply(.failure(RPCError(.internalError, "the image could not be stored: \(error)")))
+        }
+        store.decoded(handle) { outcome in
+            switch outcome {
+            case .success(let decoded):
+                reply(.success(["image": .string(handle), "width": .int(decoded.layout.width),
+                                "height": .int(decoded.layout.height), "bands": .int(decoded.layout.bands),
+                                "format": .string(decoded.format)]))
+            case .failure(.tool(let error)):
+                reply(.failure(RPCError(.invalidParams, error.message, data: ["image": .string(handle)])))
+            case .failure(.worker(let failure)):
+                reply(.failure(failure.rpcError(handle: handle)))
+            }
+        }
+    }
+
+    /// `images/get {image}` → the stored encoded bytes and size.
+    func get(params: [String: JSONValue], reply: @escaping Reply) {
+        guard case .string(let handle)? = params["image"] else {
+            return reply(.failure(RPCError(.invalidParams, "images/get needs image: an img:<sha256> handle")))
+        }
+        guard let encoded = store.encoded(handle) else {
+            return reply(.failure(RPCError(.invalidParams, "no image with handle \(handle) is stored; put it with images/put")))
+        }
+        store.decoded(handle) { outcome in
+            do {
+                let mapping = try encoded.mapReadOnly()
+                var result: [String: JSONValue] = ["image": .string(handle), "bytes": .int(encoded.size),
+                                                   "data": .string(Base64.encodeToString(bytes: mapping.bytes))]
+                if case .success(let decoded) = outcome {
+                    result["width"] = .int(decoded.layout.width)
+                    result["height"] = .int(decoded.layout.height)
+                    result["bands"] = .int(decoded.layout.bands)
+                    result["format"] = .string(decoded.format)
+                }
+                reply(.success(.object(result)))
+            } catch {
+                reply(.failure(RPCError(.internalError, "the image could not be read: \(error)")))
+            }
+        }
+    }
+
+    /// `images/release {image}` → `{released: Bool}`.
+    func release(params: [String: JSONValue]) -> Result<JSONValue, RPCError> {
+        guard case .string(let handle)? = params["image"] else {
+            return .failure(RPCError(.invalidParams, "images/release needs image: an img:<sha256> handle"))
+        }
+        return .success(["image": .string(handle), "released": .bool(store.release(handle))])
+    }
+}
+
+extension WorkerJobFailure {
+    /// The JSON-RPC error for a method that has no tool result to carry the failure.
+    func rpcError(handle: String) -> RPCError {
+        let data: JSONValue = ["image": .string(handle)]
+        switch self {
+        case .overloaded: return RPCError(.overloaded, toolMessage, data: data)
+        case .deadlineExceeded: return RPCError(.deadlineExceeded, toolMessage, data: data)
+        case .workerDied, .protocolViolation, .poisoned: return RPCError(.workerLost, toolMessage, data: data)
+        case .spawnFailed: return RPCError(.internalError, toolMessage, data: data)
+        }
+    }
+}
+
+/// How a call fails: a tool error the model reads, or a JSON-RPC error (overload).
+enum CallFailure: Error, Sendable {
+    case tool(ToolError)
+    case rpc(RPCError)
+}

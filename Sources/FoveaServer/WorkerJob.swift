@@ -1,0 +1,63 @@
+import FoveaProtocol
+import FoveaSandbox
+
+/// A request waiting for, or running on, a worker.
+final class WorkerJob: @unchecked Sendable {
+    let request: WorkerRequest
+    /// Memfds sent with the request; kept alive until the worker has them.
+    let descriptors: [SealedMemfd]
+    /// Seconds the call may run once a worker has it.
+    let deadlineSeconds: Double
+    let completion: @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void
+    /// A key identifying the input, for counting the workers it killed (poison pills).
+    let inputKey: String?
+
+    init(request: WorkerRequest, descriptors: [SealedMemfd], deadlineSeconds: Double, inputKey: String?,
+         completion: @escaping @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void) {
+        self.request = request
+        self.descriptors = descriptors
+        self.deadlineSeconds = deadlineSeconds
+        self.inputKey = inputKey
+        self.completion = completion
+    }
+}
+
+/// A worker's validated reply with the descriptors it carried (owned by the receiver).
+struct WorkerResponse: Sendable {
+    var reply: WorkerReply
+    var descriptors: [Int32]
+}
+
+/// Why a job got no reply.
+enum WorkerJobFailure: Error, Sendable, Equatable {
+    /// The worker died while running the job.
+    case workerDied(ExitStatus)
+    /// The job ran past its deadline; the worker was killed.
+    case deadlineExceeded(seconds: Double)
+    /// The worker answered something invalid and was killed as compromised.
+    case protocolViolation(String)
+    /// The queue was full.
+    case overloaded(queued: Int)
+    /// No worker could be started.
+    case spawnFailed(String)
+    /// The input killed workers before and is refused.
+    case poisoned(deaths: Int)
+
+    /// The sentence a model reads.
+    var toolMessage: String {
+        switch self {
+        case .workerDied(let status):
+            return "the worker processing this image \(status) while running the call; the image may be malformed or hostile (the worker was replaced)"
+        case .deadlineExceeded(let seconds):
+            return "the call ran past its deadline of \(formatNumber(seconds)) s and was stopped (the worker was replaced)"
+        case .protocolViolation:
+            return "the worker processing this image misbehaved and was replaced; the image may be hostile"
+        case .overloaded(let queued):
+            return "the server is overloaded (\(queued) calls queued); retry shortly"
+        case .spawnFailed(let reason):
+            return "no worker could be started: \(reason)"
+        case .poisoned(let deaths):
+            return "this image killed \(deaths) workers before and is refused on sight; it is malformed or hostile"
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import FoveaProtocol
+import FoveaSandbox
+import Logging
+
+/// The supervisor's workers: N slots sharing one bounded queue.
+final class WorkerPool: @unchecked Sendable {
+    private let queue: JobQueue
+    private let slots: [WorkerSlot]
+    let poison = PoisonList()
+
+    init(count: Int, launcher: WorkerLauncher, maxQueue: Int, limits: DecodeLimits, logger: Logger) {
+        let queue = JobQueue(capacity: maxQueue)
+        self.queue = queue
+        let poison = self.poison
+        slots = (0..<count).map {
+            WorkerSlot(index: $0, launcher: launcher, queue: queue, limits: limits, poison: poison, logger: logger)
+        }
+    }
+
+    func start() {
+        slots.forEach { $0.start() }
+    }
+
+    /// Queues a job; fails at once (never blocks) when the queue is full or the input is poisoned.
+    func submit(_ job: WorkerJob) {
+        if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
+            job.completion(.failure(.poisoned(deaths: deaths)))
+            return
+        }
+        if !queue.push(job) {
+            job.completion(.failure(.overloaded(queued: queue.count)))
+        }
+    }
+
+    var queueDepth: Int { queue.count }
+    var snapshots: [WorkerSlot.Snapshot] { slots.map(\.snapshot) }
+
+    /// Stops accepting jobs, fails the queued ones and stops the workers.
+    func shutdown() {
+        for job in queue.close() {
+            job.completion(.failure(.spawnFailed("the server is shutting down")))
+        }
+    }
+}

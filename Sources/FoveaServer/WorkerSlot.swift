@@ -1,0 +1,203 @@
+import Foundation
+import FoveaProtocol
+import FoveaSandbox
+import Logging
+
+/// One worker process and the thread that feeds it: takes jobs off the shared queue, sends
+/// each with its memfds, waits for the reply until the deadline, and replaces the process
+/// when it dies, overruns or misbehaves. The rest of the supervisor never blocks on a worker.
+final class WorkerSlot: @unchecked Sendable {
+    /// What `server/stats` shows for a slot.
+    struct Snapshot: Sendable {
+        var index: Int
+        var pid: Int32?
+        var state: String
+        var restarts: Int
+        var jobs: Int
+    }
+
+    let index: Int
+    private let launcher: WorkerLauncher
+    private let queue: JobQueue
+    private let limits: DecodeLimits
+    private let logger: Logger
+    private let poison: PoisonList
+    private let lock = NSLock()
+    private var process: WorkerProcess?
+    private var state = "starting"
+    private var restarts = 0
+    private var jobsDone = 0
+    private var nextID: UInt64 = 1
+    private var thread: Thread?
+
+    init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList, logger: Logger) {
+        self.index = index
+        self.launcher = launcher
+        self.queue = queue
+        self.limits = limits
+        self.poison = poison
+        self.logger = logger
+    }
+
+    var snapshot: Snapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return Snapshot(index: index, pid: process?.pid, state: state, restarts: restarts, jobs: jobsDone)
+    }
+
+    /// Starts the worker process and the feeding thread.
+    func start() {
+        let thread = Thread { [self] in self.serve() }
+        thread.name = "fovea-slot-\(index)"
+        thread.stackSize = 1 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    private func setState(_ newState: String, process newProcess: WorkerProcess?? = .none, restarted: Bool = false) {
+        lock.lock()
+        state = newState
+        if case .some(let value) = newProcess { process = value }
+        if restarted { restarts += 1 }
+        lock.unlock()
+    }
+
+    private func serve() {
+        var worker = ensureWorker(nil)
+        while !queue.isClosed {
+            guard let job = queue.pop(timeout: 0.1) else {
+                if let current = worker, !isAlive(current) { worker = replace(current, reason: "exited while idle") }
+                if worker == nil { worker = ensureWorker(nil) }
+                continue
+            }
+            if worker == nil { worker = ensureWorker(nil) }
+            guard let current = worker else {
+                job.completion(.failure(.spawnFailed("the worker binary could not be started")))
+                continue
+            }
+            worker = run(job, on: current)
+        }
+        if let worker {
+            worker.kill()
+            worker.waitForExit()
+        }
+        setState("stopped", process: .some(nil))
+    }
+
+    private func ensureWorker(_ existing: WorkerProcess?) -> WorkerProcess? {
+        if let existing { return existing }
+        do {
+            let process = try launcher.launch()
+            setState("idle", process: .some(process))
+            return process
+        } catch {
+            logger.error("worker \(index) could not start: \(error)")
+            setState("failed", process: .some(nil))
+            Thread.sleep(forTimeInterval: 0.5)
+            return nil
+        }
+    }
+
+    private func isAlive(_ process: WorkerProcess) -> Bool {
+        var poller = pollfd(fd: process.channel.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, 0) > 0 else { return true }
+        return poller.revents & Int16(POLLHUP | POLLERR) == 0
+    }
+
+    /// Kills (if needed) and reaps `process`, then starts its successor.
+    private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true) -> WorkerProcess? {
+        if killFirst { process.kill() }
+        let status = process.waitForExit()
+        logger.warning("worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
+        setState("restarting", process: .some(nil), restarted: true)
+        return ensureWorker(nil)
+    }
+
+    /// Runs one job; returns the process to use next (a replacement when this one failed).
+    private func run(_ job: WorkerJob, on process: WorkerProcess) -> WorkerProcess? {
+        if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
+            job.completion(.failure(.poisoned(deaths: deaths)))
+            return process
+        }
+        let id = nextID
+        nextID += 1
+        let request = job.request.withID(id)
+        setState("busy")
+        defer {
+            lock.lock()
+            jobsDone += 1
+            if state == "busy" { state = "idle" }
+            lock.unlock()
+        }
+        do {
+            try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue))
+        } catch {
+            // The worker died before taking the job: the job never ran, so a fresh worker takes it.
+            guard let replacement = replace(process, reason: "could not take a job (\(error))") else {
+                job.completion(.failure(.spawnFailed("the worker binary could not be started")))
+                return nil
+            }
+            return run(job, on: replacement)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(job.deadlineSeconds * 1000))
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            let milliseconds = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            let message: ChannelMessage?
+            do {
+                message = try process.channel.receive(timeoutMilliseconds: milliseconds)
+            } catch ChannelError.closed {
+                let status = process.waitForExit()
+                if let key = job.inputKey { poison.recordDeath(for: key) }
+                job.completion(.failure(.workerDied(status)))
+                return replace(process, reason: "died during a job", killFirst: false)
+            } catch {
+                job.completion(.failure(.protocolViolation("\(error)")))
+                return replace(process, reason: "sent a bad message (\(error))")
+            }
+            guard let message else {
+                if let key = job.inputKey { poison.recordDeath(for: key) }
+                job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
+                return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
+            }
+            do {
+                let reply = try WorkerReply(json: message.json, limits: limits)
+                guard reply.id == id else { throw ChannelMessageError("reply id \(reply.id) does not match job \(id)") }
+                guard reply.descriptorCount == message.descriptors.count else {
+                    throw ChannelMessageError("reply carried \(message.descriptors.count) descriptors, expected \(reply.descriptorCount)")
+                }
+                job.completion(.success(WorkerResponse(reply: reply.withID(job.request.id), descriptors: message.descriptors)))
+                return process
+            } catch {
+                message.closeDescriptors()
+                job.completion(.failure(.protocolViolation("\(error)")))
+                return replace(process, reason: "sent an invalid reply (\(error))")
+            }
+        }
+    }
+
+    /// Kills the current worker (for tests and `debug/` hooks).
+    var currentPID: Int32? { snapshot.pid }
+}
+
+extension WorkerRequest {
+    /// The same request with a channel-local id.
+    func withID(_ id: UInt64) -> WorkerRequest {
+        switch self {
+        case .decode(_, let limits): return .decode(id: id, limits: limits)
+        case .run(_, let source, let plan): return .run(id: id, source: source, plan: plan)
+        case .probe(_, let action): return .probe(id: id, action: action)
+        }
+    }
+}
+
+extension WorkerReply {
+    func withID(_ id: UInt64) -> WorkerReply {
+        switch self {
+        case .decoded(_, let layout, let format): return .decoded(id: id, layout: layout, format: format)
+        case .produced(_, let layout, let encoded): return .produced(id: id, layout: layout, encodedByteCount: encoded)
+        case .failed(_, let kind, let message): return .failed(id: id, kind: kind, message: message)
+        case .probed(_, let outcome, let detail): return .probed(id: id, outcome: outcome, detail: detail)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import FoveaCodec
+import FoveaKernels
+import FoveaProtocol
+import FoveaSandbox
+import Glibc
+
+/// Does one request's work inside the worker: adopt the descriptors that came with it, decode
+/// or run the plan, and build the reply with the memfds to send back.
+struct JobRunner {
+    let configuration: WorkerConfiguration
+    var executor: PlanExecutor { PlanExecutor(threads: configuration.kernelThreads) }
+
+    /// The reply and the memfds that travel with it (kept alive until sent).
+    struct Outcome {
+        var reply: WorkerReply
+        var memfds: [SealedMemfd] = []
+    }
+
+    func handle(_ request: WorkerRequest, descriptors: [Int32]) -> Outcome {
+        switch request {
+        case .decode(let id, let limits):
+            return respond(id) { try decode(limits: limits, encodedDescriptor: descriptors[0], id: id) }
+        case .run(let id, let source, let plan):
+            return respond(id) { try run(plan, source: source, sourceDescriptor: descriptors[0], id: id) }
+        case .probe(let id, let action):
+            guard configuration.testHooks else {
+                return Outcome(reply: .failed(id: id, kind: .internalError, message: "test hooks are disabled"))
+            }
+            return Outcome(reply: SandboxProbe.attempt(action, id: id))
+        }
+    }
+
+    private func respond(_ id: UInt64, _ work: () throws -> Outcome) -> Outcome {
+        do {
+            return try work()
+        } catch let error as CodecError {
+            return Outcome(reply: .failed(id: id, kind: error.failureKind, message: error.message))
+        } catch let error as PlanError {
+            return Outcome(reply: .failed(id: id, kind: .invalidPlan, message: error.description))
+        } catch {
+            return Outcome(reply: .failed(id: id, kind: .internalError, message: "\(error)"))
+        }
+    }
+
+    private func adoptInput(_ descriptor: Int32) throws -> MappedMemfd {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw SystemCallError("fstat", context: "input memfd") }
+        return try SealedMemfd.adopt(descriptor, expectedSize: Int(status.st_size)).mapReadOnly()
+    }
+
+    private func decode(limits: DecodeLimits, encodedDescriptor: Int32, id: UInt64) throws -> Outcome {
+        let encoded = try adoptInput(encodedDescriptor)
+        var output: WritableMemfd?
+        let header = try Codec.decode(
+            encoded.bytes,
+            limits: ImageLimits(maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels, maxSide: limits.maxSide)
+        ) { layout in
+            let memfd = try WritableMemfd(name: "fovea-decoded", size: layout.byteCount)
+            output = memfd
+            return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
+        }
+        guard let output else { throw PlanError("the decoder produced no pixels") }
+        let layout = PixelLayout(width: header.width, height: header.height, bands: header.bands)
+        return Outcome(reply: .decoded(id: id, layout: layout, format: header.format.rawValue),
+                       memfds: [try output.seal()])
+    }
+
+    private func run(_ plan: ImagePlan, source: PixelLayout, sourceDescriptor: Int32, id: UInt64) throws -> Outcome {
+        let mapping = try SealedMemfd.adopt(sourceDescriptor, expectedSize: source.byteCount).mapReadOnly()
+        try PlanExecutor.validate(plan, source: source)
+        let view = ImageView(base: mapping.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: source)
+        var pixels: WritableMemfd?
+        let result = try executor.run(plan, source: view) { layout in
+            let memfd = try WritableMemfd(name: "fovea-result", size: layout.byteCount)
+            pixels = memfd
+            return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
+        }
+        var encoded: SealedMemfd?
+        if let output = plan.output, output.format != .raw {
+            let bytes = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality)
+            encoded = try SealedMemfd.create(name: "fovea-encoded", copying: bytes.bytes)
+        }
+        let layout = result.layout
+        let sealedPixels = try pixels!.seal()
+        return Outcome(reply: .produced(id: id, layout: layout, encodedByteCount: encoded?.size),
+                       memfds: [sealedPixels] + (encoded.map { [$0] } ?? []))
+    }
+}
+
+extension OutputFormat {
+    var codecFormat: EncodeFormat {
+        switch self {
+        case .jpeg: return .jpeg
+        case .png: return .png
+        case .webp: return .webp
+        case .raw: return .raw
+        }
+    }
+}
+
+extension CodecError {
+    var failureKind: WorkerFailureKind {
+        switch code {
+        case .tooManyBytes, .tooManyPixels, .sideTooLong: return .limit
+        case .unsupportedFormat: return .unsupported
+        case .corrupt: return .corrupt
+        case .encodeFailed: return .encodeFailed
+        default: return .internalError
+        }
+    }
+}

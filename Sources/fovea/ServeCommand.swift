@@ -1,0 +1,108 @@
+import ArgumentParser
+import Dispatch
+import FoveaProtocol
+import FoveaServer
+import Glibc
+import Logging
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon on a Unix socket.",
+        discussion: "Workers are started at once and replaced when they die. Stop with SIGINT or SIGTERM.")
+
+    @Option(help: "Socket path (default $XDG_RUNTIME_DIR/fovea.sock, else /tmp/fovea-$UID/fovea.sock).")
+    var socket: String?
+
+    @Option(help: "Worker processes.")
+    var workers: Int = 2
+
+    @Option(help: "Threads each worker's kernels may use.")
+    var threads: Int = 1
+
+    @Option(help: "Model conventions: qwen3-vl, qwen2.5-vl, deepeyes, mini-o3, pixel-reasoner.")
+    var preset: String = "qwen3-vl"
+
+    @Option(help: "Default box coordinates (rel1000, pixel, norm); default: the preset's.")
+    var coords: CoordinateSystem?
+
+    @Option(help: "Default output format (jpeg, png, webp, raw).")
+    var format: OutputFormat = .jpeg
+
+    @Option(help: "Default JPEG/WebP quality.")
+    var quality: Int = 95
+
+    @Option(name: .customLong("cache-bytes"), help: "Decoded image cache budget (e.g. 2G).")
+    var cacheBytes: ByteCount = ByteCount(argument: "2G")!
+
+    @Option(name: .customLong("max-queue"), help: "Calls that may wait for a worker before new ones get -32001.")
+    var maxQueue: Int = 256
+
+    @Option(help: "Seconds a call may run on a worker before it is killed.")
+    var deadline: Double = 10
+
+    @Option(name: .customLong("max-line-bytes"), help: "Longest accepted JSON line.")
+    var maxLineBytes: ByteCount = ByteCount(argument: "64M")!
+
+    @Option(name: .customLong("max-image-bytes"), help: "Largest encoded image.")
+    var maxImageBytes: ByteCount = ByteCount(argument: "64M")!
+
+    @Option(name: .customLong("max-pixels"), help: "Most pixels an image may declare.")
+    var maxPixels: Int = 150_000_000
+
+    @Option(name: .customLong("max-side"), help: "Longest side an image may declare.")
+    var maxSide: Int = 32768
+
+    @Flag(name: .customLong("worker-stderr"), help: "Let workers keep stderr (debugging).")
+    var workerStderr = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be 1...256, got \(workers)") }
+        guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be 1...64, got \(threads)") }
+        guard Preset.named(preset) != nil else {
+            throw ValidationError("--preset \(preset) is unknown; presets: \(Preset.all.map(\.name).joined(separator: ", "))")
+        }
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100, got \(quality)") }
+        guard deadline > 0 else { throw ValidationError("--deadline must be positive") }
+        guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
+    }
+
+    func makeConfiguration() -> ServerConfiguration {
+        var configuration = ServerConfiguration(socketPath: socket ?? ServerConfiguration.defaultSocketPath)
+        configuration.workers = workers
+        configuration.kernelThreads = threads
+        configuration.defaults = ToolDefaults(preset: Preset.named(preset)!, coords: coords,
+                                              output: OutputOptions(format: format, quality: quality))
+        configuration.cacheBytes = cacheBytes.bytes
+        configuration.maxQueue = maxQueue
+        configuration.deadlineSeconds = deadline
+        configuration.maxLineBytes = maxLineBytes.bytes
+        configuration.limits = DecodeLimits(maxEncodedBytes: maxImageBytes.bytes, maxPixels: maxPixels, maxSide: maxSide)
+        configuration.workerStderr = workerStderr
+        if let hooks = getenv("FOVEA_TEST_HOOKS"), String(cString: hooks) == "1" { configuration.testHooks = true }
+        return configuration
+    }
+
+    func run() throws {
+        bootstrapLogging(level: logLevel)
+        let logger = Logger(label: "fovea")
+        let server = Server(configuration: makeConfiguration(), logger: logger)
+        if server.configuration.testHooks { logger.warning("FOVEA_TEST_HOOKS=1: debug/sandbox_probe is enabled") }
+        try server.start()
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                logger.info("signal \(number): shutting down")
+                server.shutdown()
+                exit(0)
+            }
+            source.resume()
+            return source
+        }
+        try server.waitUntilClosed()
+        withExtendedLifetime(signals) {}
+    }
+}

@@ -1,0 +1,103 @@
+import ExtrasBase64
+import Foundation
+import FoveaClient
+import FoveaProtocol
+import Testing
+
+/// A real `fovea serve` started for a test: its own socket in a fresh directory, real worker
+/// processes. Stopped (SIGTERM, then SIGKILL) when the test is done with it.
+final class Daemon {
+    let socketPath: String
+    let directory: String
+    let process: Process
+    let stderrPipe = Pipe()
+
+    /// The `fovea` binary built beside this test bundle.
+    static var executable: String {
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        // SwiftPM on Linux runs `<pkg>PackageTests.xctest` from the build directory.
+        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("fovea").path),
+              directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("fovea").path
+    }
+
+    init(workers: Int = 2, arguments: [String] = [], testHooks: Bool = true) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-e2e-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        socketPath = directory + "/fovea.sock"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve", "--socket", socketPath, "--workers", String(workers), "--log-level", "warning"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["FOVEA_TEST_HOOKS"] = testHooks ? "1" : nil
+        process.environment = environment
+        process.standardError = stderrPipe
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if (try? FoveaClient(socketPath: socketPath)) != nil { return }
+            guard process.isRunning else { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let log = String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
+        stop()
+        throw FoveaClient.Failure("the daemon did not start listening on \(socketPath): \(log)")
+    }
+
+    func client() throws -> FoveaClient {
+        let client = try FoveaClient(socketPath: socketPath)
+        client.setReceiveTimeout(seconds: 60)
+        return client
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit { stop() }
+
+    /// Worker pids from `server/stats`.
+    func workerPIDs(_ client: FoveaClient) throws -> [Int32] {
+        let stats = try client.call("server/stats")
+        return (stats["workers"]?.arrayValue ?? []).compactMap { $0["pid"]?.intValue.map(Int32.init) }
+    }
+}
+
+extension FoveaClient {
+    /// `images/put` of `bytes`; returns the handle.
+    func put(_ bytes: [UInt8]) throws -> String {
+        let result = try call("images/put", params: ["data": .string(Base64.encodeToString(bytes: bytes))])
+        guard let handle = result["image"]?.stringValue else { throw Failure("images/put returned \(result)") }
+        return handle
+    }
+
+    /// `tools/call`; returns the `CallToolResult`.
+    func tool(_ name: String, _ arguments: JSONValue) throws -> JSONValue {
+        try call("tools/call", params: ["name": .string(name), "arguments": arguments])
+    }
+}
+
+extension JSONValue {
+    /// The text block of a `CallToolResult`.
+    var toolText: String? {
+        self["content"]?.arrayValue?.first(where: { $0["type"] == "text" })?["text"]?.stringValue
+    }
+
+    /// The decoded bytes of a `CallToolResult`'s image block.
+    var toolImageBytes: [UInt8]? {
+        guard let data = self["content"]?.arrayValue?.first(where: { $0["type"] == "image" })?["data"]?.stringValue else {
+            return nil
+        }
+        return try? Base64.decode(string: data)
+    }
+}

@@ -1,0 +1,36 @@
+import FoveaCodec
+import FoveaKernels
+
+/// Synthetic test images: smooth gradients with edges and a little texture, so codecs and
+/// resamplers see photo-like content, generated the same way every run.
+enum TestImages {
+    static func pixels(width: Int, height: Int, bands: Int, seed: UInt32 = 1) -> PixelBuffer {
+        let buffer = PixelBuffer(width: width, height: height, bands: bands)
+        var state = seed &* 2_654_435_761 | 1
+        for y in 0..<height {
+            let row = buffer.mutableView.row(y)
+            for x in 0..<width {
+                state ^= state << 13; state ^= state >> 17; state ^= state << 5
+                let noise = Int(state & 7)
+                let edge = ((x / 97) + (y / 61)) % 2 == 0 ? 40 : 0
+                for b in 0..<bands {
+                    let value: Int
+                    switch b {
+                    case 0: value = x * 200 / width + edge + noise
+                    case 1: value = y * 200 / height + noise
+                    case 2: value = (x + y) * 120 / (width + height) + 60 - edge / 2 + noise
+                    default: value = 255 - (x % 256) / 4
+                    }
+                    row[x * bands + b] = UInt8(clamping: value)
+                }
+            }
+        }
+        return buffer
+    }
+
+    static func encoded(width: Int, height: Int, bands: Int = 3, format: EncodeFormat, quality: Int? = nil) throws -> (pixels: PixelBuffer, bytes: [UInt8]) {
+        try Codec.initialize()
+        let pixels = pixels(width: width, height: height, bands: bands)
+        return (pixels, try Codec.encode(pixels.view, format: format, quality: quality).array)
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Fovea needs on a fresh Debian/Ubuntu machine, skipping what is present:
+#   system: libvips-dev, libseccomp-dev, pkg-config (build and run)
+#   with --test: python3 pillow, opencv-python-headless, numpy (the oracle tests)
+set -euo pipefail
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+pkg-config --exists vips 2>/dev/null || missing+=(libvips-dev)
+pkg-config --exists libseccomp 2>/dev/null || missing+=(libseccomp-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+if [ "$want_test" = 1 ]; then
+    command -v python3 >/dev/null || missing+=(python3 python3-pip)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]}" >&2
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$want_test" = 1 ]; then
+    if ! python3 -c 'import PIL, cv2, numpy' 2>/dev/null; then
+        echo "bootstrap: installing pillow, opencv-python-headless, numpy" >&2
+        python3 -m pip install -q pillow opencv-python-headless numpy 2>/dev/null \
+            || python3 -m pip install -q --break-system-packages pillow opencv-python-headless numpy
+    fi
+fi
+command -v swift >/dev/null || { echo "bootstrap: Swift 6.3 is required (https://swift.org/install)" >&2; exit 1; }
