@@ -23,7 +23,8 @@ extension Codec {
     /// - raw: the packed samples (`width * bands` bytes per row, no padding).
     ///
     /// The view's memory is read in place (no copy unless its stride is not a whole number of
-    /// pixels). Throws `invalidArgument` for a quality out of range, `encodeFailed` when
+    /// pixels): keep its owner alive until this returns (`withExtendedLifetime`), or pass the
+    /// ``PixelBuffer`` itself. Throws `invalidArgument` for a quality out of range, `encodeFailed` when
     /// libvips fails.
     public static func encode(_ view: ImageView, format: EncodeFormat, quality: Int? = nil,
                               lossless: Bool = false) throws -> EncodedImage {
@@ -63,6 +64,14 @@ extension Codec {
                     .encodeFailed, "\(format.rawValue.uppercased()) encode of a \(view.layout) image failed")
             }
             return EncodedImage(format: format, adopting: buffer, count: length)
+        }
+    }
+
+    /// ``encode(_:format:quality:lossless:)`` of a whole buffer, which stays alive throughout.
+    public static func encode(_ pixels: PixelBuffer, format: EncodeFormat, quality: Int? = nil,
+                              lossless: Bool = false) throws -> EncodedImage {
+        try withExtendedLifetime(pixels) {
+            try encode(pixels.view, format: format, quality: quality, lossless: lossless)
         }
     }
 

@@ -22,10 +22,10 @@ public struct ImageLimits: Hashable, Sendable {
     /// Throws `tooManyBytes` when `count` is over ``maxEncodedBytes``.
     public func check(encodedBytes count: Int) throws {
         guard count > maxEncodedBytes else { return }
-        throw CodecError(
-            .tooManyBytes,
-            "image is \(count) bytes (\(Self.mebibytes(count)) MiB), over the "
-                + "\(Self.mebibytes(maxEncodedBytes)) MiB encoded-size limit")
+        let mib = 1 << 20
+        let size = count >= mib ? "\(count) bytes (\(Self.mebibytes(count)) MiB)" : "\(count) bytes"
+        let limit = maxEncodedBytes >= mib ? "\(Self.mebibytes(maxEncodedBytes)) MiB" : "\(maxEncodedBytes)-byte"
+        throw CodecError(.tooManyBytes, "image is \(size), over the \(limit) encoded-size limit")
     }
 
     /// Throws `tooManyPixels`, else `sideTooLong`, when a `width` × `height` image is over a limit.

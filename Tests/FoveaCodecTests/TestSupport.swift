@@ -58,6 +58,17 @@ enum TestSupport {
         return true
     }
 
+    // Buffer overloads: they keep the memory alive while the views are read.
+    static func psnr(_ a: PixelBuffer, _ b: PixelBuffer) -> Double {
+        withExtendedLifetime((a, b)) { psnr(a.view, b.view) }
+    }
+    static func pixel(_ buffer: PixelBuffer, _ x: Int, _ y: Int) -> [UInt8] {
+        withExtendedLifetime(buffer) { pixel(buffer.view, x, y) }
+    }
+    static func equal(_ a: PixelBuffer, _ b: PixelBuffer) -> Bool {
+        withExtendedLifetime((a, b)) { equal(a.view, b.view) }
+    }
+
     /// The process's peak resident size in MiB (`getrusage`).
     static func peakRSSMiB() -> Int {
         var usage = rusage()
@@ -68,34 +79,34 @@ enum TestSupport {
     // MARK: - Encoding with libvips directly (things Codec.encode does not offer)
 
     /// Saves `view` with `saver` after `prepare` may set metadata on a private copy.
-    static func save(_ view: ImageView, prepare: (UnsafeMutablePointer<VipsImage>) -> Void = { _ in },
+    static func save(_ pixels: PixelBuffer, prepare: (UnsafeMutablePointer<VipsImage>) -> Void = { _ in },
                      _ saver: (UnsafeMutablePointer<VipsImage>, UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int>) -> Int32) throws -> [UInt8] {
-        try SampleImages.save(view, "test image", transform: { image in
+        try withExtendedLifetime(pixels) { try SampleImages.save(pixels.view, "test image", transform: { image in
             // A fresh image so metadata never lands on a shared one.
             let copy = try image.apply(.encodeFailed, "copy failed") {
                 fovea_vips_copy_interpretation($0, $1, vips_image_guess_interpretation($0))
             }
             prepare(copy.pointer)
             return copy
-        }, saver)
+        }, saver) }
     }
 
     /// A JPEG (q95, 4:4:4, metadata kept) whose EXIF orientation tag is `orientation`.
-    static func jpeg(_ view: ImageView, orientation: Int) throws -> [UInt8] {
-        try save(view, prepare: { vips_image_set_int($0, "orientation", Int32(orientation)) }) {
+    static func jpeg(_ pixels: PixelBuffer, orientation: Int) throws -> [UInt8] {
+        try save(pixels, prepare: { vips_image_set_int($0, "orientation", Int32(orientation)) }) {
             fovea_vips_jpegsave_buffer($0, $1, $2, 95, VIPS_FOREIGN_SUBSAMPLE_OFF, 0, 0)
         }
     }
 
     /// An uncompressed TIFF whose Orientation tag is `orientation`.
-    static func tiff(_ view: ImageView, orientation: Int = 1) throws -> [UInt8] {
-        try save(view, prepare: { vips_image_set_int($0, "orientation", Int32(orientation)) }) {
+    static func tiff(_ pixels: PixelBuffer, orientation: Int = 1) throws -> [UInt8] {
+        try save(pixels, prepare: { vips_image_set_int($0, "orientation", Int32(orientation)) }) {
             fovea_vips_tiffsave_buffer($0, $1, $2, 0)
         }
     }
 
-    static func gif(_ view: ImageView) throws -> [UInt8] {
-        try save(view) { fovea_vips_gifsave_buffer($0, $1, $2) }
+    static func gif(_ pixels: PixelBuffer) throws -> [UInt8] {
+        try save(pixels) { fovea_vips_gifsave_buffer($0, $1, $2) }
     }
 
     /// An animated GIF whose frames are `frames` (same size), stacked as libvips expects.
@@ -107,13 +118,13 @@ enum TestSupport {
                 strip.mutableView.row(i * frame.height + y).update(from: frame.view.row(y), count: frame.width * frame.bands)
             }
         }
-        return try save(strip.view, prepare: { image in
+        return try save(strip, prepare: { image in
             vips_image_set_int(image, "page-height", Int32(first.height))
         }) { fovea_vips_gifsave_buffer($0, $1, $2) }
     }
 
-    static func heif(_ view: ImageView, av1: Bool) throws -> [UInt8] {
-        try save(view) {
+    static func heif(_ pixels: PixelBuffer, av1: Bool) throws -> [UInt8] {
+        try save(pixels) {
             fovea_vips_heifsave_buffer($0, $1, $2, av1 ? VIPS_FOREIGN_HEIF_COMPRESSION_AV1 : VIPS_FOREIGN_HEIF_COMPRESSION_HEVC, 90)
         }
     }
