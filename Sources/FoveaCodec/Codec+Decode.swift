@@ -92,7 +92,7 @@ extension Codec {
                 throw CodecError.withVipsDetail(
                     .corrupt,
                     "\(opened.header.format.displayName) data is truncated or corrupt "
-                        + "(decoding failed at row \(y) of \(storedHeight))")
+                        + "(decoding failed in rows \(y)–\(y + rows - 1) of \(storedHeight))")
             }
             opened.orientation.write(
                 strip: UnsafePointer(strip), sourceStride: Int(fovea_vips_region_lskip(region)), y0: y,

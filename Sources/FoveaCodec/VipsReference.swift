@@ -14,13 +14,13 @@ import FoveaKernels
 /// let reference = try VipsReference.resize(view, width: 896, height: 504, kernel: .cubic)
 /// ```
 public enum VipsReference {
-    /// Resampling kernels of `vips_resize`.
+    /// Resampling kernels of `vips_resize` (its `nearest` is left out: libvips 8.14 floors its
+    /// output size, so it cannot hit every exact size).
     public enum Kernel: Sendable {
-        case nearest, linear, cubic, lanczos3
+        case linear, cubic, lanczos3
 
         var vips: VipsKernel {
             switch self {
-            case .nearest: VIPS_KERNEL_NEAREST
             case .linear: VIPS_KERNEL_LINEAR
             case .cubic: VIPS_KERNEL_CUBIC
             case .lanczos3: VIPS_KERNEL_LANCZOS3
@@ -66,8 +66,10 @@ public enum VipsReference {
     /// `vips_resize` of `crop` (default: the whole view) to exactly `width` × `height`.
     ///
     /// `gap` 0 turns off libvips's shrink-then-reduce shortcut, so the whole reduction is one
-    /// convolution with `kernel`, as in Pillow's `resize` without `reducing_gap`. Edges are
-    /// extended (copied), alpha is filtered like colour (not premultiplied).
+    /// convolution with `kernel`, as in Pillow's `resize` without `reducing_gap`; libvips then
+    /// refuses very large factors ("reduce factor too large", around 100× for lanczos3), where
+    /// `gap: 2` (libvips's default) works. Edges are extended (copied), alpha is filtered like
+    /// colour (not premultiplied).
     public static func resize(_ view: ImageView, crop: PixelRect? = nil, width: Int, height: Int,
                               kernel: Kernel = .cubic, gap: Double = 0) throws -> PixelBuffer {
         let source = crop.map { view.cropped(to: $0) } ?? view
@@ -91,21 +93,25 @@ public enum VipsReference {
         }
     }
 
-    /// `vips_rotate`: turns `degrees` anticlockwise (PIL's direction) about the centre; the
-    /// output grows to hold the whole turned image (like PIL's `expand=True`, though its size
-    /// may differ by a pixel); uncovered pixels are `fill` (one value per band, default 0).
+    /// `vips_rotate`: turns `degrees` anticlockwise as seen on screen (PIL's direction) about
+    /// the centre. libvips 8.14 turns positive angles clockwise on screen (its "anticlockwise"
+    /// is in y-up coordinates), so the angle is negated. The output grows to hold the whole
+    /// turned image (like PIL's `expand=True`, though size and placement may differ by a pixel:
+    /// at 90° libvips leaves a one-pixel line of fill); uncovered pixels are `fill` (one
+    /// value per band, default 0).
     public static func rotate(_ view: ImageView, degrees: Double, interpolation: Interpolation = .bilinear,
                               fill: [Double]? = nil) throws -> PixelBuffer {
         let background = fill ?? [Double](repeating: 0, count: view.bands)
         return try run(view, "rotate") { image in
             try image.apply(.invalidArgument, "rotate by \(degrees)° failed") {
-                fovea_vips_rotate($0, $1, degrees, interpolation.rawValue, background, Int32(background.count))
+                fovea_vips_rotate($0, $1, -degrees, interpolation.rawValue, background, Int32(background.count))
             }
         }
     }
 
     /// `vips_linear` with `uchar`: `multiply * v + add` per band (one value applies to all
-    /// bands), rounded and clipped to 0–255. Alpha is scaled too.
+    /// bands), clipped to 0–255. Alpha is scaled too. Exact halves may round down (81.5 → 81):
+    /// compare with a tolerance of 1.
     public static func linear(_ view: ImageView, multiply: [Double], add: [Double]) throws -> PixelBuffer {
         guard multiply.count == add.count, !multiply.isEmpty else {
             throw CodecError(.invalidArgument, "linear needs as many multipliers (\(multiply.count)) as offsets (\(add.count))")

@@ -8,6 +8,10 @@ import Testing
 import Glibc
 #endif
 
+/// The parent of every suite here, run one test at a time: libvips keeps one process-wide
+/// error buffer, so tests that read libvips's error text must not fail concurrently.
+@Suite(.serialized) struct FoveaCodecTests {}
+
 /// Shared set-up and helpers: every test starts libvips (idempotent) and builds its images in
 /// memory; there are no fixture files.
 enum TestSupport {
@@ -222,5 +226,31 @@ enum ForgedHeaders {
         var bytes: [UInt8] = [0x49, 0x49, 0x2A, 0x00] + le32(8) + le16(entries.count)
         for (tag, type, value) in entries { bytes += le16(tag) + le16(type) + le32(1) + le32(value) }
         return bytes + le32(0) + [UInt8](repeating: 0, count: 16)
+    }
+}
+
+extension ForgedHeaders {
+    static func adler32(_ bytes: [UInt8]) -> UInt32 {
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in bytes { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        return b << 16 | a
+    }
+
+    /// A zlib stream holding `data` in one stored (uncompressed) block.
+    static func zlibStored(_ data: [UInt8]) -> [UInt8] {
+        let n = data.count
+        return [0x78, 0x01, 0x01] + le16(n) + le16(n ^ 0xFFFF) + data + be32(adler32(data))
+    }
+
+    /// A valid 8-bit palette PNG: `indices` row by row, `palette` RGB entries, optional `alpha`
+    /// per entry (tRNS).
+    static func palettePNG(width: Int, height: Int, indices: [UInt8], palette: [[UInt8]], alpha: [UInt8]? = nil) -> [UInt8] {
+        var raw: [UInt8] = []
+        for y in 0..<height { raw += [0] + indices[(y * width)..<((y + 1) * width)] }
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        png += pngChunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [8, 3, 0, 0, 0])
+        png += pngChunk("PLTE", palette.flatMap { $0 })
+        if let alpha { png += pngChunk("tRNS", alpha) }
+        return png + pngChunk("IDAT", zlibStored(raw)) + pngChunk("IEND", [])
     }
 }
