@@ -1,1 +1,162 @@
+// Non-variadic shims over libvips; see include/CVips.h for what each one wraps.
+#include <vips/vips.h>
 #include "CVips.h"
+
+// MARK: - Start-up
+
+int fovea_vips_init(const char *argv0) { return VIPS_INIT(argv0); }
+
+static fovea_vips_log_fn fovea_log_fn = NULL;
+
+static void fovea_log_handler(const gchar *domain, GLogLevelFlags level, const gchar *message,
+                              gpointer user_data) {
+    (void)level;
+    (void)user_data;
+    if (fovea_log_fn) fovea_log_fn(domain ? domain : "", message ? message : "");
+}
+
+void fovea_vips_set_log_handler(fovea_vips_log_fn fn) {
+    static const char *domains[] = {"VIPS", "GLib-GObject", "GLib"};
+    GLogLevelFlags levels = G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO;
+    fovea_log_fn = fn;
+    for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
+        g_log_set_handler(domains[i], levels, fovea_log_handler, NULL);
+}
+
+// MARK: - Loading
+
+int fovea_vips_load_buffer(const char *loader, const void *data, size_t length,
+                           VipsAccess access, VipsFailOn fail_on, VipsImage **out) {
+    // The blob borrows `data` (no free function): the caller keeps it alive.
+    VipsBlob *blob = vips_blob_new(NULL, data, length);
+    int result = vips_call(loader, blob, out, "access", access, "fail_on", fail_on,
+                           "memory", TRUE, NULL);
+    vips_area_unref(VIPS_AREA(blob));
+    return result;
+}
+
+VipsPel *fovea_vips_region_addr(VipsRegion *region, int x, int y) {
+    return VIPS_REGION_ADDR(region, x, y);
+}
+
+size_t fovea_vips_region_lskip(VipsRegion *region) { return VIPS_REGION_LSKIP(region); }
+
+const char *fovea_vips_image_get_string(VipsImage *image, const char *name) {
+    const char *value = NULL;
+    if (vips_image_get_typeof(image, name) == 0 || vips_image_get_string(image, name, &value))
+        return NULL;
+    return value;
+}
+
+// MARK: - Conversions
+
+int fovea_vips_colourspace(VipsImage *in, VipsImage **out, VipsInterpretation space) {
+    return vips_colourspace(in, out, space, NULL);
+}
+
+int fovea_vips_cast(VipsImage *in, VipsImage **out, VipsBandFormat format, gboolean shift) {
+    return vips_cast(in, out, format, "shift", shift, NULL);
+}
+
+int fovea_vips_extract_band(VipsImage *in, VipsImage **out, int band, int n) {
+    return vips_extract_band(in, out, band, "n", n, NULL);
+}
+
+int fovea_vips_bandjoin(VipsImage **in, VipsImage **out, int n) {
+    return vips_bandjoin(in, out, n, NULL);
+}
+
+int fovea_vips_copy_interpretation(VipsImage *in, VipsImage **out,
+                                   VipsInterpretation interpretation) {
+    return vips_copy(in, out, "interpretation", interpretation, NULL);
+}
+
+int fovea_vips_extract_area(VipsImage *in, VipsImage **out, int left, int top, int width,
+                            int height) {
+    return vips_extract_area(in, out, left, top, width, height, NULL);
+}
+
+int fovea_vips_flatten(VipsImage *in, VipsImage **out, double background) {
+    double values[3] = {background, background, background};
+    VipsArrayDouble *array = vips_array_double_new(values, 3);
+    int result = vips_flatten(in, out, "background", array, NULL);
+    vips_area_unref(VIPS_AREA(array));
+    return result;
+}
+
+int fovea_vips_autorot(VipsImage *in, VipsImage **out) { return vips_autorot(in, out, NULL); }
+
+// MARK: - Savers
+
+int fovea_vips_jpegsave_buffer(VipsImage *in, void **buf, size_t *len, int quality,
+                               VipsForeignSubsample subsample_mode, gboolean optimize_coding,
+                               gboolean strip) {
+    return vips_jpegsave_buffer(in, buf, len, "Q", quality, "subsample_mode", subsample_mode,
+                                "interlace", FALSE, "optimize_coding", optimize_coding,
+                                "strip", strip, NULL);
+}
+
+int fovea_vips_pngsave_buffer(VipsImage *in, void **buf, size_t *len, int compression,
+                              VipsForeignPngFilter filter) {
+    return vips_pngsave_buffer(in, buf, len, "compression", compression, "filter", filter,
+                               "interlace", FALSE, "strip", TRUE, NULL);
+}
+
+int fovea_vips_webpsave_buffer(VipsImage *in, void **buf, size_t *len, int quality,
+                               gboolean lossless, int effort) {
+    return vips_webpsave_buffer(in, buf, len, "Q", quality, "lossless", lossless,
+                                "effort", effort, "strip", TRUE, NULL);
+}
+
+int fovea_vips_gifsave_buffer(VipsImage *in, void **buf, size_t *len) {
+    return vips_gifsave_buffer(in, buf, len, "strip", TRUE, NULL);
+}
+
+int fovea_vips_tiffsave_buffer(VipsImage *in, void **buf, size_t *len, gboolean strip) {
+    return vips_tiffsave_buffer(in, buf, len, "strip", strip, NULL);
+}
+
+int fovea_vips_heifsave_buffer(VipsImage *in, void **buf, size_t *len,
+                               VipsForeignHeifCompression compression, int quality) {
+    return vips_heifsave_buffer(in, buf, len, "compression", compression, "Q", quality,
+                                "strip", TRUE, NULL);
+}
+
+// MARK: - Reference operations
+
+int fovea_vips_resize(VipsImage *in, VipsImage **out, double hscale, double vscale,
+                      VipsKernel kernel, double gap) {
+    return vips_resize(in, out, hscale, "vscale", vscale, "kernel", kernel, "gap", gap, NULL);
+}
+
+int fovea_vips_rot(VipsImage *in, VipsImage **out, VipsAngle angle) {
+    return vips_rot(in, out, angle, NULL);
+}
+
+int fovea_vips_rotate(VipsImage *in, VipsImage **out, double angle, const char *interpolate,
+                      const double *background, int n) {
+    VipsInterpolate *interp = vips_interpolate_new(interpolate);
+    if (!interp) return -1;
+    VipsArrayDouble *array = vips_array_double_new(background, n);
+    int result = vips_rotate(in, out, angle, "interpolate", interp, "background", array, NULL);
+    vips_area_unref(VIPS_AREA(array));
+    g_object_unref(interp);
+    return result;
+}
+
+int fovea_vips_linear(VipsImage *in, VipsImage **out, const double *a, const double *b, int n,
+                      gboolean uchar) {
+    return vips_linear(in, out, a, b, n, "uchar", uchar, NULL);
+}
+
+int fovea_vips_flip(VipsImage *in, VipsImage **out, VipsDirection direction) {
+    return vips_flip(in, out, direction, NULL);
+}
+
+int fovea_vips_invert(VipsImage *in, VipsImage **out) { return vips_invert(in, out, NULL); }
+
+int fovea_vips_hist_equal(VipsImage *in, VipsImage **out) {
+    return vips_hist_equal(in, out, NULL);
+}
+
+int fovea_vips_sharpen(VipsImage *in, VipsImage **out) { return vips_sharpen(in, out, NULL); }

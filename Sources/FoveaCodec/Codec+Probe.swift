@@ -1,0 +1,73 @@
+import CVips
+
+extension Codec {
+    /// Reads the header of `bytes` and checks it against `limits`, decoding no pixels.
+    ///
+    /// Refuses, in this order: more than `maxEncodedBytes`; a format that is not allowed
+    /// (`unsupportedFormat`, naming what was found and what is allowed); a declared size over
+    /// the pixel or side limit (`tooManyPixels`, `sideTooLong`); a header libvips cannot read
+    /// (`corrupt`). PNG, GIF, WebP and JPEG sizes are read from their first bytes before libvips
+    /// runs at all; TIFF and HEIF sizes come from libvips's lazy header read.
+    public static func probe(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits = .standard) throws -> ImageHeader {
+        try open(bytes, limits: limits).header
+    }
+
+    /// ``probe(_:limits:)`` for bytes in an array.
+    public static func probe(_ bytes: [UInt8], limits: ImageLimits = .standard) throws -> ImageHeader {
+        try bytes.withUnsafeBytes { try probe($0, limits: limits) }
+    }
+
+    /// An image whose header has been read and checked; pixels not yet decoded.
+    struct OpenedImage {
+        /// The loader's output, possibly followed by the conversions to 8-bit 1/3/4 bands.
+        let image: VipsImageRef
+        let header: ImageHeader
+        let orientation: Orientation
+    }
+
+    /// Sniffs, checks limits, runs the format's buffer loader (header only, sequential access,
+    /// `fail_on: error`) and builds the lazy normalisation to 8-bit 1/3/4 bands.
+    ///
+    /// `bytes` must stay valid for as long as the returned image is used.
+    static func open(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits) throws -> OpenedImage {
+        try requireInitialized()
+        try limits.check(encodedBytes: bytes.count)
+        guard bytes.count > 0, let base = bytes.baseAddress else {
+            throw CodecError(.corrupt, "image data is empty (0 bytes)")
+        }
+        let format: ImageFormat
+        switch FormatSniffer.kind(of: bytes) {
+        case .allowed(let f):
+            format = f
+        case .blocked(let name):
+            throw CodecError(
+                .unsupportedFormat,
+                "image format \(name) is not allowed; allowed formats: \(ImageFormat.allowedList)")
+        case .unknown(let hex):
+            throw CodecError(
+                .unsupportedFormat,
+                "image format not recognised (first bytes \(hex)); allowed formats: \(ImageFormat.allowedList)")
+        }
+        if let declared = FormatSniffer.declaredSize(of: bytes, format: format) {
+            try limits.check(width: declared.width, height: declared.height)
+        }
+
+        var out: UnsafeMutablePointer<VipsImage>?
+        guard fovea_vips_load_buffer(format.loaderNickname, base, bytes.count,
+                                     VIPS_ACCESS_SEQUENTIAL, VIPS_FAIL_ON_ERROR, &out) == 0, let out else {
+            throw CodecError.withVipsDetail(
+                .corrupt, "\(format.displayName) header could not be read: the data is truncated or corrupt")
+        }
+        let loaded = VipsImageRef(out)
+        let orientation = Orientation(tag: Int(vips_image_get_orientation(loaded.pointer)))
+        let size = orientation.orientedSize(width: loaded.width, height: loaded.height)
+        try limits.check(width: size.width, height: size.height)
+
+        let normalised = try PixelNormalisation.apply(to: loaded, format: format)
+        let pages = vips_image_get_typeof(loaded.pointer, "n-pages") != 0
+            ? Int(vips_image_get_n_pages(loaded.pointer)) : nil
+        let header = ImageHeader(width: size.width, height: size.height, bands: normalised.bands,
+                                 format: format, orientation: orientation.tag, pageCount: pages)
+        return OpenedImage(image: normalised, header: header, orientation: orientation)
+    }
+}

@@ -1,0 +1,39 @@
+/// A decode, encode or set-up failure, with one sentence a model (or a person) can act on.
+///
+/// `message` names the limit or argument, the value received and what is allowed, e.g.
+/// `image is 225000×225000 (50625.0 MP), over the 150 MP pixel limit`. When libvips gave a
+/// reason, `message` ends with it and `vipsDetail` holds it alone (trimmed, one line).
+public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, for code that branches on it.
+    public enum Code: String, Hashable, Sendable {
+        /// The encoded input is larger than ``ImageLimits/maxEncodedBytes``.
+        case tooManyBytes
+        /// width × height is over ``ImageLimits/maxPixels``.
+        case tooManyPixels
+        /// A side is over ``ImageLimits/maxSide``.
+        case sideTooLong
+        /// The bytes are not one of the allowed formats (or are not an image at all).
+        case unsupportedFormat
+        /// The bytes claim an allowed format but are truncated or damaged.
+        case corrupt
+        /// libvips could not encode the pixels.
+        case encodeFailed
+        /// An argument was out of range (quality, a layout that does not match, …).
+        case invalidArgument
+        /// ``Codec/initialize(concurrency:warningHandler:)`` has not been called, or failed.
+        case notInitialized
+    }
+
+    public var code: Code
+    public var message: String
+    /// The libvips error text behind this error, if any.
+    public var vipsDetail: String?
+
+    public init(_ code: Code, _ message: String, vipsDetail: String? = nil) {
+        self.code = code
+        self.message = message
+        self.vipsDetail = vipsDetail
+    }
+
+    public var description: String { message }
+}
