@@ -1,0 +1,130 @@
+/// The horizontal pass of ``resample(_:into:filter:threads:)``: two source rows at a time,
+/// into one interleaved "pair row" of Int16 that the vertical pass reads without shuffling.
+///
+/// A source row is first *expanded* to Int16 so that one unaligned load gives `pmaddwd` a tap
+/// pair for every band. For 3 and 4 bands sample `s` becomes `src[s], src[s + bands]`, so the
+/// 8 lanes loaded at pixel `p` are `c0(p) c0(p+1) c1(p) c1(p+1) …` (for 3 bands the last two
+/// lanes belong to the next pixel and their sum is dropped). For 1 band the row is just widened
+/// and one load is an octet of taps. Expanded rows end in zeros, so windows padded to a whole
+/// number of groups read zeros with weight 0 past the image.
+struct HorizontalPass {
+    let plan: ResamplePlan
+
+    /// Int16 per expanded row, with the zero tail the padded windows read.
+    var expandedLength: Int {
+        let groupPixels = plan.bands == 1 ? 8 : 2
+        let entry = plan.bands == 1 ? 1 : 2 * plan.bands
+        return (plan.inWidth + plan.groupsPerPixel * groupPixels + 2) * entry + 16
+    }
+
+    /// Int16 per pair row: both rows' samples interleaved, plus room for the 16-byte store of
+    /// the last 3-band pixel.
+    var pairRowLength: Int { (2 * plan.outSamples + 8 + 31) & ~31 }
+
+    /// Expands `src` (one row of `inWidth` pixels) into `out`, leaving its zero tail alone.
+    func expand(_ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<Int16>) {
+        let n = plan.inWidth &* plan.bands
+        let raw = UnsafeRawPointer(src)
+        let dst = UnsafeMutableRawPointer(out)
+        var s = 0
+        if plan.bands == 1 {
+            while s &+ 16 <= n {
+                let v = raw.loadVector(SIMD16<UInt8>.self, at: s)
+                dst.storeVector(widenedLow(v), at: 2 &* s)
+                dst.storeVector(widenedHigh(v), at: 2 &* s &+ 16)
+                s &+= 16
+            }
+            while s < n {
+                out[s] = Int16(src[s])
+                s &+= 1
+            }
+            return
+        }
+        let bands = plan.bands
+        while s &+ 16 &+ bands <= n {
+            let v = raw.loadVector(SIMD16<UInt8>.self, at: s)
+            let w = raw.loadVector(SIMD16<UInt8>.self, at: s &+ bands)
+            let lo = interleavedLow(v, w), hi = interleavedHigh(v, w)
+            dst.storeVector(widenedLow(lo), at: 4 &* s)
+            dst.storeVector(widenedHigh(lo), at: 4 &* s &+ 16)
+            dst.storeVector(widenedLow(hi), at: 4 &* s &+ 32)
+            dst.storeVector(widenedHigh(hi), at: 4 &* s &+ 48)
+            s &+= 16
+        }
+        while s < n {
+            out[2 &* s] = Int16(src[s])
+            out[2 &* s &+ 1] = s &+ bands < n ? Int16(src[s &+ bands]) : 0
+            s &+= 1
+        }
+    }
+
+    /// Filters the expanded rows `a` and `b` into `out`: `out[2s]` is sample `s` of row `a`,
+    /// `out[2s + 1]` of row `b`, in 1/64 units, rounded to `horizontalRoundingBits` and
+    /// clamped to 0…255 as Pillow's `clip8` does.
+    func filter(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
+                into out: UnsafeMutablePointer<Int16>) {
+        if plan.bands == 1 {
+            filterOneBand(a, b, into: out)
+        } else {
+            filterPixels(a, b, into: out)
+        }
+    }
+
+    private func filterPixels(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
+                              into out: UnsafeMutablePointer<Int16>) {
+        let bits = Int32(plan.horizontalBits), rounding = Int32(plan.horizontalRoundingBits)
+        let half = SIMD4<Int32>(repeating: 1 &<< (bits &- rounding &- 1))
+        let up = SIMD4<Int32>(repeating: 16 &+ rounding &- bits)
+        let scale = SIMD8<Int16>(repeating: Int16(ResamplePlan.intermediateBits) &- Int16(rounding))
+        let upper = ResamplePlan.intermediateMax
+        let groups = plan.groupsPerPixel
+        let entryBytes = 4 &* plan.bands
+        let pairStride = 2 &* entryBytes
+        let rowA = UnsafeRawPointer(a), rowB = UnsafeRawPointer(b)
+        let dst = UnsafeMutableRawPointer(out)
+        var weights = plan.horizontalWeights
+        for x in 0..<plan.outWidth {
+            var offset = Int(plan.horizontalStarts[x]) &* entryBytes
+            var sumA = half, sumB = half
+            for _ in 0..<groups {
+                let k = weights.pointee
+                sumA &+= multipliedPairSums(rowA.loadVector(SIMD8<Int16>.self, at: offset), k)
+                sumB &+= multipliedPairSums(rowB.loadVector(SIMD8<Int16>.self, at: offset), k)
+                offset &+= pairStride
+                weights += 1
+            }
+            // Lanes a0 b0 a1 b1 | a2 b2 a3 b3: band by band, row a then row b.
+            let lo = SIMD4<Int32>(sumA[0], sumB[0], sumA[1], sumB[1])
+            let hi = SIMD4<Int32>(sumA[2], sumB[2], sumA[3], sumB[3])
+            dst.storeVector(clamped(descaled(lo, hi, up: up) &<< scale, to: upper),
+                            at: x &* entryBytes)
+        }
+    }
+
+    private func filterOneBand(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
+                               into out: UnsafeMutablePointer<Int16>) {
+        let bits = Int32(plan.horizontalBits), rounding = Int32(plan.horizontalRoundingBits)
+        let half = Int32(1) &<< (bits &- rounding &- 1)
+        let up = 16 &+ rounding &- bits
+        let scale = Int32(ResamplePlan.intermediateBits) &- rounding
+        let upper = Int32(ResamplePlan.intermediateMax)
+        let groups = plan.groupsPerPixel
+        let rowA = UnsafeRawPointer(a), rowB = UnsafeRawPointer(b)
+        var weights = plan.horizontalWeights
+        for x in 0..<plan.outWidth {
+            var offset = Int(plan.horizontalStarts[x]) &* 2
+            var sumA = SIMD4<Int32>(), sumB = SIMD4<Int32>()
+            for _ in 0..<groups {
+                let k = weights.pointee
+                sumA &+= multipliedPairSums(rowA.loadVector(SIMD8<Int16>.self, at: offset), k)
+                sumB &+= multipliedPairSums(rowB.loadVector(SIMD8<Int16>.self, at: offset), k)
+                offset &+= 16
+                weights += 1
+            }
+            let va = (((sumA.wrappedSum() &+ half) &<< up) &>> 16) &<< scale
+            let vb = (((sumB.wrappedSum() &+ half) &<< up) &>> 16) &<< scale
+            out[2 &* x] = Int16(Swift.min(upper, Swift.max(0, va)))
+            out[2 &* x &+ 1] = Int16(Swift.min(upper, Swift.max(0, vb)))
+        }
+    }
+}

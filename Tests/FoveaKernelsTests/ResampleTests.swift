@@ -1,0 +1,161 @@
+import Testing
+@testable import FoveaKernels
+
+/// Source and output sizes (width, height): down, up, mixed, odd, 1-pixel, and long thin.
+let resampleSizeCases: [((Int, Int), (Int, Int))] = [
+    ((17, 13), (5, 4)), ((13, 11), (29, 23)), ((16, 9), (40, 3)), ((9, 16), (3, 40)),
+    ((1, 1), (5, 3)), ((7, 5), (1, 1)), ((1, 9), (4, 2)), ((31, 2), (12, 7)),
+    ((23, 19), (23, 7)), ((23, 19), (8, 19)), ((45, 4), (7, 9)), ((3, 3), (64, 2)),
+]
+
+@Suite struct ResampleTests {
+    // Tolerance 1 level: the kernels' Int16 fixed-point weights (≤ 16 fraction bits) move a sum
+    // lying within ~0.05 of a rounding boundary to the other side, and an intermediate row that
+    // moved by one level passes it on with a weight below 1.
+    static let tolerance = 1
+
+    /// 4 bands here are plain channels: premultiplication is tested on its own below.
+    @Test(arguments: ResampleFilter.allCases)
+    func matchesPillowAlgorithmWithinOneLevel(filter: ResampleFilter) {
+        for bands in [1, 3, 4] {
+            for kind in TestImages.Kind.allCases {
+                for ((w, h), (ow, oh)) in resampleSizeCases {
+                    let pixels = TestImages.pixels(kind, width: w, height: h, bands: bands)
+                    let source = TestImages.buffer(pixels, width: w, height: h, bands: bands)
+                    let out = PixelBuffer(width: ow, height: oh, bands: bands)
+                    resample(source.view, into: out.mutableView, filter: filter, threads: 1,
+                             premultipliesAlpha: false)
+                    let want = PillowResampleOracle.resize(
+                        pixels, width: w, height: h, bands: bands, outWidth: ow, outHeight: oh,
+                        filter: filter, premultipliesAlpha: false)
+                    let difference = TestImages.maxDifference(out.packedBytes(), want)
+                    #expect(difference <= Self.tolerance,
+                            "\(filter) \(kind) \(w)x\(h)x\(bands) -> \(ow)x\(oh): max difference \(difference)")
+                }
+            }
+        }
+    }
+
+    /// End to end, RGBA through premultiplication: alpha within 1 level; premultiplied colour
+    /// within 1 level too, which unpremultiplying (÷ alpha/255) turns into 1 + 2·255/alpha.
+    @Test(arguments: ResampleFilter.allCases)
+    func rgbaMatchesPillowWithinOneLevelBeforeUnpremultiplying(filter: ResampleFilter) {
+        for kind in TestImages.Kind.allCases {
+            for ((w, h), (ow, oh)) in resampleSizeCases {
+                let pixels = TestImages.pixels(kind, width: w, height: h, bands: 4)
+                let source = TestImages.buffer(pixels, width: w, height: h, bands: 4)
+                let got = resample(source.view, width: ow, height: oh, filter: filter).packedBytes()
+                let want = PillowResampleOracle.resize(pixels, width: w, height: h, bands: 4,
+                                                       outWidth: ow, outHeight: oh, filter: filter)
+                for p in stride(from: 0, to: got.count, by: 4) {
+                    let alpha = Int(Swift.min(got[p + 3], want[p + 3]))
+                    #expect(Swift.abs(Int(got[p + 3]) - Int(want[p + 3])) <= 1)
+                    let colourTolerance = alpha == 0 ? 255 : 1 + 2 * 255 / alpha
+                    for c in 0..<3 {
+                        let difference = Swift.abs(Int(got[p + c]) - Int(want[p + c]))
+                        #expect(difference <= colourTolerance,
+                                "\(filter) \(kind) \(w)x\(h) -> \(ow)x\(oh) pixel \(p / 4): \(got[p..<p + 4]) vs \(want[p..<p + 4])")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func premultiplicationIsPillowsForEveryColourAndAlpha() {
+        var rgba: [UInt8] = []
+        for a in 0...255 { for c in 0...255 { rgba += [UInt8(c), UInt8(255 - c), UInt8(c / 2), UInt8(a)] } }
+        var got = [UInt8](repeating: 0, count: rgba.count)
+        rgba.withUnsafeBufferPointer { src in
+            got.withUnsafeMutableBufferPointer { dst in
+                AlphaPremultiplication.premultiply(src.baseAddress!, into: dst.baseAddress!,
+                                                   pixels: rgba.count / 4)
+            }
+        }
+        #expect(got == PillowResampleOracle.premultiplied(rgba))
+        var back = rgba
+        back.withUnsafeMutableBufferPointer {
+            AlphaPremultiplication.unpremultiply($0.baseAddress!, pixels: rgba.count / 4)
+        }
+        #expect(back == PillowResampleOracle.unpremultiplied(rgba))
+    }
+
+    @Test func stridedViewsGiveThePackedResult() {
+        for bands in [1, 3, 4] {
+            let pixels = TestImages.pixels(.noise, width: 21, height: 14, bands: bands)
+            let packed = TestImages.buffer(pixels, width: 21, height: 14, bands: bands)
+            let (parent, strided) = TestImages.stridedView(pixels, width: 21, height: 14, bands: bands)
+            let want = resample(packed.view, width: 9, height: 31, filter: .bicubic).packedBytes()
+
+            let outParent = PixelBuffer(width: 15, height: 40, bands: bands)
+            outParent.base.initialize(repeating: 0x5A, count: outParent.layout.byteCount)
+            let outRect = PixelRect(x: 4, y: 6, width: 9, height: 31)
+            resample(strided, into: outParent.mutableView.cropped(to: outRect), filter: .bicubic)
+            let got = PixelBuffer.copy(of: outParent.view.cropped(to: outRect)).packedBytes()
+            #expect(got == want, "\(bands) bands")
+            // Nothing outside the destination rectangle was written.
+            let untouched = outParent.packedBytes().enumerated().allSatisfy { i, byte in
+                let pixel = i / bands, x = pixel % 15, y = pixel / 15
+                return outRect.isInside(width: 15, height: 40) && (x >= 4 && x < 13 && y >= 6 && y < 37)
+                    || byte == 0x5A
+            }
+            #expect(untouched, "\(bands) bands: wrote outside the destination view")
+            withExtendedLifetime(parent) {}
+        }
+    }
+
+    @Test(arguments: [ResampleFilter.bicubic, .lanczos3])
+    func outputIsIdenticalForAnyThreadCount(filter: ResampleFilter) {
+        for bands in [1, 3, 4] {
+            for ((w, h), (ow, oh)) in [((60, 90), (23, 240)), ((50, 700), (37, 230))] {
+                let kind: TestImages.Kind = bands == 4 ? .patchyAlpha : .noise
+                let pixels = TestImages.pixels(kind, width: w, height: h, bands: bands)
+                let source = TestImages.buffer(pixels, width: w, height: h, bands: bands)
+                let one = resample(source.view, width: ow, height: oh, filter: filter, threads: 1).packedBytes()
+                for threads in [2, 3, 7] {
+                    let many = resample(source.view, width: ow, height: oh, filter: filter, threads: threads)
+                    #expect(many.packedBytes() == one, "\(bands) bands, \(threads) threads")
+                }
+            }
+        }
+    }
+
+    @Test func sameSizeIsAnExactCopy() {
+        let pixels = TestImages.pixels(.patchyAlpha, width: 6, height: 5, bands: 4)
+        let source = TestImages.buffer(pixels, width: 6, height: 5, bands: 4)
+        #expect(resample(source.view, width: 6, height: 5, filter: .lanczos3).packedBytes() == pixels)
+    }
+
+    @Test func oneByOneSourceFillsTheOutputWithItsColour() {
+        let source = TestImages.buffer([200, 10, 77], width: 1, height: 1, bands: 3)
+        for filter in ResampleFilter.allCases {
+            let out = resample(source.view, width: 4, height: 3, filter: filter).packedBytes()
+            #expect(out == [UInt8]([200, 10, 77] + [200, 10, 77] * 11), "\(filter)")
+        }
+    }
+
+    @Test func transparentPixelsColourDoesNotBleedIntoOpaqueOnes() {
+        // Opaque red on the left, fully transparent green on the right. Premultiplied, the green
+        // weighs nothing: every pixel that is not fully transparent stays pure red.
+        var pixels: [UInt8] = []
+        for _ in 0..<8 {
+            for x in 0..<16 { pixels += x < 8 ? [255, 0, 0, 255] : [0, 255, 0, 0] }
+        }
+        let source = TestImages.buffer(pixels, width: 16, height: 8, bands: 4)
+        for filter in ResampleFilter.allCases {
+            let out = resample(source.view, width: 7, height: 3, filter: filter).packedBytes()
+            for p in stride(from: 0, to: out.count, by: 4) where out[p + 3] > 0 {
+                #expect(out[p + 1] == 0 && out[p] == 255, "\(filter): pixel \(p / 4) is \(out[p..<p + 4])")
+            }
+        }
+    }
+
+    @Test func filterWeightsArePillows() {
+        #expect(ResampleFilter.bicubic.weight(0) == 1)
+        #expect(ResampleFilter.bicubic.weight(1.5) == -0.0625)
+        #expect(ResampleFilter.bilinear.weight(-0.25) == 0.75)
+        #expect(ResampleFilter.box.weight(-0.5) == 0 && ResampleFilter.box.weight(0.5) == 1)
+        #expect(ResampleFilter.lanczos3.weight(3) == 0 && ResampleFilter.lanczos3.weight(-3) != 0)
+    }
+}
+
+private func * (lhs: [UInt8], rhs: Int) -> [UInt8] { Array([[UInt8]](repeating: lhs, count: rhs).joined()) }
