@@ -63,13 +63,17 @@ let package = Package(
                 .product(name: "ExtrasBase64", package: "swift-extras-base64"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // `fovea bench`: kernels timed beside libvips (and memcpy) in the same run.
+        .target(
+            name: "FoveaBench", dependencies: ["FoveaKernels", "FoveaCodec", "FoveaProtocol"],
+            path: "Benchmarks/FoveaBench"),
         // A blocking JSON-RPC line client for the Unix socket (`fovea call`, `bench`, `fuzz`, tests).
         .target(name: "FoveaClient", dependencies: ["FoveaProtocol"]),
         .executableTarget(
             name: "fovea",
             dependencies: [
                 "FoveaKernels", "FoveaCodec", "FoveaProtocol", "FoveaSandbox", "FoveaWorker",
-                "FoveaServer", "FoveaClient",
+                "FoveaServer", "FoveaClient", "FoveaBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -36,7 +36,8 @@ public struct ResolvedBox: Sendable, Equatable {
 /// 3. `padding` (a fraction of the box's size) is added on every side.
 /// 4. A box with a side under `minimumSide` pixels grows about its centre to that side,
 ///    keeping its aspect ratio (Qwen-Agent's rule), and is shifted back inside the image.
-/// 5. Edges round half to even, as Pillow's `Image.crop` does; the box is at least 1 pixel.
+/// 5. Otherwise edges round half to even, as Pillow's `Image.crop` does; the box is at least
+///    1 pixel.
 public func resolveBox(
     _ values: [Double], coords: CoordinateSystem, width: Int, height: Int,
     minimumSide: Int, padding: Double = 0, argument: String = "bbox_2d"
@@ -88,7 +89,7 @@ public func resolveBox(
     let boxWidth = right - left
     let boxHeight = bottom - top
     var rect: (x1: Int, y1: Int, x2: Int, y2: Int)
-    let grown = boxWidth < side || boxHeight < side
+    let grown = minimumSide > 1 && (boxWidth < side || boxHeight < side)
     if grown {
         let ratio = side / min(boxWidth, boxHeight)
         let halfWidth = (boxWidth * ratio * 0.5).rounded(.up)

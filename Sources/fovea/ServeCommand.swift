@@ -91,13 +91,13 @@ struct Serve: ParsableCommand {
         let server = Server(configuration: makeConfiguration(), logger: logger)
         if server.configuration.testHooks { logger.warning("FOVEA_TEST_HOOKS=1: debug/sandbox_probe is enabled") }
         try server.start()
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+        let signals = ([SIGINT, SIGTERM] as [Int32]).map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 logger.info("signal \(number): shutting down")
                 server.shutdown()
-                exit(0)
+                Glibc.exit(0)
             }
             source.resume()
             return source

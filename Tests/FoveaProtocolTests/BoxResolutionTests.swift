@@ -17,7 +17,7 @@ import Testing
         let norm = try resolveBox([0.25, 0.5, 0.75, 1.0], coords: .norm, width: 400, height: 200, minimumSide: 1)
         #expect(norm.pixels == PixelRect(x1: 100, y1: 100, x2: 300, y2: 200))
         #expect(norm.inCallerSystem(width: 400, height: 200) == [0.25, 0.5, 0.75, 1.0])
-        #expect(CoordinateSystem.rel1000.fromPixels(3164, extent: 7680) == 411.97916666666663)
+        #expect(CoordinateSystem.rel1000.fromPixels(3164, extent: 7680) == 3164 * 1000 / 7680.0)
     }
 
     @Test func invertedBoxNamesTheArgumentTheValuesAndTheRule() {

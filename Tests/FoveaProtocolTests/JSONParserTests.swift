@@ -20,7 +20,7 @@ import Testing
 
     @Test func rejectsMalformedDocumentsWithTheReason() {
         let cases: [(String, String)] = [
-            ("{", "unexpected end of input"),
+            ("{", "expected a string key"),
             ("[1,]", "unexpected character ']'"),
             ("{\"a\" 1}", "expected ':'"),
             ("[1 2]", "expected ',' or ']'"),

@@ -40,7 +40,7 @@ import Testing
             ["type": "decoded", "id": 1, "layout": [0, 10, 3], "format": "jpeg"],
             ["type": "decoded", "id": 1, "layout": [10, 10], "format": "jpeg"],
             ["type": "produced", "id": 1, "layout": [10, 10, 3], "encodedBytes": -5],
-            ["type": "produced", "id": 1, "layout": [10, 10, 3], "encodedBytes": 1 << 40],
+            ["type": "produced", "id": 1, "layout": [10, 10, 3], "encodedBytes": .integer(1 << 40)],
             ["type": "failed", "id": 1, "kind": "whatever", "message": "x"],
             ["type": "produced", "id": -1, "layout": [10, 10, 3]],
             ["type": "shell", "id": 1],

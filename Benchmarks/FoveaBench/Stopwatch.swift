@@ -1,0 +1,59 @@
+import Foundation
+
+/// Median wall time of repeated runs, in milliseconds. Never used in tests: timings are only
+/// meaningful in release builds on a quiet machine.
+public enum Stopwatch {
+    public static func medianMilliseconds(repeat count: Int, warmUp: Int = 1, _ body: () throws -> Void) rethrows -> Double {
+        for _ in 0..<warmUp { try body() }
+        var samples: [Double] = []
+        for _ in 0..<max(1, count) {
+            let start = ContinuousClock.now
+            try body()
+            let elapsed = start.duration(to: .now)
+            samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+}
+
+/// One benchmark line: Fovea beside a reference measured in the same run.
+public struct BenchRow: Sendable {
+    public var name: String
+    public var foveaMilliseconds: Double
+    public var referenceName: String
+    public var referenceMilliseconds: Double
+
+    public init(name: String, foveaMilliseconds: Double, referenceName: String, referenceMilliseconds: Double) {
+        self.name = name
+        self.foveaMilliseconds = foveaMilliseconds
+        self.referenceName = referenceName
+        self.referenceMilliseconds = referenceMilliseconds
+    }
+
+    /// Fovea's time over the reference's: below 1 means Fovea is faster.
+    public var ratio: Double { foveaMilliseconds / referenceMilliseconds }
+}
+
+public enum BenchReport {
+    public static func table(_ rows: [BenchRow], title: String) -> String {
+        var lines = [title, pad("operation", 34) + lpad("fovea ms", 10) + "  " + pad("reference", 22) + lpad("ref ms", 10) + lpad("ratio", 8)]
+        for row in rows {
+            lines.append(pad(row.name, 34) + lpad(fixed(row.foveaMilliseconds, 2), 10) + "  " + pad(row.referenceName, 22)
+                         + lpad(fixed(row.referenceMilliseconds, 2), 10) + lpad(fixed(row.ratio, 2), 8))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func json(_ rows: [BenchRow], context: [String: String]) -> String {
+        let entries = rows.map { row in
+            "{\"name\":\"\(row.name)\",\"fovea_ms\":\(fixed(row.foveaMilliseconds, 3)),\"reference\":\"\(row.referenceName)\",\"reference_ms\":\(fixed(row.referenceMilliseconds, 3)),\"ratio\":\(fixed(row.ratio, 3))}"
+        }
+        let header = context.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }
+        return "{" + (header + ["\"rows\":[" + entries.joined(separator: ",") + "]"]).joined(separator: ",") + "}"
+    }
+
+    static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+    static func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text : text + String(repeating: " ", count: width - text.count) }
+    static func lpad(_ text: String, _ width: Int) -> String { text.count >= width ? text : String(repeating: " ", count: width - text.count) + text }
+}
