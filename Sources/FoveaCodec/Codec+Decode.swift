@@ -70,6 +70,9 @@ extension Codec {
     /// Rows of the stored image are pulled in strips of this many (at least); libvips's own
     /// hint for the pipeline is used when larger.
     static let minimumStripHeight = 64
+    /// Strip height when orientation swaps the axes: each stored strip becomes a band of
+    /// columns, and taller strips mean longer contiguous writes per output row.
+    static let transposingStripHeight = 256
 
     private static func pullRows(of opened: OpenedImage, into view: MutableImageView,
                                  progress: ((Range<Int>) -> Void)?) throws {
@@ -82,7 +85,7 @@ extension Codec {
 
         var tileWidth: Int32 = 0, tileHeight: Int32 = 0, lines: Int32 = 0
         vips_get_tile_size(image.pointer, &tileWidth, &tileHeight, &lines)
-        let stripHeight = max(minimumStripHeight, Int(lines))
+        let stripHeight = max(opened.orientation.swapsAxes ? transposingStripHeight : minimumStripHeight, Int(lines))
 
         var y = 0
         while y < storedHeight {
