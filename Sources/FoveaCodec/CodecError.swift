@@ -20,7 +20,7 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         case encodeFailed
         /// An argument was out of range (quality, a layout that does not match, …).
         case invalidArgument
-        /// ``Codec/initialize(concurrency:warningHandler:)`` has not been called, or failed.
+        /// ``Codec/initialize(concurrency:vectorize:warningHandler:)`` has not been called, or failed.
         case notInitialized
     }
 

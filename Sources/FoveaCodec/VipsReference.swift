@@ -6,7 +6,7 @@ import FoveaKernels
 ///
 /// Each function reads the view in place, runs one libvips operation, and renders the result
 /// with `vips_image_write_to_memory` (libvips's thread pool, at the concurrency set by
-/// ``Codec/initialize(concurrency:warningHandler:)``) into a ``PixelBuffer`` that adopts
+/// ``Codec/initialize(concurrency:vectorize:warningHandler:)``) into a ``PixelBuffer`` that adopts
 /// libvips's buffer (no copy). Inputs have 1–4 bands; alpha is treated as an ordinary band
 /// unless a function says otherwise (libvips does not premultiply in these operations).
 ///
