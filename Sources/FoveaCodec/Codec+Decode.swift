@@ -1,3 +1,14 @@
+// Decode: encoded bytes → 8-bit grey, RGB or RGBA rows in memory the caller owns.
+//
+// What the caller gets, whatever the file holds (details in PixelNormalisation.swift):
+// - alpha: kept, straight (not premultiplied), never flattened; grey + alpha becomes RGBA.
+// - grey: stays 1 band (1/2/4-bit grey is scaled to 8-bit by the loader).
+// - CMYK: converted to sRGB through the embedded ICC profile or libvips's built-in one.
+// - 16-bit: the top 8 bits (v >> 8); floats are clipped to 0–255 (scRGB is converted to sRGB).
+// - palettes (PNG, GIF): expanded to RGB, or RGBA when transparent; GIF always gives RGBA.
+// - animations and multi-page files: the first frame/page only.
+// - EXIF orientation: applied while rows are copied (see Orientation.swift).
+
 import CVips
 import FoveaKernels
 

@@ -24,16 +24,20 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         case notInitialized
     }
 
+    /// What went wrong.
     public var code: Code
+    /// One sentence naming the argument or limit, the value and what is allowed.
     public var message: String
     /// The libvips error text behind this error, if any.
     public var vipsDetail: String?
 
+    /// An error with `code` and `message` (and libvips's text, when it gave one).
     public init(_ code: Code, _ message: String, vipsDetail: String? = nil) {
         self.code = code
         self.message = message
         self.vipsDetail = vipsDetail
     }
 
+    /// The message.
     public var description: String { message }
 }
