@@ -1,5 +1,6 @@
 // Non-variadic shims over libvips; see include/CVips.h for what each one wraps.
 #include <vips/vips.h>
+#include <vips/vector.h>
 #include "CVips.h"
 
 // MARK: - Start-up
@@ -22,6 +23,10 @@ void fovea_vips_set_log_handler(fovea_vips_log_fn fn) {
     for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
         g_log_set_handler(domains[i], levels, fovea_log_handler, NULL);
 }
+
+void fovea_vips_set_vector_enabled(gboolean enabled) { vips_vector_set_enabled(enabled); }
+
+gboolean fovea_vips_vector_enabled(void) { return vips_vector_isenabled(); }
 
 // MARK: - Loading
 

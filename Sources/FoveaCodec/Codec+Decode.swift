@@ -1,3 +1,14 @@
+// Decode: encoded bytes → 8-bit grey, RGB or RGBA rows in memory the caller owns.
+//
+// What the caller gets, whatever the file holds (details in PixelNormalisation.swift):
+// - alpha: kept, straight (not premultiplied), never flattened; grey + alpha becomes RGBA.
+// - grey: stays 1 band (1/2/4-bit grey is scaled to 8-bit by the loader).
+// - CMYK: converted to sRGB through the embedded ICC profile or libvips's built-in one.
+// - 16-bit: the top 8 bits (v >> 8); floats are clipped to 0–255 (scRGB is converted to sRGB).
+// - palettes (PNG, GIF): expanded to RGB, or RGBA when transparent; GIF always gives RGBA.
+// - animations and multi-page files: the first frame/page only.
+// - EXIF orientation: applied while rows are copied (see Orientation.swift).
+
 import CVips
 import FoveaKernels
 
@@ -70,6 +81,9 @@ extension Codec {
     /// Rows of the stored image are pulled in strips of this many (at least); libvips's own
     /// hint for the pipeline is used when larger.
     static let minimumStripHeight = 64
+    /// Strip height when orientation swaps the axes: each stored strip becomes a band of
+    /// columns, and taller strips mean longer contiguous writes per output row.
+    static let transposingStripHeight = 256
 
     private static func pullRows(of opened: OpenedImage, into view: MutableImageView,
                                  progress: ((Range<Int>) -> Void)?) throws {
@@ -82,7 +96,7 @@ extension Codec {
 
         var tileWidth: Int32 = 0, tileHeight: Int32 = 0, lines: Int32 = 0
         vips_get_tile_size(image.pointer, &tileWidth, &tileHeight, &lines)
-        let stripHeight = max(minimumStripHeight, Int(lines))
+        let stripHeight = max(opened.orientation.swapsAxes ? transposingStripHeight : minimumStripHeight, Int(lines))
 
         var y = 0
         while y < storedHeight {

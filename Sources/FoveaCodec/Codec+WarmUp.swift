@@ -10,6 +10,7 @@ public struct WarmUpReport: Sendable, CustomStringConvertible {
     /// Other paths exercised: encoders and pixel conversions (`cmyk`, `16-bit`, `grey+alpha`).
     public var paths: [String] = []
 
+    /// `warmed jpeg, png, …; failed …; paths …`.
     public var description: String {
         "warmed \(warmed.map(\.rawValue).joined(separator: ", "))"
             + (failed.isEmpty ? "" : "; failed " + failed.map { "\($0.key): \($0.value)" }.sorted().joined(separator: "; "))

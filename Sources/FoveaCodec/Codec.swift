@@ -3,13 +3,16 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// libvips behind one door: start-up, header probe, decode into caller memory, encode.
 ///
 /// Everything here works from memory: no call opens a file or spills to a temporary file, so
 /// it runs unchanged inside a worker whose seccomp filter refuses `open`. Call
-/// ``initialize(concurrency:warningHandler:)`` and ``warmUp()`` before the filter is loaded.
+/// ``initialize(concurrency:vectorize:warningHandler:)`` and ``warmUp()`` before the filter is
+/// loaded.
 ///
 /// ```swift
 /// try Codec.initialize()
@@ -18,12 +21,12 @@ import Glibc
 /// let jpeg = try Codec.encode(image.pixels.view, format: .jpeg)
 /// ```
 public enum Codec {
-    /// The loader classes ``initialize(concurrency:warningHandler:)`` leaves unblocked: the
+    /// The loader classes ``initialize(concurrency:vectorize:warningHandler:)`` leaves unblocked: the
     /// *buffer* loaders of the allowed formats (libvips 8.14 names), nothing else.
     public static var allowedLoaderClasses: [String] { ImageFormat.allCases.map(\.loaderClassName) }
 
-    /// Starts libvips for a worker; safe to call again (later calls only update concurrency
-    /// and the warning handler).
+    /// Starts libvips for a worker; safe to call again (later calls only update concurrency,
+    /// vectorisation and the warning handler).
     ///
     /// - Sets `VIPS_DISC_THRESHOLD` huge, so no load ever goes through a temporary file (every
     ///   load also passes `memory: TRUE`).
@@ -34,9 +37,15 @@ public enum Codec {
     /// - Routes libvips/GLib warnings to `warningHandler`, or drops them when it is nil
     ///   (instead of writing them to stderr).
     ///
-    /// - Parameter concurrency: libvips worker threads per pipeline (default 1: parallelism
-    ///   comes from concurrent calls).
-    public static func initialize(concurrency: Int = 1,
+    /// - Parameters:
+    ///   - concurrency: libvips worker threads per pipeline (default 1: parallelism comes from
+    ///     concurrent calls).
+    ///   - vectorize: libvips's ORC run-time SIMD compiler. Off by default: ORC writes the code
+    ///     it generates through a temporary file in `$HOME` or `$TMPDIR` (`openat`, `unlink`),
+    ///     which a sandboxed worker must not do, and decode/encode do not use it (traced with
+    ///     `strace`; timings unchanged). Turn it on to time libvips's own operations
+    ///     (``VipsReference``) fairly, outside the sandbox.
+    public static func initialize(concurrency: Int = 1, vectorize: Bool = false,
                                   warningHandler: (@Sendable (String) -> Void)? = nil) throws {
         guard concurrency >= 1 else {
             throw CodecError(.invalidArgument, "concurrency \(concurrency) is invalid: it must be at least 1")
@@ -63,11 +72,15 @@ public enum Codec {
                 state.initialized = true
             }
             vips_concurrency_set(Int32(clamping: concurrency))
+            fovea_vips_set_vector_enabled(vectorize ? 1 : 0)
         }
     }
 
-    /// Whether ``initialize(concurrency:warningHandler:)`` has succeeded.
+    /// Whether ``initialize(concurrency:vectorize:warningHandler:)`` has succeeded.
     public static var isInitialized: Bool { state.withLock { $0.initialized } }
+
+    /// Whether libvips's ORC vectoriser is on (see `vectorize`).
+    public static var isVectorized: Bool { fovea_vips_vector_enabled() != 0 }
 
     /// The libvips version this process runs, e.g. `8.14.1`.
     public static var vipsVersion: String {

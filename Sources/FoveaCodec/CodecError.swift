@@ -20,20 +20,24 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         case encodeFailed
         /// An argument was out of range (quality, a layout that does not match, …).
         case invalidArgument
-        /// ``Codec/initialize(concurrency:warningHandler:)`` has not been called, or failed.
+        /// ``Codec/initialize(concurrency:vectorize:warningHandler:)`` has not been called, or failed.
         case notInitialized
     }
 
+    /// What went wrong.
     public var code: Code
+    /// One sentence naming the argument or limit, the value and what is allowed.
     public var message: String
     /// The libvips error text behind this error, if any.
     public var vipsDetail: String?
 
+    /// An error with `code` and `message` (and libvips's text, when it gave one).
     public init(_ code: Code, _ message: String, vipsDetail: String? = nil) {
         self.code = code
         self.message = message
         self.vipsDetail = vipsDetail
     }
 
+    /// The message.
     public var description: String { message }
 }

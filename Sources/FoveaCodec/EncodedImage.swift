@@ -2,7 +2,12 @@ import CVips
 
 /// An output format for ``Codec/encode(_:format:quality:lossless:)``.
 public enum EncodeFormat: String, CaseIterable, Hashable, Sendable {
-    case jpeg, png, webp
+    /// Lossy, no alpha (flattened onto white).
+    case jpeg
+    /// Lossless, alpha kept.
+    case png
+    /// Lossy or lossless, alpha kept.
+    case webp
     /// The 8-bit samples, packed row after row (no header; the caller reports width, height
     /// and bands).
     case raw

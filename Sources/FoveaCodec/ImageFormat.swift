@@ -1,6 +1,15 @@
 /// An input format Fovea decodes; every other libvips loader is blocked.
 public enum ImageFormat: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
-    case jpeg, png, webp, gif, tiff
+    /// JPEG (baseline and progressive; CMYK converted to sRGB).
+    case jpeg
+    /// PNG, any bit depth and colour type.
+    case png
+    /// WebP, lossy or lossless; the first frame of an animation.
+    case webp
+    /// GIF; the first frame of an animation.
+    case gif
+    /// TIFF (and BigTIFF); the first page.
+    case tiff
     /// HEIF container: HEIC (HEVC) and AVIF (AV1) both load through libheif.
     case heif
 
@@ -40,6 +49,7 @@ public enum ImageFormat: String, CaseIterable, Hashable, Sendable, CustomStringC
         }
     }
 
+    /// The lower-case name: `jpeg`, `png`, `webp`, `gif`, `tiff`, `heif`.
     public var description: String { rawValue }
 
     /// `JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF`: the allowed list, as error messages give it.

@@ -20,6 +20,7 @@ public struct ImageHeader: Hashable, Sendable, CustomStringConvertible {
     /// the first.
     public var pageCount: Int?
 
+    /// A header with these fields (decode and probe make these; tests may too).
     public init(width: Int, height: Int, bands: Int, format: ImageFormat, orientation: Int,
                 pageCount: Int?) {
         self.width = width
@@ -33,6 +34,7 @@ public struct ImageHeader: Hashable, Sendable, CustomStringConvertible {
     /// The packed layout decode fills.
     public var layout: PixelLayout { PixelLayout(width: width, height: height, bands: bands) }
 
+    /// `JPEG 4032×3024×3, orientation 6`.
     public var description: String {
         "\(format.displayName) \(width)×\(height)×\(bands)"
             + (orientation != 1 ? ", orientation \(orientation)" : "")

@@ -10,6 +10,7 @@ public struct ImageLimits: Hashable, Sendable {
     /// Largest width or height (default 32768).
     public var maxSide: Int
 
+    /// Limits with the given caps (each defaults to Fovea's default).
     public init(maxEncodedBytes: Int = 64 << 20, maxPixels: Int = 150_000_000, maxSide: Int = 32768) {
         self.maxEncodedBytes = maxEncodedBytes
         self.maxPixels = maxPixels

@@ -78,24 +78,34 @@ struct Orientation: Equatable {
         }
     }
 
-    /// Copies one sample-sized pixel from each of `rows` source rows into consecutive output
+    /// Copies one `T`-sized pixel from each of `rows` source rows into consecutive output
     /// pixels (last row first when `reversed`).
+    @inline(__always)
     private static func gather<T>(_: T.Type, _ src: UnsafePointer<UInt8>, _ stride: Int,
                                   _ dst: UnsafeMutablePointer<UInt8>, _ rows: Int, reversed: Bool) {
-        let raw = UnsafeMutableRawPointer(dst)
-        for r in 0..<rows {
-            let value = UnsafeRawPointer(src + r * stride).loadUnaligned(as: T.self)
-            raw.storeBytes(of: value, toByteOffset: (reversed ? rows - 1 - r : r) * MemoryLayout<T>.size,
-                           as: T.self)
+        let size = MemoryLayout<T>.size
+        var out = UnsafeMutableRawPointer(reversed ? dst + (rows - 1) * size : dst)
+        let step = reversed ? -size : size
+        var s = UnsafeRawPointer(src)
+        for _ in 0..<rows {
+            out.storeBytes(of: s.loadUnaligned(as: T.self), as: T.self)
+            s += stride
+            out += step
         }
     }
 
+    @inline(__always)
     private static func gather3(_ src: UnsafePointer<UInt8>, _ stride: Int,
                                 _ dst: UnsafeMutablePointer<UInt8>, _ rows: Int, reversed: Bool) {
-        for r in 0..<rows {
-            let s = src + r * stride
-            let d = dst + (reversed ? rows - 1 - r : r) * 3
-            d[0] = s[0]; d[1] = s[1]; d[2] = s[2]
+        var out = reversed ? dst + (rows - 1) * 3 : dst
+        let step = reversed ? -3 : 3
+        var s = src
+        for _ in 0..<rows {
+            // A 2-byte and a 1-byte move: no write past the pixel.
+            UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(s).loadUnaligned(as: UInt16.self), as: UInt16.self)
+            out[2] = s[2]
+            s += stride
+            out += step
         }
     }
 

@@ -6,7 +6,7 @@ import FoveaKernels
 ///
 /// Each function reads the view in place, runs one libvips operation, and renders the result
 /// with `vips_image_write_to_memory` (libvips's thread pool, at the concurrency set by
-/// ``Codec/initialize(concurrency:warningHandler:)``) into a ``PixelBuffer`` that adopts
+/// ``Codec/initialize(concurrency:vectorize:warningHandler:)``) into a ``PixelBuffer`` that adopts
 /// libvips's buffer (no copy). Inputs have 1–4 bands; alpha is treated as an ordinary band
 /// unless a function says otherwise (libvips does not premultiply in these operations).
 ///
@@ -17,7 +17,12 @@ public enum VipsReference {
     /// Resampling kernels of `vips_resize` (its `nearest` is left out: libvips 8.14 floors its
     /// output size, so it cannot hit every exact size).
     public enum Kernel: Sendable {
-        case linear, cubic, lanczos3
+        /// Triangle filter (Pillow's `BILINEAR` when reducing).
+        case linear
+        /// Catmull-Rom cubic, a = -0.5 (Pillow's `BICUBIC`).
+        case cubic
+        /// Lanczos, three lobes (Pillow's `LANCZOS`).
+        case lanczos3
 
         var vips: VipsKernel {
             switch self {
@@ -30,7 +35,12 @@ public enum VipsReference {
 
     /// Exact quarter turns for `vips_rot`, named by their direction.
     public enum QuarterTurn: Sendable {
-        case clockwise90, half, anticlockwise90
+        /// 90° clockwise (`VIPS_ANGLE_D90`).
+        case clockwise90
+        /// 180° (`VIPS_ANGLE_D180`).
+        case half
+        /// 90° anticlockwise (`VIPS_ANGLE_D270`).
+        case anticlockwise90
 
         var vips: VipsAngle {
             switch self {
@@ -43,7 +53,12 @@ public enum VipsReference {
 
     /// Interpolators for `vips_rotate`.
     public enum Interpolation: String, Sendable {
-        case nearest, bilinear, bicubic
+        /// Nearest neighbour.
+        case nearest
+        /// Bilinear.
+        case bilinear
+        /// Bicubic (libvips's Catmull-Rom).
+        case bicubic
     }
 
     /// Flip directions for `vips_flip`.
@@ -67,8 +82,8 @@ public enum VipsReference {
     ///
     /// `gap` 0 turns off libvips's shrink-then-reduce shortcut, so the whole reduction is one
     /// convolution with `kernel`, as in Pillow's `resize` without `reducing_gap`; libvips then
-    /// refuses very large factors ("reduce factor too large", around 100× for lanczos3), where
-    /// `gap: 2` (libvips's default) works. Edges are extended (copied), alpha is filtered like
+    /// refuses very large reductions ("reduce factor too large": beyond about 300× for
+    /// lanczos3, 400× for cubic, 700× for linear), where `gap: 2` (libvips's default) works. Edges are extended (copied), alpha is filtered like
     /// colour (not premultiplied).
     public static func resize(_ view: ImageView, crop: PixelRect? = nil, width: Int, height: Int,
                               kernel: Kernel = .cubic, gap: Double = 0) throws -> PixelBuffer {

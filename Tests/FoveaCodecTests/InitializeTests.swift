@@ -12,6 +12,16 @@ extension FoveaCodecTests {
             #expect(Codec.vipsVersion.hasPrefix("8."))
         }
 
+        @Test func vectorizationIsOffUnlessAskedFor() throws {
+            // ORC would write generated code through a temporary file: never in a worker.
+            try Codec.initialize()
+            #expect(!Codec.isVectorized)
+            try Codec.initialize(vectorize: true)
+            #expect(Codec.isVectorized)
+            try Codec.initialize()
+            #expect(!Codec.isVectorized)
+        }
+
         @Test func concurrencyMustBePositive() {
             let error = TestSupport.codecError { try Codec.initialize(concurrency: 0) }
             #expect(error?.code == .invalidArgument)

@@ -25,8 +25,9 @@ extension FoveaCodecTests {
 
         @Test(arguments: 1...8, [1, 3, 4])
         func tiffOrientationIsAppliedExactly(tag: Int, bands: Int) throws {
-            // 70 rows: more than one 64-row strip, so strip boundaries are crossed.
-            let (w, h) = (23, 70)
+            // 300 rows: several strips whether decode pulls 64 rows (upright) or 256 rows
+            // (transposing orientations), so strip boundaries are crossed.
+            let (w, h) = (23, 300)
             let stored = TestSupport.gradient(w, h, bands: bands)
             let bytes = try TestSupport.tiff(stored, orientation: tag)
             let decoded = try Codec.decode(bytes)

@@ -19,6 +19,12 @@ typedef void (*fovea_vips_log_fn)(const char *domain, const char *message);
 /// route them to `fn`, or drop them when `fn` is NULL.
 void fovea_vips_set_log_handler(fovea_vips_log_fn fn);
 
+/// vips_vector_set_enabled(enabled): turns libvips's ORC run-time SIMD compiler on or off.
+void fovea_vips_set_vector_enabled(gboolean enabled);
+
+/// vips_vector_isenabled().
+gboolean fovea_vips_vector_enabled(void);
+
 // MARK: - Loading
 
 /// vips_call(loader, blob, &out, "access", ..., "fail_on", ..., "memory", TRUE):
