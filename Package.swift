@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "fovea", targets: ["fovea"]),
         .library(name: "FoveaKernels", targets: ["FoveaKernels"]),
         .library(name: "FoveaProtocol", targets: ["FoveaProtocol"]),
+        .library(name: "FoveaCodec", targets: ["FoveaCodec"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

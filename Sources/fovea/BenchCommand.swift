@@ -28,7 +28,7 @@ struct Bench: ParsableCommand {
         @OptionGroup var common: Common
 
         func run() throws {
-            try Codec.initialize(concurrency: common.threads)
+            try Codec.initialize(concurrency: common.threads, vectorize: true)
             let frame = try BenchFrame.load(path: common.image)
             let rows = try ZoomBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
             if common.json {
