@@ -13,7 +13,14 @@ public struct ResolvedBox: Sendable, Equatable {
     /// The box was smaller than the minimum side and grew about its centre.
     public var grown: Bool
 
-    /// `pixels` expressed in the caller's system (what the model should cite next).
+    /// The image the box was resolved in.
+    public var imageWidth: Int = 0
+    public var imageHeight: Int = 0
+
+    /// `pixels` in the caller's system (what the model should cite next).
+    public var effective: [Double] { inCallerSystem(width: imageWidth, height: imageHeight) }
+
+    /// `pixels` expressed in the caller's system for an image of `width` × `height`.
     public func inCallerSystem(width: Int, height: Int) -> [Double] {
         let digits = coords.reportedFractionDigits
         func report(_ value: Int, _ extent: Int) -> Double {
@@ -106,9 +113,12 @@ public func resolveBox(
         (rect.x1, rect.x2) = atLeastOnePixel(rect.x1, rect.x2, extent: width)
         (rect.y1, rect.y2) = atLeastOnePixel(rect.y1, rect.y2, extent: height)
     }
-    return ResolvedBox(requested: values, coords: coords,
-                       pixels: PixelRect(x1: rect.x1, y1: rect.y1, x2: rect.x2, y2: rect.y2),
-                       clipped: clipped, grown: grown)
+    var resolved = ResolvedBox(requested: values, coords: coords,
+                               pixels: PixelRect(x1: rect.x1, y1: rect.y1, x2: rect.x2, y2: rect.y2),
+                               clipped: clipped, grown: grown)
+    resolved.imageWidth = width
+    resolved.imageHeight = height
+    return resolved
 }
 
 /// Moves `[low, high)` inside `[0, extent)` keeping its length where the image allows.

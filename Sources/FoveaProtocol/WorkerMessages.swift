@@ -106,14 +106,17 @@ public enum WorkerFailureKind: String, Sendable, CaseIterable {
 /// Worker → supervisor. `decoded` carries the pixels memfd; `produced` carries the result's
 /// pixels memfd and, when the plan had an output, the encoded memfd after it.
 public enum WorkerReply: Sendable, Equatable {
-    case decoded(id: UInt64, layout: PixelLayout, format: String)
+    case decoded(id: UInt64, layout: PixelLayout, format: String, orientation: Int)
     case produced(id: UInt64, layout: PixelLayout, encodedByteCount: Int?)
+    /// Per-channel statistics (a plan ending in `statistics`).
+    case measured(id: UInt64, channels: [ChannelSummary])
     case failed(id: UInt64, kind: WorkerFailureKind, message: String)
     case probed(id: UInt64, outcome: String, detail: String)
 
     public var id: UInt64 {
         switch self {
-        case .decoded(let id, _, _), .produced(let id, _, _), .failed(let id, _, _), .probed(let id, _, _): return id
+        case .decoded(let id, _, _, _), .produced(let id, _, _), .measured(let id, _), .failed(let id, _, _),
+             .probed(let id, _, _): return id
         }
     }
 
@@ -121,14 +124,17 @@ public enum WorkerReply: Sendable, Equatable {
         switch self {
         case .decoded: return 1
         case .produced(_, _, let encoded): return encoded == nil ? 1 : 2
-        case .failed, .probed: return 0
+        case .measured, .failed, .probed: return 0
         }
     }
 
     public var json: JSONValue {
         switch self {
-        case .decoded(let id, let layout, let format):
-            return ["type": "decoded", "id": .integer(Int64(id)), "layout": layout.channelJSON, "format": .string(format)]
+        case .decoded(let id, let layout, let format, let orientation):
+            return ["type": "decoded", "id": .integer(Int64(id)), "layout": layout.channelJSON, "format": .string(format),
+                    "orientation": .int(orientation)]
+        case .measured(let id, let channels):
+            return ["type": "measured", "id": .integer(Int64(id)), "channels": .array(channels.map(\.json))]
         case .produced(let id, let layout, let encoded):
             var object: [String: JSONValue] = ["type": "produced", "id": .integer(Int64(id)), "layout": layout.channelJSON]
             if let encoded { object["encodedBytes"] = .int(encoded) }
@@ -146,9 +152,18 @@ public enum WorkerReply: Sendable, Equatable {
         let id = try json.field("id").id()
         switch try json.field("type").string() {
         case "decoded":
+            let orientation = try json.field("orientation").int()
+            guard (1...8).contains(orientation) else { throw ChannelMessageError("orientation out of range") }
             self = .decoded(id: id,
                             layout: try PixelLayout(channelJSON: json.field("layout"), maximumSide: limits.maxSide, maximumPixels: limits.maxPixels),
-                            format: sanitized(try json.field("format").string(), limit: 16))
+                            format: sanitized(try json.field("format").string(), limit: 16), orientation: orientation)
+        case "measured":
+            guard case .array(let values) = try json.field("channels"), (1...4).contains(values.count) else {
+                throw ChannelMessageError("channels must be 1 to 4 entries")
+            }
+            var channels: [ChannelSummary] = []
+            for value in values { channels.append(try ChannelSummary(json: value, maximumCount: limits.maxPixels)) }
+            self = .measured(id: id, channels: channels)
         case "produced":
             var encoded: Int?
             if let value = json.optionalField("encodedBytes") {

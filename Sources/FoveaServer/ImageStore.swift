@@ -11,6 +11,8 @@ struct DecodedImage: Sendable {
     var layout: PixelLayout
     /// The source format (`jpeg`, `png`, …) or `result`.
     var format: String
+    /// The EXIF orientation the decode applied (1 for results).
+    var orientation: Int = 1
 }
 
 /// Content-addressed images: the encoded bytes as put (or a result as encoded) and, once a
@@ -152,10 +154,10 @@ final class ImageStore: @unchecked Sendable {
         switch outcome {
         case .success(let response):
             switch response.reply {
-            case .decoded(_, let layout, let format):
+            case .decoded(_, let layout, let format, let orientation):
                 do {
                     let memfd = try SealedMemfd.adopt(response.descriptors[0], expectedSize: layout.byteCount)
-                    result = .success(DecodedImage(memfd: memfd, layout: layout, format: format))
+                    result = .success(DecodedImage(memfd: memfd, layout: layout, format: format, orientation: orientation))
                 } catch {
                     logger.error("worker returned an unusable decode of \(handle): \(error)")
                     result = .failure(.worker(.protocolViolation("\(error)")))

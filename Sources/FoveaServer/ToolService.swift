@@ -29,15 +29,15 @@ final class ToolService: @unchecked Sendable {
     // MARK: tools/call
 
     func call(params: [String: JSONValue], reply: @escaping Reply) {
-        let request: ToolRequest
-        switch Result(catching: { () throws(ToolCallError) in try ToolRequest.parse(params: params, defaults: configuration.defaults) }) {
-        case .success(let parsed): request = parsed
+        let call: ToolCall
+        switch Result(catching: { () throws(ToolCallError) in try ToolCall.parse(params: params, defaults: configuration.defaults) }) {
+        case .success(let parsed): call = parsed
         case .failure(.protocolError(let error)): return reply(.failure(error))
         case .failure(.tool(let error)): return reply(.success(ToolResult.failure(error)))
         }
         let handle: String
         do {
-            handle = try resolve(request.image)
+            handle = try resolve(call.image)
         } catch let error as ToolError {
             return reply(.success(ToolResult.failure(error)))
         } catch {
@@ -52,39 +52,50 @@ final class ToolService: @unchecked Sendable {
             case .failure(.worker(let failure)):
                 reply(.success(ToolResult.failure(ToolError("image \(ImageReference.abbreviated(handle)): \(failure.toolMessage)"))))
             case .success(let decoded):
-                self.run(request, handle: handle, decoded: decoded, reply: reply)
+                self.run(call, handle: handle, decoded: decoded, reply: reply)
             }
         }
     }
 
-    private func run(_ request: ToolRequest, handle: String, decoded: DecodedImage, reply: @escaping Reply) {
+    private func run(_ call: ToolCall, handle: String, decoded: DecodedImage, reply: @escaping Reply) {
         let source = SourceImage(handle: handle, width: decoded.layout.width, height: decoded.layout.height,
-                                 bands: decoded.layout.bands, format: decoded.format)
+                                 bands: decoded.layout.bands, format: decoded.format, orientation: decoded.orientation)
         let planned: PlannedCall
         do {
-            planned = try ToolPlanner.plan(request, source: source, defaults: configuration.defaults)
+            planned = try ToolPlanner.plan(call, source: source, defaults: configuration.defaults)
         } catch {
             return reply(.success(ToolResult.failure(error)))
         }
-        guard let plan = planned.plan else {
-            return reply(.success(ToolResult.success(planned, produced: nil)))
-        }
-        execute(plan, on: decoded, inputKey: handle) { [self] outcome in
-            switch outcome {
-            case .success(let produced):
-                reply(.success(ToolResult.success(planned, produced: produced)))
-            case .failure(.tool(let error)):
-                reply(.success(ToolResult.failure(error)))
-            case .failure(.rpc(let error)):
-                reply(.failure(error))
+        let jobs = planned.jobs
+        let gather = JobGather(count: jobs.count) { outputs in
+            var images: [ProducedImage] = []
+            var statistics: [ChannelSummary] = []
+            for output in outputs {
+                switch output {
+                case .failure(.rpc(let error)): return reply(.failure(error))
+                case .failure(.tool(let error)): return reply(.success(ToolResult.failure(error)))
+                case .success(.image(let image)): images.append(image)
+                case .success(.statistics(let channels)): statistics = channels
+                }
             }
+            reply(.success(ToolResult.success(planned, images: images, statistics: statistics)))
         }
+        for (index, job) in jobs.enumerated() {
+            execute(job, on: decoded, inputKey: handle) { gather.finish(index, $0) }
+        }
+    }
+
+    /// What one job made.
+    enum JobOutput: Sendable {
+        case image(ProducedImage)
+        case statistics([ChannelSummary])
     }
 
     /// Sends `plan` to a worker and turns its reply into a stored, encoded result.
     func execute(_ plan: ImagePlan, on source: DecodedImage, inputKey: String,
-                 completion: @escaping @Sendable (Result<ProducedImage, CallFailure>) -> Void) {
-        let expected = plan.outputSize(width: source.layout.width, height: source.layout.height)
+                 completion: @escaping @Sendable (Result<JobOutput, CallFailure>) -> Void) {
+        let expected = plan.outputShape(from: ImageShape(width: source.layout.width, height: source.layout.height,
+                                                         bands: source.layout.bands))
         let job = WorkerJob(request: .run(id: 0, source: source.layout, plan: plan), descriptors: [source.memfd],
                             deadlineSeconds: configuration.deadlineSeconds, inputKey: inputKey) { [self] outcome in
             switch outcome {
@@ -94,7 +105,7 @@ final class ToolService: @unchecked Sendable {
                 completion(.failure(.tool(ToolError(failure.toolMessage))))
             case .success(let response):
                 completion(Result { () throws(ToolError) in
-                    try self.accept(response, plan: plan, expected: expected, bands: source.layout.bands)
+                    try self.accept(response, plan: plan, expected: expected)
                 }.mapError(CallFailure.tool))
             }
         }
@@ -103,16 +114,20 @@ final class ToolService: @unchecked Sendable {
 
     /// Checks a worker's result against the plan (a worker is presumed compromised), stores it
     /// and encodes it for the wire.
-    private func accept(_ response: WorkerResponse, plan: ImagePlan, expected: (width: Int, height: Int),
-                        bands: Int) throws(ToolError) -> ProducedImage {
+    private func accept(_ response: WorkerResponse, plan: ImagePlan, expected: ImageShape) throws(ToolError) -> JobOutput {
         var descriptors = response.descriptors
         defer { descriptors.forEach { _ = close($0) } }
         switch response.reply {
         case .failed(_, _, let message):
             throw ToolError(message)
+        case .measured(_, let channels):
+            guard plan.measures, channels.count == expected.bands else {
+                throw ToolError("the worker returned statistics the plan did not ask for")
+            }
+            return .statistics(channels)
         case .produced(_, let layout, let encodedBytes):
-            guard layout.width == expected.width, layout.height == expected.height, layout.bands == bands else {
-                throw ToolError("the worker returned a \(layout) image where \(expected.width)x\(expected.height)x\(bands) was planned; it was replaced")
+            guard !plan.measures, layout.width == expected.width, layout.height == expected.height, layout.bands == expected.bands else {
+                throw ToolError("the worker returned a \(layout) image where \(expected.width)x\(expected.height)x\(expected.bands) was planned")
             }
             let output = plan.output ?? OutputOptions(format: .raw)
             guard (output.format == .raw) == (encodedBytes == nil) else {
@@ -130,8 +145,8 @@ final class ToolService: @unchecked Sendable {
                 let base64 = Base64.encodeToString(bytes: mapping.bytes)
                 store.storeResult(handle: handle, encoded: encoded,
                                   decoded: DecodedImage(memfd: pixels, layout: layout, format: "result"))
-                return ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
-                                     format: output.format, base64: base64)
+                return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
+                                            format: output.format, base64: base64))
             } catch {
                 throw ToolError("the worker's result could not be used (\(error))")
             }
@@ -259,4 +274,27 @@ extension WorkerJobFailure {
 enum CallFailure: Error, Sendable {
     case tool(ToolError)
     case rpc(RPCError)
+}
+
+/// Collects the results of a call's jobs and calls `done` once, with them in job order.
+final class JobGather: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outputs: [Result<ToolService.JobOutput, CallFailure>?]
+    private var remaining: Int
+    private let done: @Sendable ([Result<ToolService.JobOutput, CallFailure>]) -> Void
+
+    init(count: Int, done: @escaping @Sendable ([Result<ToolService.JobOutput, CallFailure>]) -> Void) {
+        outputs = Array(repeating: nil, count: count)
+        remaining = count
+        self.done = done
+    }
+
+    func finish(_ index: Int, _ output: Result<ToolService.JobOutput, CallFailure>) {
+        lock.lock()
+        outputs[index] = output
+        remaining -= 1
+        let complete = remaining == 0
+        lock.unlock()
+        if complete { done(outputs.map { $0! }) }
+    }
 }

@@ -194,7 +194,9 @@ extension WorkerRequest {
 extension WorkerReply {
     func withID(_ id: UInt64) -> WorkerReply {
         switch self {
-        case .decoded(_, let layout, let format): return .decoded(id: id, layout: layout, format: format)
+        case .decoded(_, let layout, let format, let orientation):
+            return .decoded(id: id, layout: layout, format: format, orientation: orientation)
+        case .measured(_, let channels): return .measured(id: id, channels: channels)
         case .produced(_, let layout, let encoded): return .produced(id: id, layout: layout, encodedByteCount: encoded)
         case .failed(_, let kind, let message): return .failed(id: id, kind: kind, message: message)
         case .probed(_, let outcome, let detail): return .probed(id: id, outcome: outcome, detail: detail)

@@ -61,7 +61,7 @@ struct JobRunner {
         }
         guard let output else { throw PlanError("the decoder produced no pixels") }
         let layout = PixelLayout(width: header.width, height: header.height, bands: header.bands)
-        return Outcome(reply: .decoded(id: id, layout: layout, format: header.format.rawValue),
+        return Outcome(reply: .decoded(id: id, layout: layout, format: header.format.rawValue, orientation: header.orientation),
                        memfds: [try output.seal()])
     }
 
@@ -70,10 +70,15 @@ struct JobRunner {
         try PlanExecutor.validate(plan, source: source)
         let view = ImageView(base: mapping.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: source)
         var pixels: WritableMemfd?
-        let result = try executor.run(plan, source: view) { layout in
+        let outcome = try executor.run(plan, source: view) { layout in
             let memfd = try WritableMemfd(name: "fovea-result", size: layout.byteCount)
             pixels = memfd
             return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
+        }
+        let result: ImageView
+        switch outcome {
+        case .statistics(let channels): return Outcome(reply: .measured(id: id, channels: channels))
+        case .pixels(let view): result = view
         }
         var encoded: SealedMemfd?
         if let output = plan.output, output.format != .raw {

@@ -5,8 +5,8 @@ import Testing
     let handle = "img:" + String(repeating: "ab", count: 32)
     let defaults = ToolDefaults()
 
-    func parse(_ params: JSONValue) -> Result<ToolRequest, ToolCallError> {
-        Result { () throws(ToolCallError) in try ToolRequest.parse(params: params.objectValue!, defaults: defaults) }
+    func parse(_ params: JSONValue) -> Result<ToolCall, ToolCallError> {
+        Result { () throws(ToolCallError) in try ToolCall.parse(params: params.objectValue!, defaults: defaults) }
     }
 
     func toolError(_ params: JSONValue) -> String? {
@@ -15,9 +15,9 @@ import Testing
     }
 
     @Test func zoomWithDefaults() throws {
-        let request = try parse(["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": [1, 2, 3, 4], "label": "sign"]]).get()
-        #expect(request == .zoom(ZoomRequest(image: .handle(handle), box: [1, 2, 3, 4], coords: .rel1000, label: "sign",
-                                             padding: 0, output: OutputOptions(format: .jpeg, quality: 95))))
+        let call = try parse(["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": [1, 2, 3, 4], "label": "sign"]]).get()
+        #expect(call == ToolCall(image: .handle(handle), request: .zoom(ZoomRequest(box: [1, 2, 3, 4], coords: .rel1000, label: "sign", padding: 0)),
+                                 output: OutputOptions(format: .jpeg, quality: 95)))
     }
 
     @Test func aliasImageZoomInToolIsZoom() throws {
@@ -30,7 +30,7 @@ import Testing
             Issue.record("expected a protocol error"); return
         }
         #expect(error.code == -32602)
-        #expect(error.message == "Unknown tool: sharpen_everything; tools are zoom, crop, inspect")
+        #expect(error.message == "Unknown tool: sharpen_everything; tools are zoom, crop, rotate, enhance, tile, annotate, inspect, pipeline")
     }
 
     @Test func argumentsThatAreNotAnObjectAreAProtocolError() {
@@ -65,8 +65,8 @@ import Testing
     }
 
     @Test func boxWrittenAsAStringIsAccepted() throws {
-        let request = try parse(["name": "crop", "arguments": ["image": .string(handle), "bbox_2d": "[10, 20, 30, 40]"]]).get()
-        guard case .crop(let crop) = request else { Issue.record("not a crop"); return }
+        let call = try parse(["name": "crop", "arguments": ["image": .string(handle), "bbox_2d": "[10, 20, 30, 40]"]]).get()
+        guard case .crop(let crop) = call.request else { Issue.record("not a crop"); return }
         #expect(crop.box == [10, 20, 30, 40])
     }
 

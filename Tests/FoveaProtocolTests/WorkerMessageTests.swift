@@ -22,7 +22,8 @@ import Testing
 
     @Test func repliesRoundTrip() throws {
         let replies: [WorkerReply] = [
-            .decoded(id: 1, layout: PixelLayout(width: 7680, height: 4320, bands: 3), format: "jpeg"),
+            .decoded(id: 1, layout: PixelLayout(width: 7680, height: 4320, bands: 3), format: "jpeg", orientation: 6),
+            .measured(id: 6, channels: [ChannelSummary(mean: 1.5, standardDeviation: 0.5, minimum: 1, maximum: 2, histogram: [4] + Array(repeating: 0, count: 15))]),
             .produced(id: 2, layout: PixelLayout(width: 10, height: 10, bands: 4), encodedByteCount: 1234),
             .produced(id: 3, layout: PixelLayout(width: 10, height: 10, bands: 1), encodedByteCount: nil),
             .failed(id: 4, kind: .corrupt, message: "truncated"),
@@ -35,10 +36,13 @@ import Testing
 
     @Test func repliesFromACompromisedWorkerAreBounded() {
         let hostile: [JSONValue] = [
-            ["type": "decoded", "id": 1, "layout": [100_000, 100_000, 3], "format": "jpeg"],
-            ["type": "decoded", "id": 1, "layout": [10, 10, 2], "format": "jpeg"],
-            ["type": "decoded", "id": 1, "layout": [0, 10, 3], "format": "jpeg"],
-            ["type": "decoded", "id": 1, "layout": [10, 10], "format": "jpeg"],
+            ["type": "decoded", "id": 1, "layout": [100_000, 100_000, 3], "format": "jpeg", "orientation": 1],
+            ["type": "decoded", "id": 1, "layout": [10, 10, 2], "format": "jpeg", "orientation": 1],
+            ["type": "decoded", "id": 1, "layout": [0, 10, 3], "format": "jpeg", "orientation": 1],
+            ["type": "decoded", "id": 1, "layout": [10, 10], "format": "jpeg", "orientation": 1],
+            ["type": "decoded", "id": 1, "layout": [10, 10, 3], "format": "jpeg", "orientation": 9],
+            ["type": "measured", "id": 1, "channels": [["mean": 300.0, "std": 1.0, "min": 0, "max": 1, "histogram": .ints(Array(repeating: 0, count: 16))]]],
+            ["type": "measured", "id": 1, "channels": []],
             ["type": "produced", "id": 1, "layout": [10, 10, 3], "encodedBytes": -5],
             ["type": "produced", "id": 1, "layout": [10, 10, 3], "encodedBytes": .integer(1 << 40)],
             ["type": "failed", "id": 1, "kind": "whatever", "message": "x"],
