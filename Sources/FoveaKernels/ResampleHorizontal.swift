@@ -72,6 +72,60 @@ struct HorizontalPass {
 
     private func filterPixels(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
                               into out: UnsafeMutablePointer<Int16>) {
+        let step = 8 &* plan.bands  // bytes from one tap pair to the next in an expanded row
+        switch plan.groupsPerPixel {
+        case 1:
+            forEachPixel(a, b, into: out) { sums, at, w in sums.add(at, w[0]) }
+        case 2:
+            forEachPixel(a, b, into: out) { sums, at, w in
+                sums.add(at, w[0])
+                sums.add(at &+ step, w[1])
+            }
+        case 3:
+            forEachPixel(a, b, into: out) { sums, at, w in
+                sums.add(at, w[0])
+                sums.add(at &+ step, w[1])
+                sums.add(at &+ 2 &* step, w[2])
+            }
+        case 4:
+            forEachPixel(a, b, into: out) { sums, at, w in
+                sums.add(at, w[0])
+                sums.add(at &+ step, w[1])
+                sums.add(at &+ 2 &* step, w[2])
+                sums.add(at &+ 3 &* step, w[3])
+            }
+        default:
+            let groups = plan.groupsPerPixel
+            forEachPixel(a, b, into: out) { sums, at, w in
+                var offset = at
+                for g in 0..<groups {
+                    sums.add(offset, w[g])
+                    offset &+= step
+                }
+            }
+        }
+    }
+
+    /// One output pixel's sums for the two rows of a pair.
+    struct PixelSums {
+        let rowA: UnsafeRawPointer, rowB: UnsafeRawPointer
+        var a: SIMD4<Int32>, b: SIMD4<Int32>
+
+        /// Adds the tap pair at `byteOffset` of both expanded rows with weights `k`.
+        @inline(__always)
+        mutating func add(_ byteOffset: Int, _ k: SIMD8<Int16>) {
+            a &+= multipliedPairSums(rowA.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+            b &+= multipliedPairSums(rowB.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+        }
+    }
+
+    /// Runs `accumulate(sums, byteOffsetOfFirstPair, weights)` for every output pixel and stores
+    /// the result, rounded, clamped and interleaved row a / row b, band by band.
+    @inline(__always)
+    private func forEachPixel(
+        _ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>, into out: UnsafeMutablePointer<Int16>,
+        _ accumulate: (inout PixelSums, Int, UnsafePointer<SIMD8<Int16>>) -> Void
+    ) {
         let bits = Int32(plan.horizontalBits), rounding = Int32(plan.horizontalRoundingBits)
         let half = SIMD4<Int32>(repeating: 1 &<< (bits &- rounding &- 1))
         let up = SIMD4<Int32>(repeating: 16 &+ rounding &- bits)
@@ -79,25 +133,20 @@ struct HorizontalPass {
         let upper = ResamplePlan.intermediateMax
         let groups = plan.groupsPerPixel
         let entryBytes = 4 &* plan.bands
-        let pairStride = 2 &* entryBytes
-        let rowA = UnsafeRawPointer(a), rowB = UnsafeRawPointer(b)
-        let dst = UnsafeMutableRawPointer(out)
-        var weights = plan.horizontalWeights
+        let starts = plan.horizontalStarts
+        var weights = UnsafePointer(plan.horizontalWeights)
+        var dst = UnsafeMutableRawPointer(out)
+        var sums = PixelSums(rowA: UnsafeRawPointer(a), rowB: UnsafeRawPointer(b), a: half, b: half)
         for x in 0..<plan.outWidth {
-            var offset = Int(plan.horizontalStarts[x]) &* entryBytes
-            var sumA = half, sumB = half
-            for _ in 0..<groups {
-                let k = weights.pointee
-                sumA &+= multipliedPairSums(rowA.loadVector(SIMD8<Int16>.self, at: offset), k)
-                sumB &+= multipliedPairSums(rowB.loadVector(SIMD8<Int16>.self, at: offset), k)
-                offset &+= pairStride
-                weights += 1
-            }
+            sums.a = half
+            sums.b = half
+            accumulate(&sums, Int(starts[x]) &* entryBytes, weights)
             // Lanes a0 b0 a1 b1 | a2 b2 a3 b3: band by band, row a then row b.
-            let lo = SIMD4<Int32>(sumA[0], sumB[0], sumA[1], sumB[1])
-            let hi = SIMD4<Int32>(sumA[2], sumB[2], sumA[3], sumB[3])
-            dst.storeVector(clamped(descaled(lo, hi, up: up) &<< scale, to: upper),
-                            at: x &* entryBytes)
+            let lo = SIMD4<Int32>(sums.a[0], sums.b[0], sums.a[1], sums.b[1])
+            let hi = SIMD4<Int32>(sums.a[2], sums.b[2], sums.a[3], sums.b[3])
+            dst.storeVector(clamped(descaled(lo, hi, up: up) &<< scale, to: upper))
+            dst += entryBytes
+            weights += groups
         }
     }
 

@@ -62,15 +62,16 @@ final class ResamplePlan: @unchecked Sendable {
         groupsPerPixel = groups
         horizontalStarts = .allocate(capacity: outWidth)
         horizontalWeights = .allocate(capacity: outWidth * groups)
+        let hFixed = h.fixedWeights(bits: horizontalBits)
         for x in 0..<outWidth {
             horizontalStarts[x] = Int32(h.starts[x])
+            let taps = { (j: Int) -> Int16 in j < h.maxCount ? hFixed[x * h.maxCount + j] : 0 }
             for g in 0..<groups {
-                var k = SIMD8<Int16>()
-                for lane in 0..<8 {
-                    let tap = bands == 1 ? g * 8 + lane : g * 2 + lane % 2
-                    k[lane] = tap < h.maxCount ? h.fixedWeight(x, tap, bits: horizontalBits) : 0
-                }
-                horizontalWeights[x * groups + g] = k
+                horizontalWeights[x * groups + g] = bands == 1
+                    ? SIMD8(taps(8 * g), taps(8 * g + 1), taps(8 * g + 2), taps(8 * g + 3),
+                            taps(8 * g + 4), taps(8 * g + 5), taps(8 * g + 6), taps(8 * g + 7))
+                    : SIMD8(taps(2 * g), taps(2 * g + 1), taps(2 * g), taps(2 * g + 1),
+                            taps(2 * g), taps(2 * g + 1), taps(2 * g), taps(2 * g + 1))
             }
         }
 
@@ -84,7 +85,9 @@ final class ResamplePlan: @unchecked Sendable {
         firstPairs = .allocate(capacity: outHeight)
         pairCounts = .allocate(capacity: outHeight)
         weightOffsets = .allocate(capacity: outHeight)
+        let vFixed = v.fixedWeights(bits: verticalBits)
         var weights: [SIMD8<Int16>] = []
+        weights.reserveCapacity(outHeight * (v.maxCount / 2 + 2))
         var maxPairs = 1
         for y in 0..<outHeight {
             let start = v.starts[y], count = v.counts[y]
@@ -95,8 +98,8 @@ final class ResamplePlan: @unchecked Sendable {
             maxPairs = Swift.max(maxPairs, last - first + 1)
             for m in first...last {
                 let ka = 2 * m - start, kb = 2 * m + 1 - start
-                let wa = ka >= 0 && ka < count ? v.fixedWeight(y, ka, bits: verticalBits) : 0
-                let wb = kb >= 0 && kb < count ? v.fixedWeight(y, kb, bits: verticalBits) : 0
+                let wa = ka >= 0 && ka < count ? vFixed[y * v.maxCount + ka] : 0
+                let wb = kb >= 0 && kb < count ? vFixed[y * v.maxCount + kb] : 0
                 weights.append(SIMD8(wa, wb, wa, wb, wa, wb, wa, wb))
             }
         }

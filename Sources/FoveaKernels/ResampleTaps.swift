@@ -83,7 +83,13 @@ struct ResampleTaps {
 
     /// The largest sum of absolute weights of one output (1 without negative lobes).
     var largestAbsoluteSum: Double {
-        (0..<outSize).map { i in (0..<maxCount).reduce(0.0) { $0 + Swift.abs(weight(i, $1)) } }.max()!
+        var largest = 0.0
+        for i in 0..<outSize {
+            var sum = 0.0
+            for j in 0..<maxCount { sum += Swift.abs(weights[i * maxCount + j]) }
+            largest = Swift.max(largest, sum)
+        }
+        return largest
     }
 
     /// Fraction bits for Int16 weights applied to samples up to `maxSample`: as many as keep
@@ -92,16 +98,17 @@ struct ResampleTaps {
         let largest = weights.reduce(0.0) { Swift.max($0, Swift.abs($1)) }
         let sumBound = largestAbsoluteSum * Double(maxSample) + 1
         var bits = 16
-        while bits > 1 && ((largest * Double(1 << bits)).rounded() > Double(Int16.max)
+        while bits > 1 && (largest * Double(1 << bits) + 0.5 > Double(Int16.max)
             || sumBound * Double(1 << bits) >= Double(Int32.max)) {
             bits -= 1
         }
         return bits
     }
 
-    /// `weight(i, j)` in fixed point with `bits` fraction bits, rounded half away from zero as
-    /// Pillow's `normalize_coeffs_8bpc` does.
-    func fixedWeight(_ i: Int, _ j: Int, bits: Int) -> Int16 {
-        Int16((weight(i, j) * Double(1 << bits)).rounded(.toNearestOrAwayFromZero))
+    /// All weights in fixed point with `bits` fraction bits (`maxCount` per output), rounded
+    /// half away from zero as Pillow's `normalize_coeffs_8bpc` does.
+    func fixedWeights(bits: Int) -> [Int16] {
+        let scale = Double(1 << bits)
+        return weights.map { w in Int16(w < 0 ? w * scale - 0.5 : w * scale + 0.5) }
     }
 }
