@@ -60,8 +60,8 @@ private func copyRows(_ src: ImageView, into dst: MutableImageView) {
     for y in 0..<src.height { dst.row(y).update(from: src.row(y), count: length) }
 }
 
-/// One band of output rows: the horizontal pass fills a ring of pair rows just ahead of the
-/// vertical pass, so a band recomputes the few source rows it shares with its neighbour
+/// One band of output rows: the horizontal pass fills a ring of intermediate rows just ahead of
+/// the vertical pass, so a band recomputes the few source rows it shares with its neighbour
 /// instead of reading theirs.
 private struct ResampleBand {
     let plan: ResamplePlan
@@ -73,10 +73,11 @@ private struct ResampleBand {
         guard !rows.isEmpty else { return }
         let horizontal = HorizontalPass(plan: plan)
         let vertical = VerticalPass(plan: plan)
-        let capacity = plan.maxPairCount
-        let pairRowLength = horizontal.pairRowLength
+        // Rows are produced two at a time, so one more than a window can be in flight.
+        let capacity = plan.maxVerticalCount + 1
+        let rowLength = horizontal.rowLength
         let expandedLength = horizontal.expandedLength
-        let ring = UnsafeMutablePointer<Int16>.allocate(capacity: capacity * pairRowLength)
+        let ring = UnsafeMutablePointer<Int16>.allocate(capacity: capacity * rowLength)
         let expanded = UnsafeMutablePointer<Int16>.allocate(capacity: 2 * expandedLength)
         expanded.initialize(repeating: 0, count: 2 * expandedLength)
         let premultiplied = premultipliesAlpha
@@ -97,23 +98,23 @@ private struct ResampleBand {
             }
             horizontal.expand(pixels, into: out)
         }
+        func slot(_ row: Int) -> UnsafeMutablePointer<Int16> { ring + (row % capacity) * rowLength }
 
-        var nextPair = plan.firstPairs[rows.lowerBound]
+        // Source rows 2m and 2m + 1 go through the horizontal pass together; a missing last
+        // odd row repeats the row before it into a slot no window reads.
+        var next = plan.verticalStarts[rows.lowerBound] & ~1
         for y in rows {
-            let first = plan.firstPairs[y], count = plan.pairCounts[y]
-            while nextPair < first + count {
-                let a = 2 * nextPair, b = Swift.min(a + 1, plan.inHeight - 1)
-                let slot = ring + (nextPair % capacity) * pairRowLength
-                expand(row: a, into: expanded)
-                if b != a { expand(row: b, into: expanded + expandedLength) }
-                horizontal.filter(expanded, b != a ? expanded + expandedLength : expanded,
-                                  into: slot)
-                nextPair += 1
+            let first = plan.verticalStarts[y], count = plan.verticalCounts[y]
+            while next < first + count {
+                let b = Swift.min(next + 1, plan.inHeight - 1)
+                expand(row: next, into: expanded)
+                if b != next { expand(row: b, into: expanded + expandedLength) }
+                horizontal.filter(expanded, b != next ? expanded + expandedLength : expanded,
+                                  into: slot(next), slot(next + 1))
+                next += 2
             }
-            for i in 0..<count {
-                windowRows[i] = UnsafePointer(ring + ((first + i) % capacity) * pairRowLength)
-            }
-            vertical.filterRow(y, pairRows: windowRows, into: dst.row(y))
+            for i in 0..<count { windowRows[i] = UnsafePointer(slot(first + i)) }
+            vertical.filterRow(y, rows: windowRows, into: dst.row(y))
             if premultipliesAlpha {
                 AlphaPremultiplication.unpremultiply(dst.row(y), pixels: dst.width)
             }

@@ -6,22 +6,24 @@
 /// window have weight 0. Each group is one `SIMD8<Int16>`: `k0 k1 k0 k1 …` for a pair, `k0 … k7`
 /// for an octet.
 ///
-/// Vertical: source rows are paired `(2m, 2m + 1)` so that the horizontal pass can store both
-/// rows of a pair interleaved; output row `y` reads `pairCounts[y]` pairs from `firstPairs[y]`,
-/// each with one `SIMD8<Int16>` of `ka kb ka kb …`.
-///
-/// Between the passes a sample is kept as Int16 in 1/64 units (``intermediateBits``), clamped
+/// Between the passes a sample is an Int16 in 1/128 level units, rounded to 1/64 and clamped
 /// to 0…255 as Pillow's `clip8` clamps it. Pillow rounds it to a whole level there; keeping the
 /// fraction means the result differs from Pillow's only by the effect of Pillow's own rounding,
-/// at most 0.5 · Σ|vertical weights| < 1 level. When the height does not change the horizontal
-/// pass rounds to whole levels, as Pillow's single pass does.
+/// at most 0.5 · Σ|vertical weights|, plus the vertical kernel's own error; ``verticalKernel``
+/// is chosen so that the total stays below 1 level. When the height does not change the
+/// horizontal pass rounds to whole levels, as Pillow's single pass does.
+///
+/// Vertical: output row `y` reads rows `verticalStarts[y] ..< verticalStarts[y] + verticalCounts[y]`
+/// with the weights at `verticalWeights + weightOffsets[y]`: one `SIMD8<Int16>` per row, all
+/// lanes equal, in 1/2^14 (``VerticalKernel/multiplyHigh``), or one per pair of rows,
+/// `ka kb ka kb …`, in 1/2^`verticalBits` (``VerticalKernel/multiplyAdd``).
 final class ResamplePlan: @unchecked Sendable {
     let bands: Int
     let inWidth: Int, inHeight: Int
     let outWidth: Int, outHeight: Int
 
-    /// Fraction bits of the samples between the passes.
-    static let intermediateBits = 6
+    /// Units of the samples between the passes: 1/128 level.
+    static let intermediateBits = 7
     /// 255 in those units.
     static let intermediateMax = Int16(255 << intermediateBits)
 
@@ -29,15 +31,28 @@ final class ResamplePlan: @unchecked Sendable {
     /// Fraction bits the horizontal pass rounds to (6, or 0 when the height does not change).
     let horizontalRoundingBits: Int
     let groupsPerPixel: Int
-    let horizontalStarts: UnsafeMutablePointer<Int32>
+    /// Byte offset of each output pixel's first tap group in an expanded row.
+    let horizontalOffsets: UnsafeMutablePointer<Int32>
     let horizontalWeights: UnsafeMutablePointer<SIMD8<Int16>>
 
+    enum VerticalKernel {
+        /// `pmulhw`, 8 samples per row and instruction, Int16 sums in 1/32 level: for short
+        /// windows (every upscale), where its rounding error provably keeps the total below 1.
+        case multiplyHigh
+        /// `pmaddwd` on pairs of rows, Int32 sums: for long windows.
+        case multiplyAdd
+    }
+
+    let verticalKernel: VerticalKernel
     let verticalBits: Int
-    let firstPairs: UnsafeMutablePointer<Int>
-    let pairCounts: UnsafeMutablePointer<Int>
+    let verticalStarts: UnsafeMutablePointer<Int>
+    let verticalCounts: UnsafeMutablePointer<Int>
     let weightOffsets: UnsafeMutablePointer<Int>
     let verticalWeights: UnsafeMutablePointer<SIMD8<Int16>>
-    let maxPairCount: Int
+    let maxVerticalCount: Int
+
+    /// Fraction bits of ``VerticalKernel/multiplyHigh`` weights.
+    static let multiplyHighBits = 14
 
     init(filter: ResampleFilter, bands: Int, inWidth: Int, inHeight: Int, outWidth: Int,
          outHeight: Int) {
@@ -53,18 +68,19 @@ final class ResamplePlan: @unchecked Sendable {
         let groupSize = bands == 1 ? 8 : 2
         let groups = (h.maxCount + groupSize - 1) / groupSize
         horizontalBits = h.fixedPointBits(maxSample: 255)
-        horizontalRoundingBits = inHeight == outHeight ? 0 : Self.intermediateBits
-        // The horizontal pass computes (sum << (16 + rounding - bits)) >> 16 in Int32 and shifts
-        // the Int16 result up to 1/64 units: both need |sample · Σ|weights|| < 512.
+        horizontalRoundingBits = inHeight == outHeight ? 0 : 6
+        // The horizontal pass computes (sum << (16 + rounding - bits)) >> 16 in Int32: that
+        // needs |sample · Σ|weights|| < 512.
         precondition(255 * h.largestAbsoluteSum < 511,
                      "ResamplePlan: horizontal weights' absolute sum \(h.largestAbsoluteSum) >= 2")
-        precondition(horizontalBits > Self.intermediateBits, "ResamplePlan: \(horizontalBits) bits")
+        precondition(horizontalBits > 6, "ResamplePlan: \(horizontalBits) horizontal bits")
         groupsPerPixel = groups
-        horizontalStarts = .allocate(capacity: outWidth)
+        horizontalOffsets = .allocate(capacity: outWidth)
+        let bytesPerPixel = bands == 1 ? 2 : 4 * bands
         horizontalWeights = .allocate(capacity: outWidth * groups)
         let hFixed = h.fixedWeights(bits: horizontalBits)
         for x in 0..<outWidth {
-            horizontalStarts[x] = Int32(h.starts[x])
+            horizontalOffsets[x] = Int32(h.starts[x] * bytesPerPixel)
             let taps = { (j: Int) -> Int16 in j < h.maxCount ? hFixed[x * h.maxCount + j] : 0 }
             for g in 0..<groups {
                 horizontalWeights[x * groups + g] = bands == 1
@@ -78,47 +94,67 @@ final class ResamplePlan: @unchecked Sendable {
         let v = inHeight == outHeight
             ? ResampleTaps(identity: inHeight)
             : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight)
-        verticalBits = v.fixedPointBits(maxSample: Int(Self.intermediateMax))
-        // The vertical pass descales with (sum >> (bits + 6 - 16)) >> 16.
-        precondition(verticalBits + Self.intermediateBits >= 16,
-                     "ResamplePlan: vertical weights need \(verticalBits) bits")
-        firstPairs = .allocate(capacity: outHeight)
-        pairCounts = .allocate(capacity: outHeight)
+        maxVerticalCount = v.maxCount
+        verticalStarts = .allocate(capacity: outHeight)
+        verticalCounts = .allocate(capacity: outHeight)
         weightOffsets = .allocate(capacity: outHeight)
-        let vFixed = v.fixedWeights(bits: verticalBits)
-        var weights: [SIMD8<Int16>] = []
-        weights.reserveCapacity(outHeight * (v.maxCount / 2 + 2))
-        var maxPairs = 1
         for y in 0..<outHeight {
-            let start = v.starts[y], count = v.counts[y]
-            let first = start >> 1, last = (start + count - 1) >> 1
-            firstPairs[y] = first
-            pairCounts[y] = last - first + 1
-            weightOffsets[y] = weights.count
-            maxPairs = Swift.max(maxPairs, last - first + 1)
-            for m in first...last {
-                let ka = 2 * m - start, kb = 2 * m + 1 - start
-                let wa = ka >= 0 && ka < count ? vFixed[y * v.maxCount + ka] : 0
-                let wb = kb >= 0 && kb < count ? vFixed[y * v.maxCount + kb] : 0
-                weights.append(SIMD8(wa, wb, wa, wb, wa, wb, wa, wb))
+            verticalStarts[y] = v.starts[y]
+            verticalCounts[y] = v.counts[y]
+        }
+        let kernel = Self.chooseVerticalKernel(v)
+        verticalKernel = kernel
+        var weights: [SIMD8<Int16>] = []
+        switch kernel {
+        case .multiplyHigh:
+            verticalBits = Self.multiplyHighBits
+            let fixed = v.fixedWeights(bits: verticalBits)
+            weights.reserveCapacity(outHeight * v.maxCount)
+            for y in 0..<outHeight {
+                weightOffsets[y] = weights.count
+                for j in 0..<v.counts[y] { weights.append(SIMD8(repeating: fixed[y * v.maxCount + j])) }
+            }
+        case .multiplyAdd:
+            verticalBits = v.fixedPointBits(maxSample: Int(Self.intermediateMax))
+            // The pass descales with (sum >> (bits + 7 - 16)) >> 16.
+            precondition(verticalBits + Self.intermediateBits >= 16,
+                         "ResamplePlan: vertical weights need \(verticalBits) bits")
+            let fixed = v.fixedWeights(bits: verticalBits)
+            weights.reserveCapacity(outHeight * (v.maxCount + 1) / 2)
+            for y in 0..<outHeight {
+                weightOffsets[y] = weights.count
+                let count = v.counts[y]
+                for j in stride(from: 0, to: count, by: 2) {
+                    let wa = fixed[y * v.maxCount + j]
+                    let wb = j + 1 < count ? fixed[y * v.maxCount + j + 1] : 0
+                    weights.append(SIMD8(wa, wb, wa, wb, wa, wb, wa, wb))
+                }
             }
         }
-        maxPairCount = maxPairs
-        verticalWeights = .allocate(capacity: weights.count)
+        verticalWeights = .allocate(capacity: Swift.max(1, weights.count))
         verticalWeights.initialize(from: weights, count: weights.count)
     }
 
     deinit {
-        horizontalStarts.deallocate()
+        horizontalOffsets.deallocate()
         horizontalWeights.deallocate()
-        firstPairs.deallocate()
-        pairCounts.deallocate()
+        verticalStarts.deallocate()
+        verticalCounts.deallocate()
         weightOffsets.deallocate()
         verticalWeights.deallocate()
     }
 
+    /// ``VerticalKernel/multiplyHigh`` when its worst case stays below 1 level from Pillow:
+    /// Pillow's own rounding between the passes (0.5 · Σ|k|), ours (Σ|k| / 128), the floor in
+    /// each `pmulhw` (1/32 level per row, half of it compensated), and 14-bit weights.
+    static func chooseVerticalKernel(_ v: ResampleTaps) -> VerticalKernel {
+        let sum = v.largestAbsoluteSum
+        let largest = v.weights.reduce(0.0) { Swift.max($0, Swift.abs($1)) }
+        let rows = Double(v.maxCount)
+        let bound = 0.5 * sum + sum / 128 + rows / 64 + rows * 255 / Double(1 << (multiplyHighBits + 1))
+        return bound < 0.97 && largest < 1.99 && sum < 2 ? .multiplyHigh : .multiplyAdd
+    }
+
     /// Samples in one output row.
     var outSamples: Int { outWidth * bands }
-    /// Source row pairs.
-    var inPairs: Int { (inHeight + 1) / 2 }
 }

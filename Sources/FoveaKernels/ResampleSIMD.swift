@@ -40,6 +40,28 @@ func multipliedPairSums(_ x: SIMD8<Int16>, _ k: SIMD8<Int16>) -> SIMD4<Int32> {
     return p.evenHalf &+ p.oddHalf
 }
 
+/// `pmulhw`: `(x * k) >> 16` lane by lane (the high half of each Int32 product).
+@inline(__always)
+func multipliedHigh(_ x: SIMD8<Int16>, _ k: SIMD8<Int16>) -> SIMD8<Int16> {
+    let p = (widened(x) &* widened(k)) &>> 16
+    return SIMD8(Int16(truncatingIfNeeded: p[0]), Int16(truncatingIfNeeded: p[1]),
+                 Int16(truncatingIfNeeded: p[2]), Int16(truncatingIfNeeded: p[3]),
+                 Int16(truncatingIfNeeded: p[4]), Int16(truncatingIfNeeded: p[5]),
+                 Int16(truncatingIfNeeded: p[6]), Int16(truncatingIfNeeded: p[7]))
+}
+
+/// `punpcklwd`: `a0 b0 a1 b1 a2 b2 a3 b3`.
+@inline(__always)
+func zippedLow(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+    SIMD8(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3])
+}
+
+/// `punpckhwd`: `a4 b4 a5 b5 a6 b6 a7 b7`.
+@inline(__always)
+func zippedHigh(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+    SIMD8(a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+}
+
 @inline(__always)
 func widened(_ x: SIMD8<Int16>) -> SIMD8<Int32> {
     SIMD8(Int32(x[0]), Int32(x[1]), Int32(x[2]), Int32(x[3]),
