@@ -83,7 +83,9 @@ private struct ResampleBand {
         let premultiplied = premultipliesAlpha
             ? UnsafeMutablePointer<UInt8>.allocate(capacity: src.width * 4) : nil
         let windowRows = UnsafeMutablePointer<UnsafePointer<Int16>>.allocate(capacity: capacity)
+        let weightVectors = UnsafeMutablePointer<SIMD8<Int16>>.allocate(capacity: capacity)
         defer {
+            weightVectors.deallocate()
             ring.deallocate()
             expanded.deallocate()
             premultiplied?.deallocate()
@@ -114,7 +116,7 @@ private struct ResampleBand {
                 next += 2
             }
             for i in 0..<count { windowRows[i] = UnsafePointer(slot(first + i)) }
-            vertical.filterRow(y, rows: windowRows, into: dst.row(y))
+            vertical.filterRow(y, rows: windowRows, vectors: weightVectors, into: dst.row(y))
             if premultipliesAlpha {
                 AlphaPremultiplication.unpremultiply(dst.row(y), pixels: dst.width)
             }

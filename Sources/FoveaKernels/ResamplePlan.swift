@@ -14,9 +14,8 @@
 /// horizontal pass rounds to whole levels, as Pillow's single pass does.
 ///
 /// Vertical: output row `y` reads rows `verticalStarts[y] ..< verticalStarts[y] + verticalCounts[y]`
-/// with the weights at `verticalWeights + weightOffsets[y]`: one `SIMD8<Int16>` per row, all
-/// lanes equal, in 1/2^14 (``VerticalKernel/multiplyHigh``), or one per pair of rows,
-/// `ka kb ka kb …`, in 1/2^`verticalBits` (``VerticalKernel/multiplyAdd``).
+/// with the weights at `verticalWeights + weightOffsets[y]`, one per row, in 1/2^`verticalBits`
+/// (the vertical pass spreads them into vectors once per row).
 final class ResamplePlan: @unchecked Sendable {
     let bands: Int
     let inWidth: Int, inHeight: Int
@@ -48,7 +47,7 @@ final class ResamplePlan: @unchecked Sendable {
     let verticalStarts: UnsafeMutablePointer<Int>
     let verticalCounts: UnsafeMutablePointer<Int>
     let weightOffsets: UnsafeMutablePointer<Int>
-    let verticalWeights: UnsafeMutablePointer<SIMD8<Int16>>
+    let verticalWeights: UnsafeMutablePointer<Int16>
     let maxVerticalCount: Int
 
     /// Fraction bits of ``VerticalKernel/multiplyHigh`` weights.
@@ -76,18 +75,22 @@ final class ResamplePlan: @unchecked Sendable {
         precondition(horizontalBits > 6, "ResamplePlan: \(horizontalBits) horizontal bits")
         groupsPerPixel = groups
         horizontalOffsets = .allocate(capacity: outWidth)
-        let bytesPerPixel = bands == 1 ? 2 : 4 * bands
         horizontalWeights = .allocate(capacity: outWidth * groups)
-        let hFixed = h.fixedWeights(bits: horizontalBits)
+        let bytesPerPixel = bands == 1 ? 2 : 4 * bands
         for x in 0..<outWidth {
             horizontalOffsets[x] = Int32(h.starts[x] * bytesPerPixel)
-            let taps = { (j: Int) -> Int16 in j < h.maxCount ? hFixed[x * h.maxCount + j] : 0 }
             for g in 0..<groups {
-                horizontalWeights[x * groups + g] = bands == 1
-                    ? SIMD8(taps(8 * g), taps(8 * g + 1), taps(8 * g + 2), taps(8 * g + 3),
-                            taps(8 * g + 4), taps(8 * g + 5), taps(8 * g + 6), taps(8 * g + 7))
-                    : SIMD8(taps(2 * g), taps(2 * g + 1), taps(2 * g), taps(2 * g + 1),
-                            taps(2 * g), taps(2 * g + 1), taps(2 * g), taps(2 * g + 1))
+                var taps = SIMD8<Int16>()
+                if bands == 1 {
+                    for lane in 0..<8 where 8 * g + lane < h.maxCount {
+                        taps[lane] = h.fixedWeight(x, 8 * g + lane, bits: horizontalBits)
+                    }
+                } else {
+                    let k0 = h.fixedWeight(x, 2 * g, bits: horizontalBits)
+                    let k1 = 2 * g + 1 < h.maxCount ? h.fixedWeight(x, 2 * g + 1, bits: horizontalBits) : 0
+                    taps = SIMD8(k0, k1, k0, k1, k0, k1, k0, k1)
+                }
+                horizontalWeights[x * groups + g] = taps
             }
         }
 
@@ -95,44 +98,30 @@ final class ResamplePlan: @unchecked Sendable {
             ? ResampleTaps(identity: inHeight)
             : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight)
         maxVerticalCount = v.maxCount
-        verticalStarts = .allocate(capacity: outHeight)
-        verticalCounts = .allocate(capacity: outHeight)
-        weightOffsets = .allocate(capacity: outHeight)
-        for y in 0..<outHeight {
-            verticalStarts[y] = v.starts[y]
-            verticalCounts[y] = v.counts[y]
-        }
-        let kernel = Self.chooseVerticalKernel(v)
-        verticalKernel = kernel
-        var weights: [SIMD8<Int16>] = []
-        switch kernel {
+        verticalKernel = Self.chooseVerticalKernel(v)
+        switch verticalKernel {
         case .multiplyHigh:
             verticalBits = Self.multiplyHighBits
-            let fixed = v.fixedWeights(bits: verticalBits)
-            weights.reserveCapacity(outHeight * v.maxCount)
-            for y in 0..<outHeight {
-                weightOffsets[y] = weights.count
-                for j in 0..<v.counts[y] { weights.append(SIMD8(repeating: fixed[y * v.maxCount + j])) }
-            }
         case .multiplyAdd:
             verticalBits = v.fixedPointBits(maxSample: Int(Self.intermediateMax))
             // The pass descales with (sum >> (bits + 7 - 16)) >> 16.
             precondition(verticalBits + Self.intermediateBits >= 16,
                          "ResamplePlan: vertical weights need \(verticalBits) bits")
-            let fixed = v.fixedWeights(bits: verticalBits)
-            weights.reserveCapacity(outHeight * (v.maxCount + 1) / 2)
-            for y in 0..<outHeight {
-                weightOffsets[y] = weights.count
-                let count = v.counts[y]
-                for j in stride(from: 0, to: count, by: 2) {
-                    let wa = fixed[y * v.maxCount + j]
-                    let wb = j + 1 < count ? fixed[y * v.maxCount + j + 1] : 0
-                    weights.append(SIMD8(wa, wb, wa, wb, wa, wb, wa, wb))
-                }
-            }
         }
-        verticalWeights = .allocate(capacity: Swift.max(1, weights.count))
-        verticalWeights.initialize(from: weights, count: weights.count)
+        verticalStarts = .allocate(capacity: outHeight)
+        verticalCounts = .allocate(capacity: outHeight)
+        weightOffsets = .allocate(capacity: outHeight)
+        verticalWeights = .allocate(capacity: v.counts.reduce(0, +))
+        var offset = 0
+        for y in 0..<outHeight {
+            verticalStarts[y] = v.starts[y]
+            verticalCounts[y] = v.counts[y]
+            weightOffsets[y] = offset
+            for j in 0..<v.counts[y] {
+                verticalWeights[offset + j] = v.fixedWeight(y, j, bits: verticalBits)
+            }
+            offset += v.counts[y]
+        }
     }
 
     deinit {
@@ -148,8 +137,7 @@ final class ResamplePlan: @unchecked Sendable {
     /// Pillow's own rounding between the passes (0.5 · Σ|k|), ours (Σ|k| / 128), the floor in
     /// each `pmulhw` (1/32 level per row, half of it compensated), and 14-bit weights.
     static func chooseVerticalKernel(_ v: ResampleTaps) -> VerticalKernel {
-        let sum = v.largestAbsoluteSum
-        let largest = v.weights.reduce(0.0) { Swift.max($0, Swift.abs($1)) }
+        let sum = v.largestAbsoluteSum, largest = v.largestWeight
         let rows = Double(v.maxCount)
         let bound = 0.5 * sum + sum / 128 + rows / 64 + rows * 255 / Double(1 << (multiplyHighBits + 1))
         return bound < 0.97 && largest < 1.99 && sum < 2 ? .multiplyHigh : .multiplyAdd

@@ -13,6 +13,10 @@ struct ResampleTaps {
     /// `maxCount` weights per output; those past `counts[i]` are 0.
     let weights: [Double]
     let maxCount: Int
+    /// The largest `|weight|`.
+    let largestWeight: Double
+    /// The largest sum of absolute weights of one output (1 without negative lobes).
+    let largestAbsoluteSum: Double
 
     /// Pillow's windows for resizing `inSize` samples to `outSize` with `filter`.
     init(filter: ResampleFilter, inSize: Int, outSize: Int) {
@@ -21,33 +25,60 @@ struct ResampleTaps {
         let scale = Double(Float(inSize) - Float(0)) / Double(outSize)
         let filterScale = Swift.max(scale, 1.0)
         let support = filter.support * filterScale
-        let kernelSize = Int(support.rounded(.up)) * 2 + 1
         let inverseScale = 1.0 / filterScale
-        var starts = [Int](repeating: 0, count: outSize)
-        var counts = [Int](repeating: 0, count: outSize)
-        var weights = [Double](repeating: 0, count: outSize * kernelSize)
-        var maxCount = 1
-        for i in 0..<outSize {
-            let center = Double(Float(0)) + (Double(i) + 0.5) * scale
-            let first = Swift.max(0, Int(center - support + 0.5))
-            let end = Swift.min(inSize, Int(center + support + 0.5))
-            let count = end - first
+        let centers = (0..<outSize).map { Double(Float(0)) + (Double($0) + 0.5) * scale }
+        let starts = centers.map { Swift.max(0, Int($0 - support + 0.5)) }
+        let counts = (0..<outSize).map { Swift.min(inSize, Int(centers[$0] + support + 0.5)) - starts[$0] }
+        let maxCount = Swift.max(1, counts.max()!)
+        let weights = [Double](unsafeUninitializedCapacity: outSize * maxCount) { buffer, filled in
+            buffer.initialize(repeating: 0)
+            // One loop per filter, so that the kernel is inlined rather than switched on per tap.
+            switch filter {
+            case .box: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.box.weight($0) }
+            case .bilinear: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.bilinear.weight($0) }
+            case .bicubic: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.bicubic.weight($0) }
+            case .lanczos3: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.lanczos3.weight($0) }
+            }
+            filled = outSize * maxCount
+        }
+        var largestWeight = 0.0, largestAbsoluteSum = 0.0
+        weights.withUnsafeBufferPointer { w in
+            for i in 0..<outSize {
+                var sum = 0.0
+                for j in 0..<maxCount {
+                    let a = Swift.abs(w[i * maxCount + j])
+                    sum += a
+                    largestWeight = a > largestWeight ? a : largestWeight
+                }
+                largestAbsoluteSum = sum > largestAbsoluteSum ? sum : largestAbsoluteSum
+            }
+        }
+        self.init(inSize: inSize, outSize: outSize, starts: starts, counts: counts, weights: weights,
+                  maxCount: maxCount, largestWeight: largestWeight,
+                  largestAbsoluteSum: largestAbsoluteSum)
+    }
+
+    /// Pillow's weights, normalised to sum 1, `buffer.count / starts.count` per output.
+    @inline(__always)
+    private static func fill(_ buffer: UnsafeMutableBufferPointer<Double>, _ starts: [Int],
+                             _ counts: [Int], _ centers: [Double], _ inverseScale: Double,
+                             _ kernel: (Double) -> Double) {
+        let stride = buffer.count / starts.count
+        for i in starts.indices {
+            let row = buffer.baseAddress! + i * stride
+            let first = starts[i], center = centers[i]
             var sum = 0.0
-            for j in 0..<count {
-                let w = filter.weight((Double(j + first) - center + 0.5) * inverseScale)
-                weights[i * kernelSize + j] = w
+            for j in 0..<counts[i] {
+                let w = kernel((Double(j + first) - center + 0.5) * inverseScale)
+                row[j] = w
                 sum += w
             }
+            // Pillow divides each weight by the sum; one reciprocal differs by at most an ulp.
             if sum != 0.0 {
-                for j in 0..<count { weights[i * kernelSize + j] /= sum }
+                let reciprocal = 1.0 / sum
+                for j in 0..<counts[i] { row[j] *= reciprocal }
             }
-            starts[i] = first
-            counts[i] = count
-            maxCount = Swift.max(maxCount, count)
         }
-        self.init(inSize: inSize, outSize: outSize, starts: starts, counts: counts,
-                  weights: Self.repacked(weights, stride: kernelSize, counts: counts, to: maxCount),
-                  maxCount: maxCount)
     }
 
     /// Output `i` is input `i`: what Pillow does on an axis whose size does not change (it skips
@@ -55,60 +86,42 @@ struct ResampleTaps {
     init(identity size: Int) {
         self.init(inSize: size, outSize: size, starts: Array(0..<size),
                   counts: [Int](repeating: 1, count: size),
-                  weights: [Double](repeating: 1, count: size), maxCount: 1)
+                  weights: [Double](repeating: 1, count: size), maxCount: 1, largestWeight: 1,
+                  largestAbsoluteSum: 1)
     }
 
     private init(inSize: Int, outSize: Int, starts: [Int], counts: [Int], weights: [Double],
-                 maxCount: Int) {
+                 maxCount: Int, largestWeight: Double, largestAbsoluteSum: Double) {
         self.inSize = inSize
         self.outSize = outSize
         self.starts = starts
         self.counts = counts
         self.weights = weights
         self.maxCount = maxCount
-    }
-
-    private static func repacked(_ weights: [Double], stride: Int, counts: [Int], to newStride: Int)
-        -> [Double]
-    {
-        var out = [Double](repeating: 0, count: counts.count * newStride)
-        for i in counts.indices {
-            for j in 0..<counts[i] { out[i * newStride + j] = weights[i * stride + j] }
-        }
-        return out
+        self.largestWeight = largestWeight
+        self.largestAbsoluteSum = largestAbsoluteSum
     }
 
     /// Weight `j` of output `i` (0 past the window).
     func weight(_ i: Int, _ j: Int) -> Double { weights[i * maxCount + j] }
 
-    /// The largest sum of absolute weights of one output (1 without negative lobes).
-    var largestAbsoluteSum: Double {
-        var largest = 0.0
-        for i in 0..<outSize {
-            var sum = 0.0
-            for j in 0..<maxCount { sum += Swift.abs(weights[i * maxCount + j]) }
-            largest = Swift.max(largest, sum)
-        }
-        return largest
-    }
-
     /// Fraction bits for Int16 weights applied to samples up to `maxSample`: as many as keep
     /// every weight within Int16 and every sum within Int32, at most 16.
     func fixedPointBits(maxSample: Int) -> Int {
-        let largest = weights.reduce(0.0) { Swift.max($0, Swift.abs($1)) }
         let sumBound = largestAbsoluteSum * Double(maxSample) + 1
         var bits = 16
-        while bits > 1 && (largest * Double(1 << bits) + 0.5 > Double(Int16.max)
+        while bits > 1 && (largestWeight * Double(1 << bits) + 0.5 > Double(Int16.max)
             || sumBound * Double(1 << bits) >= Double(Int32.max)) {
             bits -= 1
         }
         return bits
     }
 
-    /// All weights in fixed point with `bits` fraction bits (`maxCount` per output), rounded
-    /// half away from zero as Pillow's `normalize_coeffs_8bpc` does.
-    func fixedWeights(bits: Int) -> [Int16] {
-        let scale = Double(1 << bits)
-        return weights.map { w in Int16(w < 0 ? w * scale - 0.5 : w * scale + 0.5) }
+    /// Weight `j` of output `i` in fixed point with `bits` fraction bits, rounded half away
+    /// from zero as Pillow's `normalize_coeffs_8bpc` does.
+    @inline(__always)
+    func fixedWeight(_ i: Int, _ j: Int, bits: Int) -> Int16 {
+        let w = weights[i * maxCount + j] * Double(1 << bits)
+        return Int16(w < 0 ? w - 0.5 : w + 0.5)
     }
 }

@@ -8,10 +8,21 @@ struct VerticalPass {
     let plan: ResamplePlan
 
     /// Writes output row `y` into `out`; `rows[i]` is intermediate row `verticalStarts[y] + i`.
+    /// `vectors` has room for `maxVerticalCount` weight vectors.
     func filterRow(_ y: Int, rows: UnsafePointer<UnsafePointer<Int16>>,
-                   into out: UnsafeMutablePointer<UInt8>) {
+                   vectors: UnsafeMutablePointer<SIMD8<Int16>>, into out: UnsafeMutablePointer<UInt8>) {
         let count = plan.verticalCounts[y]
-        let w = plan.verticalWeights + plan.weightOffsets[y]
+        let k = plan.verticalWeights + plan.weightOffsets[y]
+        switch plan.verticalKernel {
+        case .multiplyHigh:
+            for i in 0..<count { vectors[i] = SIMD8(repeating: k[i]) }
+        case .multiplyAdd:
+            for p in 0..<((count + 1) / 2) {
+                let a = k[2 * p], b = 2 * p + 1 < count ? k[2 * p + 1] : 0
+                vectors[p] = SIMD8(a, b, a, b, a, b, a, b)
+            }
+        }
+        let w = UnsafePointer(vectors)
         guard plan.outSamples >= 16 else {
             filterShortRow(count: count, weights: w, rows: rows, into: out)
             return
