@@ -41,7 +41,8 @@ func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilt
         return
     }
     let plan = ResamplePlan(filter: filter, bands: src.bands, inWidth: src.width,
-                            inHeight: src.height, outWidth: dst.width, outHeight: dst.height)
+                            inHeight: src.height, outWidth: dst.width, outHeight: dst.height,
+                            threads: threads)
     RowBands.run(rows: dst.height, threads: threads) { rows in
         ResampleBand(plan: plan, src: src, dst: dst,
                      premultipliesAlpha: premultipliesAlpha && src.bands == 4).run(rows)

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Everything a resize precomputes once: both axes' taps as fixed-point Int16 vectors laid out
 /// for the kernels.
 ///
@@ -53,17 +55,17 @@ final class ResamplePlan: @unchecked Sendable {
     /// Fraction bits of ``VerticalKernel/multiplyHigh`` weights.
     static let multiplyHighBits = 14
 
+    /// With `threads` > 1 the two axes' taps are computed concurrently.
     init(filter: ResampleFilter, bands: Int, inWidth: Int, inHeight: Int, outWidth: Int,
-         outHeight: Int) {
+         outHeight: Int, threads: Int = 1) {
         self.bands = bands
         self.inWidth = inWidth
         self.inHeight = inHeight
         self.outWidth = outWidth
         self.outHeight = outHeight
 
-        let h = inWidth == outWidth
-            ? ResampleTaps(identity: inWidth)
-            : ResampleTaps(filter: filter, inSize: inWidth, outSize: outWidth)
+        let (h, v) = Self.taps(filter: filter, inWidth: inWidth, inHeight: inHeight,
+                               outWidth: outWidth, outHeight: outHeight, threads: threads)
         let groupSize = bands == 1 ? 8 : 2
         let groups = (h.maxCount + groupSize - 1) / groupSize
         horizontalBits = h.fixedPointBits(maxSample: 255)
@@ -94,9 +96,6 @@ final class ResamplePlan: @unchecked Sendable {
             }
         }
 
-        let v = inHeight == outHeight
-            ? ResampleTaps(identity: inHeight)
-            : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight)
         maxVerticalCount = v.maxCount
         verticalKernel = Self.chooseVerticalKernel(v)
         switch verticalKernel {
@@ -131,6 +130,32 @@ final class ResamplePlan: @unchecked Sendable {
         verticalCounts.deallocate()
         weightOffsets.deallocate()
         verticalWeights.deallocate()
+    }
+
+    private static func taps(filter: ResampleFilter, inWidth: Int, inHeight: Int, outWidth: Int,
+                             outHeight: Int, threads: Int) -> (ResampleTaps, ResampleTaps) {
+        let horizontal: @Sendable () -> ResampleTaps = {
+            inWidth == outWidth
+                ? ResampleTaps(identity: inWidth)
+                : ResampleTaps(filter: filter, inSize: inWidth, outSize: outWidth)
+        }
+        let vertical: @Sendable () -> ResampleTaps = {
+            inHeight == outHeight
+                ? ResampleTaps(identity: inHeight)
+                : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight)
+        }
+        guard threads > 1 && outWidth + outHeight >= 512 else { return (horizontal(), vertical()) }
+        let results = TapsPair()
+        DispatchQueue.concurrentPerform(iterations: 2) { axis in
+            if axis == 0 { results.horizontal = horizontal() } else { results.vertical = vertical() }
+        }
+        return (results.horizontal!, results.vertical!)
+    }
+
+    /// Each slot is written by one iteration of `concurrentPerform` and read after it returns.
+    private final class TapsPair: @unchecked Sendable {
+        var horizontal: ResampleTaps?
+        var vertical: ResampleTaps?
     }
 
     /// ``VerticalKernel/multiplyHigh`` when its worst case stays below 1 level from Pillow:
