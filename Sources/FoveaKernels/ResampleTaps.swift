@@ -26,20 +26,29 @@ struct ResampleTaps {
         let filterScale = Swift.max(scale, 1.0)
         let support = filter.support * filterScale
         let inverseScale = 1.0 / filterScale
-        let centers = (0..<outSize).map { Double(Float(0)) + (Double($0) + 0.5) * scale }
-        let starts = centers.map { Swift.max(0, Int($0 - support + 0.5)) }
-        let counts = (0..<outSize).map { Swift.min(inSize, Int(centers[$0] + support + 0.5)) - starts[$0] }
-        let maxCount = Swift.max(1, counts.max()!)
-        let weights = [Double](unsafeUninitializedCapacity: outSize * maxCount) { buffer, filled in
-            buffer.initialize(repeating: 0)
-            // One loop per filter, so that the kernel is inlined rather than switched on per tap.
-            switch filter {
-            case .box: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.box.weight($0) }
-            case .bilinear: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.bilinear.weight($0) }
-            case .bicubic: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.bicubic.weight($0) }
-            case .lanczos3: Self.fill(buffer, starts, counts, centers, inverseScale) { ResampleFilter.lanczos3.weight($0) }
+        var starts = [Int](repeating: 0, count: outSize)
+        var counts = [Int](repeating: 0, count: outSize)
+        var maxCount = 1
+        for i in 0..<outSize {
+            let center = Double(Float(0)) + (Double(i) + 0.5) * scale
+            starts[i] = Swift.max(0, Int(center - support + 0.5))
+            counts[i] = Swift.min(inSize, Int(center + support + 0.5)) - starts[i]
+            maxCount = Swift.max(maxCount, counts[i])
+        }
+        var weights = [Double](repeating: 0, count: outSize * maxCount)
+        starts.withUnsafeBufferPointer { starts in
+            counts.withUnsafeBufferPointer { counts in
+                weights.withUnsafeMutableBufferPointer { weights in
+                    // One loop per filter, so that the kernel is inlined, not switched on per tap.
+                    let (w, s, c) = (weights, starts, counts)
+                    switch filter {
+                    case .box: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.box.weight($0) }
+                    case .bilinear: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.bilinear.weight($0) }
+                    case .bicubic: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.bicubic.weight($0) }
+                    case .lanczos3: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.lanczos3.weight($0) }
+                    }
+                }
             }
-            filled = outSize * maxCount
         }
         var largestWeight = 0.0, largestAbsoluteSum = 0.0
         weights.withUnsafeBufferPointer { w in
@@ -58,18 +67,20 @@ struct ResampleTaps {
                   largestAbsoluteSum: largestAbsoluteSum)
     }
 
-    /// Pillow's weights, normalised to sum 1, `buffer.count / starts.count` per output.
+    /// Pillow's weights, normalised to sum 1, `weights.count / starts.count` per output.
     @inline(__always)
-    private static func fill(_ buffer: UnsafeMutableBufferPointer<Double>, _ starts: [Int],
-                             _ counts: [Int], _ centers: [Double], _ inverseScale: Double,
+    private static func fill(_ weights: UnsafeMutableBufferPointer<Double>,
+                             _ starts: UnsafeBufferPointer<Int>, _ counts: UnsafeBufferPointer<Int>,
+                             _ scale: Double, _ inverseScale: Double,
                              _ kernel: (Double) -> Double) {
-        let stride = buffer.count / starts.count
-        for i in starts.indices {
-            let row = buffer.baseAddress! + i * stride
-            let first = starts[i], center = centers[i]
+        let stride = weights.count / starts.count
+        for i in 0..<starts.count {
+            let row = weights.baseAddress! + i &* stride
+            let first = starts[i]
+            let center = Double(Float(0)) + (Double(i) + 0.5) * scale
             var sum = 0.0
             for j in 0..<counts[i] {
-                let w = kernel((Double(j + first) - center + 0.5) * inverseScale)
+                let w = kernel((Double(j &+ first) - center + 0.5) * inverseScale)
                 row[j] = w
                 sum += w
             }
