@@ -1,5 +1,5 @@
 /// The horizontal pass of ``resample(_:into:filter:threads:)``: two source rows at a time
-/// (they share the weights), each into an Int16 row in 1/128 level units.
+/// (they share the weights), each into an Int16 row in 1/2^`intermediateBits` level units.
 ///
 /// A source row is first *expanded* to Int16 so that one unaligned load gives `pmaddwd` a tap
 /// pair for every band. For 3 and 4 bands sample `s` becomes `src[s], src[s + bands]`, so the
@@ -57,7 +57,7 @@ struct HorizontalPass {
         }
     }
 
-    /// Filters the expanded rows `a` and `b` into `outA` and `outB`, in 1/128 level units,
+    /// Filters the expanded rows `a` and `b` into `outA` and `outB`, in the plan's units,
     /// rounded to `horizontalRoundingBits` and clamped to 0…255 as Pillow's `clip8` does.
     func filter(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
                 into outA: UnsafeMutablePointer<Int16>, _ outB: UnsafeMutablePointer<Int16>) {
@@ -130,6 +130,7 @@ struct HorizontalPass {
         let half = SIMD4<Int32>(repeating: 1 &<< (bits &- rounding &- 1))
         let up = SIMD4<Int32>(repeating: 16 &+ rounding &- bits)
         let toSixtyFourths = SIMD8<Int16>(repeating: 6 &- Int16(rounding))
+        let toStored = SIMD8<Int16>(repeating: Int16(plan.intermediateBits) &- 6)
         let groups = plan.groupsPerPixel
         let sampleBytes = 2 &* plan.bands
         let offsets = plan.horizontalOffsets
@@ -143,7 +144,7 @@ struct HorizontalPass {
             // Row a's bands in lanes 0-3, row b's in 4-7; a 3-band pixel's fourth lane is
             // overwritten by the next pixel. Clamped in 1/64 level, stored in 1/128.
             let sixtyFourths = descaled(sums.a, sums.b, up: up) &<< toSixtyFourths
-            let v = clamped(sixtyFourths, to: 255 << 6) &<< 1
+            let v = clamped(sixtyFourths, to: 255 << 6) &<< toStored
             let halves = unsafeBitCast(v, to: SIMD2<UInt64>.self)
             dstA.storeBytes(of: halves[0], as: UInt64.self)
             dstB.storeBytes(of: halves[1], as: UInt64.self)
@@ -159,7 +160,7 @@ struct HorizontalPass {
         let bits = Int32(plan.horizontalBits), rounding = Int32(plan.horizontalRoundingBits)
         let half = Int32(1) &<< (bits &- rounding &- 1)
         let up = 16 &+ rounding &- bits
-        let scale = Int32(ResamplePlan.intermediateBits) &- rounding
+        let scale = Int32(plan.intermediateBits) &- rounding
         let upper = Int32(255) &<< rounding
         let groups = plan.groupsPerPixel
         let rowA = UnsafeRawPointer(a), rowB = UnsafeRawPointer(b)

@@ -8,8 +8,9 @@ import Dispatch
 /// window have weight 0. Each group is one `SIMD8<Int16>`: `k0 k1 k0 k1 …` for a pair, `k0 … k7`
 /// for an octet.
 ///
-/// Between the passes a sample is an Int16 in 1/128 level units, rounded to 1/64 and clamped
-/// to 0…255 as Pillow's `clip8` clamps it. Pillow rounds it to a whole level there; keeping the
+/// Between the passes a sample is an Int16 in 1/128 level units for the `pmulhw` kernel, 1/64
+/// for the `pmaddwd` one (``intermediateBits``), rounded to 1/64 and clamped to 0…255 as
+/// Pillow's `clip8` clamps it. Pillow rounds it to a whole level there; keeping the
 /// fraction means the result differs from Pillow's only by the effect of Pillow's own rounding,
 /// at most 0.5 · Σ|vertical weights|, plus the vertical kernel's own error; ``verticalKernel``
 /// is chosen so that the total stays below 1 level. When the height does not change the
@@ -23,10 +24,8 @@ final class ResamplePlan: @unchecked Sendable {
     let inWidth: Int, inHeight: Int
     let outWidth: Int, outHeight: Int
 
-    /// Units of the samples between the passes: 1/128 level.
-    static let intermediateBits = 7
-    /// 255 in those units.
-    static let intermediateMax = Int16(255 << intermediateBits)
+    /// Units of the samples between the passes: 1/2^intermediateBits level (7 or 6).
+    let intermediateBits: Int
 
     let horizontalBits: Int
     /// Fraction bits the horizontal pass rounds to (6, or 0 when the height does not change).
@@ -52,6 +51,12 @@ final class ResamplePlan: @unchecked Sendable {
     let verticalWeights: UnsafeMutablePointer<Int16>
     let maxVerticalCount: Int
 
+    /// How far, in levels, a sample can be from Pillow's before both are rounded: Pillow's own
+    /// rounding between the passes (0.5) and ours, both scaled by Σ|vertical weights|, plus the
+    /// vertical kernel's error (`pmulhw` floors 1/32 level per row, half compensated; weight
+    /// rounding). Below 1 for every filter and size, so results are within one level.
+    let worstCaseError: Double
+
     /// Fraction bits of ``VerticalKernel/multiplyHigh`` weights.
     static let multiplyHighBits = 14
 
@@ -68,8 +73,9 @@ final class ResamplePlan: @unchecked Sendable {
                                outWidth: outWidth, outHeight: outHeight, threads: threads)
         let groupSize = bands == 1 ? 8 : 2
         let groups = (h.maxCount + groupSize - 1) / groupSize
-        horizontalBits = h.fixedPointBits(maxSample: 255)
         horizontalRoundingBits = inHeight == outHeight ? 0 : 6
+        // The pass computes (sum << (16 + rounding - bits)) >> 16: bits <= 16 + rounding.
+        horizontalBits = h.fixedPointBits(maxSample: 255, limit: 16 + horizontalRoundingBits)
         // The horizontal pass computes (sum << (16 + rounding - bits)) >> 16 in Int32: that
         // needs |sample · Σ|weights|| < 512.
         precondition(255 * h.largestAbsoluteSum < 511,
@@ -79,45 +85,51 @@ final class ResamplePlan: @unchecked Sendable {
         horizontalOffsets = .allocate(capacity: outWidth)
         horizontalWeights = .allocate(capacity: outWidth * groups)
         let bytesPerPixel = bands == 1 ? 2 : 4 * bands
+        let hFixed = h.fixedWeights(bits: horizontalBits)
         for x in 0..<outWidth {
             horizontalOffsets[x] = Int32(h.starts[x] * bytesPerPixel)
+            let tap = { (j: Int) -> Int16 in j < h.maxCount ? hFixed[x * h.maxCount + j] : 0 }
             for g in 0..<groups {
-                var taps = SIMD8<Int16>()
-                if bands == 1 {
-                    for lane in 0..<8 where 8 * g + lane < h.maxCount {
-                        taps[lane] = h.fixedWeight(x, 8 * g + lane, bits: horizontalBits)
-                    }
-                } else {
-                    let k0 = h.fixedWeight(x, 2 * g, bits: horizontalBits)
-                    let k1 = 2 * g + 1 < h.maxCount ? h.fixedWeight(x, 2 * g + 1, bits: horizontalBits) : 0
-                    taps = SIMD8(k0, k1, k0, k1, k0, k1, k0, k1)
-                }
-                horizontalWeights[x * groups + g] = taps
+                horizontalWeights[x * groups + g] = bands == 1
+                    ? SIMD8(tap(8 * g), tap(8 * g + 1), tap(8 * g + 2), tap(8 * g + 3),
+                            tap(8 * g + 4), tap(8 * g + 5), tap(8 * g + 6), tap(8 * g + 7))
+                    : SIMD8(tap(2 * g), tap(2 * g + 1), tap(2 * g), tap(2 * g + 1),
+                            tap(2 * g), tap(2 * g + 1), tap(2 * g), tap(2 * g + 1))
             }
         }
 
         maxVerticalCount = v.maxCount
-        verticalKernel = Self.chooseVerticalKernel(v)
-        switch verticalKernel {
-        case .multiplyHigh:
+        // Our intermediate samples' error: fixed-point weights, then rounding to 1/64.
+        let intermediateError = h.fixedPointError(bits: horizontalBits) + 1.0 / 128
+        let sharedError = (0.5 + intermediateError) * v.largestAbsoluteSum
+        let multiplyHighError = sharedError + Double(v.maxCount) / 64
+            + v.fixedPointError(bits: Self.multiplyHighBits)
+        if multiplyHighError < 0.99 && v.largestWeight < 1.9 && v.largestAbsoluteSum < 2 {
+            verticalKernel = .multiplyHigh
             verticalBits = Self.multiplyHighBits
-        case .multiplyAdd:
-            verticalBits = v.fixedPointBits(maxSample: Int(Self.intermediateMax))
-            // The pass descales with (sum >> (bits + 7 - 16)) >> 16.
-            precondition(verticalBits + Self.intermediateBits >= 16,
+            intermediateBits = 7  // 8 bits of sample times 14 of weight give 1/32 in pmulhw
+            worstCaseError = multiplyHighError
+        } else {
+            verticalKernel = .multiplyAdd
+            intermediateBits = 6
+            verticalBits = v.fixedPointBits(maxSample: 255 << intermediateBits, limit: 16)
+            // The pass descales with (sum >> (bits + 6 - 16)) >> 16.
+            precondition(verticalBits + intermediateBits >= 16,
                          "ResamplePlan: vertical weights need \(verticalBits) bits")
+            worstCaseError = sharedError + v.fixedPointError(bits: verticalBits)
         }
         verticalStarts = .allocate(capacity: outHeight)
         verticalCounts = .allocate(capacity: outHeight)
         weightOffsets = .allocate(capacity: outHeight)
         verticalWeights = .allocate(capacity: v.counts.reduce(0, +))
+        let vFixed = v.fixedWeights(bits: verticalBits)
         var offset = 0
         for y in 0..<outHeight {
             verticalStarts[y] = v.starts[y]
             verticalCounts[y] = v.counts[y]
             weightOffsets[y] = offset
             for j in 0..<v.counts[y] {
-                verticalWeights[offset + j] = v.fixedWeight(y, j, bits: verticalBits)
+                verticalWeights[offset + j] = vFixed[y * v.maxCount + j]
             }
             offset += v.counts[y]
         }
@@ -156,16 +168,6 @@ final class ResamplePlan: @unchecked Sendable {
     private final class TapsPair: @unchecked Sendable {
         var horizontal: ResampleTaps?
         var vertical: ResampleTaps?
-    }
-
-    /// ``VerticalKernel/multiplyHigh`` when its worst case stays below 1 level from Pillow:
-    /// Pillow's own rounding between the passes (0.5 · Σ|k|), ours (Σ|k| / 128), the floor in
-    /// each `pmulhw` (1/32 level per row, half of it compensated), and 14-bit weights.
-    static func chooseVerticalKernel(_ v: ResampleTaps) -> VerticalKernel {
-        let sum = v.largestAbsoluteSum, largest = v.largestWeight
-        let rows = Double(v.maxCount)
-        let bound = 0.5 * sum + sum / 128 + rows / 64 + rows * 255 / Double(1 << (multiplyHighBits + 1))
-        return bound < 0.97 && largest < 1.99 && sum < 2 ? .multiplyHigh : .multiplyAdd
     }
 
     /// Samples in one output row.

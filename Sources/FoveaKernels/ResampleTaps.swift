@@ -117,22 +117,44 @@ struct ResampleTaps {
     func weight(_ i: Int, _ j: Int) -> Double { weights[i * maxCount + j] }
 
     /// Fraction bits for Int16 weights applied to samples up to `maxSample`: as many as keep
-    /// every weight within Int16 and every sum within Int32, at most 16.
-    func fixedPointBits(maxSample: Int) -> Int {
+    /// every weight (plus its window's rounding residue) within Int16 and every sum within
+    /// Int32, at most `limit`.
+    func fixedPointBits(maxSample: Int, limit: Int) -> Int {
         let sumBound = largestAbsoluteSum * Double(maxSample) + 1
-        var bits = 16
-        while bits > 1 && (largestWeight * Double(1 << bits) + 0.5 > Double(Int16.max)
+        let residue = Double(maxCount / 2 + 1)
+        var bits = limit
+        while bits > 1 && (largestWeight * Double(1 << bits) + residue > Double(Int16.max)
             || sumBound * Double(1 << bits) >= Double(Int32.max)) {
             bits -= 1
         }
         return bits
     }
 
-    /// Weight `j` of output `i` in fixed point with `bits` fraction bits, rounded half away
-    /// from zero as Pillow's `normalize_coeffs_8bpc` does.
-    @inline(__always)
-    func fixedWeight(_ i: Int, _ j: Int, bits: Int) -> Int16 {
-        let w = weights[i * maxCount + j] * Double(1 << bits)
-        return Int16(w < 0 ? w - 0.5 : w + 0.5)
+    /// All weights in fixed point with `bits` fraction bits, `maxCount` per output. Each is
+    /// rounded half away from zero as Pillow's `normalize_coeffs_8bpc` does, then the window's
+    /// rounding residue goes to its largest weight, so that every window sums to exactly
+    /// `1 << bits` (flat areas stay flat; Pillow's 22 bits make its own residue negligible).
+    func fixedWeights(bits: Int) -> [Int16] {
+        let one = 1 << bits
+        var fixed = [Int16](repeating: 0, count: weights.count)
+        for i in 0..<outSize {
+            var sum = 0, largest = i * maxCount
+            for j in 0..<counts[i] {
+                let k = i * maxCount + j
+                let w = weights[k] * Double(one)
+                fixed[k] = Int16(w < 0 ? w - 0.5 : w + 0.5)
+                sum += Int(fixed[k])
+                if Swift.abs(weights[k]) > Swift.abs(weights[largest]) { largest = k }
+            }
+            if sum != 0 { fixed[largest] += Int16(one - sum) }
+        }
+        return fixed
+    }
+
+    /// The most a window's fixed-point sum can differ from the exact one, in levels, for
+    /// samples of 0…255 (the residue makes the weight errors sum to 0, so what counts is the
+    /// samples' distance from mid-grey).
+    func fixedPointError(bits: Int) -> Double {
+        Double(maxCount) * 127.5 / Double(1 << bits)
     }
 }

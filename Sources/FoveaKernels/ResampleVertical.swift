@@ -113,7 +113,7 @@ struct VerticalPass {
     private func multiplyAddRow(count: Int, weights w: UnsafePointer<SIMD8<Int16>>,
                                 rows: UnsafePointer<UnsafePointer<Int16>>,
                                 into out: UnsafeMutablePointer<UInt8>) {
-        let bits = Int32(plan.verticalBits) &+ Int32(ResamplePlan.intermediateBits)
+        let bits = Int32(plan.verticalBits) &+ Int32(plan.intermediateBits)
         let half = SIMD4<Int32>(repeating: 1 &<< (bits &- 1))
         let down = SIMD4<Int32>(repeating: bits &- 16)
         let pairs = (count &+ 1) / 2
@@ -162,7 +162,7 @@ struct VerticalPass {
                 }
                 v = Int32(sum &>> 5)
             case .multiplyAdd:
-                let bits = Int32(plan.verticalBits) &+ Int32(ResamplePlan.intermediateBits)
+                let bits = Int32(plan.verticalBits) &+ Int32(plan.intermediateBits)
                 var sum = Int32(1) &<< (bits &- 1)
                 for p in 0..<((count &+ 1) / 2) {
                     sum &+= Int32(rows[2 &* p][s]) &* Int32(weights[p][0])
