@@ -76,13 +76,13 @@ private struct ResampleBand {
         guard !rows.isEmpty else { return }
         let horizontal = HorizontalPass(plan: plan)
         let vertical = VerticalPass(plan: plan)
-        // Rows are produced two at a time, so one more than a window can be in flight.
-        let capacity = plan.maxVerticalCount + 1
+        // Rows are produced four at a time, so three more than a window can be in flight.
+        let capacity = plan.maxVerticalCount + 3
         let rowLength = horizontal.rowLength
         let expandedLength = horizontal.expandedLength
         let ring = UnsafeMutablePointer<Int16>.allocate(capacity: capacity * rowLength)
-        let expanded = UnsafeMutablePointer<Int16>.allocate(capacity: 2 * expandedLength)
-        expanded.initialize(repeating: 0, count: 2 * expandedLength)
+        let expanded = UnsafeMutablePointer<Int16>.allocate(capacity: 4 * expandedLength)
+        expanded.initialize(repeating: 0, count: 4 * expandedLength)
         let premultiplied = premultipliesAlpha
             ? UnsafeMutablePointer<UInt8>.allocate(capacity: src.width * 4) : nil
         let windowRows = UnsafeMutablePointer<UnsafePointer<Int16>>.allocate(capacity: capacity)
@@ -105,18 +105,22 @@ private struct ResampleBand {
         }
         func slot(_ row: Int) -> UnsafeMutablePointer<Int16> { ring + (row % capacity) * rowLength }
 
-        // Source rows 2m and 2m + 1 go through the horizontal pass together; a missing last
-        // odd row repeats the row before it into a slot no window reads.
-        var next = plan.verticalStarts[rows.lowerBound] & ~1
+        // Source rows 4m … 4m + 3 go through the horizontal pass together; missing rows past
+        // the last repeat it into slots no window reads.
+        var next = plan.verticalStarts[rows.lowerBound] & ~3
         for y in rows {
             let first = plan.verticalStarts[y], count = plan.verticalCounts[y]
             while next < first + count {
-                let b = Swift.min(next + 1, plan.inHeight - 1)
-                expand(row: next, into: expanded)
-                if b != next { expand(row: b, into: expanded + expandedLength) }
-                horizontal.filter(expanded, b != next ? expanded + expandedLength : expanded,
-                                  into: slot(next), slot(next + 1))
-                next += 2
+                func source(_ i: Int) -> UnsafePointer<Int16> {
+                    let row = Swift.min(next + i, plan.inHeight - 1)
+                    let e = expanded + i * expandedLength
+                    if row == next + i { expand(row: row, into: e) }
+                    return UnsafePointer(row == next + i ? e : expanded + (row - next) * expandedLength)
+                }
+                let rowsIn = HorizontalPass.FourRows(a: source(0), b: source(1), c: source(2), d: source(3))
+                horizontal.filter(rowsIn, into: HorizontalPass.FourRows(
+                    a: slot(next), b: slot(next + 1), c: slot(next + 2), d: slot(next + 3)))
+                next += 4
             }
             for i in 0..<count { windowRows[i] = UnsafePointer(slot(first + i)) }
             vertical.filterRow(y, rows: windowRows, vectors: weightVectors, into: dst.row(y))

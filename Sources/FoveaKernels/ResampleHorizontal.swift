@@ -1,4 +1,4 @@
-/// The horizontal pass of ``resample(_:into:filter:threads:)``: two source rows at a time
+/// The horizontal pass of ``resample(_:into:filter:threads:)``: four source rows at a time
 /// (they share the weights), each into an Int16 row in 1/2^`intermediateBits` level units.
 ///
 /// A source row is first *expanded* to Int16 so that one unaligned load gives `pmaddwd` a tap
@@ -57,37 +57,40 @@ struct HorizontalPass {
         }
     }
 
-    /// Filters the expanded rows `a` and `b` into `outA` and `outB`, in the plan's units,
-    /// rounded to `horizontalRoundingBits` and clamped to 0…255 as Pillow's `clip8` does.
-    func filter(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
-                into outA: UnsafeMutablePointer<Int16>, _ outB: UnsafeMutablePointer<Int16>) {
+    /// Filters four expanded rows into four intermediate rows, in the plan's units, rounded to
+    /// `horizontalRoundingBits` and clamped to 0…255 as Pillow's `clip8` does.
+    func filter(_ rows: FourRows<UnsafePointer<Int16>>, into out: FourRows<UnsafeMutablePointer<Int16>>) {
         if plan.bands == 1 {
-            filterOneBand(a, b, into: outA, outB)
+            filterOneBand(rows.a, rows.b, into: out.a, out.b)
+            filterOneBand(rows.c, rows.d, into: out.c, out.d)
         } else {
-            filterPixels(a, b, into: outA, outB)
+            filterPixels(rows, into: out)
         }
     }
 
-    private func filterPixels(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
-                              into outA: UnsafeMutablePointer<Int16>,
-                              _ outB: UnsafeMutablePointer<Int16>) {
+    struct FourRows<Pointer> {
+        var a: Pointer, b: Pointer, c: Pointer, d: Pointer
+    }
+
+    private func filterPixels(_ rows: FourRows<UnsafePointer<Int16>>,
+                              into out: FourRows<UnsafeMutablePointer<Int16>>) {
         let step = 8 &* plan.bands  // bytes from one tap pair to the next in an expanded row
         switch plan.groupsPerPixel {
         case 1:
-            forEachPixel(a, b, into: outA, outB) { sums, at, w in sums.add(at, w[0]) }
+            forEachPixel(rows, into: out) { sums, at, w in sums.add(at, w[0]) }
         case 2:
-            forEachPixel(a, b, into: outA, outB) { sums, at, w in
+            forEachPixel(rows, into: out) { sums, at, w in
                 sums.add(at, w[0])
                 sums.add(at &+ step, w[1])
             }
         case 3:
-            forEachPixel(a, b, into: outA, outB) { sums, at, w in
+            forEachPixel(rows, into: out) { sums, at, w in
                 sums.add(at, w[0])
                 sums.add(at &+ step, w[1])
                 sums.add(at &+ 2 &* step, w[2])
             }
         case 4:
-            forEachPixel(a, b, into: outA, outB) { sums, at, w in
+            forEachPixel(rows, into: out) { sums, at, w in
                 sums.add(at, w[0])
                 sums.add(at &+ step, w[1])
                 sums.add(at &+ 2 &* step, w[2])
@@ -95,7 +98,7 @@ struct HorizontalPass {
             }
         default:
             let groups = plan.groupsPerPixel
-            forEachPixel(a, b, into: outA, outB) { sums, at, w in
+            forEachPixel(rows, into: out) { sums, at, w in
                 var offset = at
                 for g in 0..<groups {
                     sums.add(offset, w[g])
@@ -105,25 +108,27 @@ struct HorizontalPass {
         }
     }
 
-    /// One output pixel's sums for the two rows of a pair.
+    /// One output pixel's sums for four rows.
     struct PixelSums {
         let rowA: UnsafeRawPointer, rowB: UnsafeRawPointer
-        var a: SIMD4<Int32>, b: SIMD4<Int32>
+        let rowC: UnsafeRawPointer, rowD: UnsafeRawPointer
+        var a: SIMD4<Int32>, b: SIMD4<Int32>, c: SIMD4<Int32>, d: SIMD4<Int32>
 
-        /// Adds the tap pair at `byteOffset` of both expanded rows with weights `k`.
+        /// Adds the tap pair at `byteOffset` of the four expanded rows with weights `k`.
         @inline(__always)
         mutating func add(_ byteOffset: Int, _ k: SIMD8<Int16>) {
             a &+= multipliedPairSums(rowA.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
             b &+= multipliedPairSums(rowB.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+            c &+= multipliedPairSums(rowC.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+            d &+= multipliedPairSums(rowD.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
         }
     }
 
     /// Runs `accumulate(sums, byteOffsetOfFirstPair, weights)` for every output pixel and stores
-    /// both rows' results, rounded and clamped.
+    /// the four rows' results, rounded and clamped.
     @inline(__always)
     private func forEachPixel(
-        _ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
-        into outA: UnsafeMutablePointer<Int16>, _ outB: UnsafeMutablePointer<Int16>,
+        _ rows: FourRows<UnsafePointer<Int16>>, into out: FourRows<UnsafeMutablePointer<Int16>>,
         _ accumulate: (inout PixelSums, Int, UnsafePointer<SIMD8<Int16>>) -> Void
     ) {
         let bits = Int32(plan.horizontalBits), rounding = Int32(plan.horizontalRoundingBits)
@@ -135,21 +140,30 @@ struct HorizontalPass {
         let sampleBytes = 2 &* plan.bands
         let offsets = plan.horizontalOffsets
         var weights = UnsafePointer(plan.horizontalWeights)
-        var dstA = UnsafeMutableRawPointer(outA), dstB = UnsafeMutableRawPointer(outB)
-        var sums = PixelSums(rowA: UnsafeRawPointer(a), rowB: UnsafeRawPointer(b), a: half, b: half)
+        var offset = 0
+        var sums = PixelSums(rowA: UnsafeRawPointer(rows.a), rowB: UnsafeRawPointer(rows.b),
+                             rowC: UnsafeRawPointer(rows.c), rowD: UnsafeRawPointer(rows.d),
+                             a: half, b: half, c: half, d: half)
+        // Row x's bands in lanes 0-3, row y's in 4-7; a 3-band pixel's fourth lane is
+        // overwritten by the next pixel. Clamped in 1/64 level, stored in the plan's units.
+        @inline(__always) func store(_ x: SIMD4<Int32>, _ y: SIMD4<Int32>,
+                                     _ outX: UnsafeMutablePointer<Int16>,
+                                     _ outY: UnsafeMutablePointer<Int16>) {
+            let sixtyFourths = descaled(x, y, up: up) &<< toSixtyFourths
+            let v = clamped(sixtyFourths, to: 255 << 6) &<< toStored
+            let halves = unsafeBitCast(v, to: SIMD2<UInt64>.self)
+            UnsafeMutableRawPointer(outX).storeBytes(of: halves[0], toByteOffset: offset, as: UInt64.self)
+            UnsafeMutableRawPointer(outY).storeBytes(of: halves[1], toByteOffset: offset, as: UInt64.self)
+        }
         for x in 0..<plan.outWidth {
             sums.a = half
             sums.b = half
+            sums.c = half
+            sums.d = half
             accumulate(&sums, Int(offsets[x]), weights)
-            // Row a's bands in lanes 0-3, row b's in 4-7; a 3-band pixel's fourth lane is
-            // overwritten by the next pixel. Clamped in 1/64 level, stored in 1/128.
-            let sixtyFourths = descaled(sums.a, sums.b, up: up) &<< toSixtyFourths
-            let v = clamped(sixtyFourths, to: 255 << 6) &<< toStored
-            let halves = unsafeBitCast(v, to: SIMD2<UInt64>.self)
-            dstA.storeBytes(of: halves[0], as: UInt64.self)
-            dstB.storeBytes(of: halves[1], as: UInt64.self)
-            dstA += sampleBytes
-            dstB += sampleBytes
+            store(sums.a, sums.b, out.a, out.b)
+            store(sums.c, sums.d, out.c, out.d)
+            offset &+= sampleBytes
             weights += groups
         }
     }

@@ -85,16 +85,18 @@ final class ResamplePlan: @unchecked Sendable {
         horizontalOffsets = .allocate(capacity: outWidth)
         horizontalWeights = .allocate(capacity: outWidth * groups)
         let bytesPerPixel = bands == 1 ? 2 : 4 * bands
-        let hFixed = h.fixedWeights(bits: horizontalBits)
+        // One window's fixed-point weights, padded with zeros to whole groups.
+        let window = UnsafeMutablePointer<Int16>.allocate(capacity: groups * groupSize)
+        window.initialize(repeating: 0, count: groups * groupSize)
+        defer { window.deallocate() }
         for x in 0..<outWidth {
             horizontalOffsets[x] = Int32(h.starts[x] * bytesPerPixel)
-            let tap = { (j: Int) -> Int16 in j < h.maxCount ? hFixed[x * h.maxCount + j] : 0 }
+            h.fixedWeights(x, bits: horizontalBits, into: window)
             for g in 0..<groups {
+                let k = window + g * groupSize
                 horizontalWeights[x * groups + g] = bands == 1
-                    ? SIMD8(tap(8 * g), tap(8 * g + 1), tap(8 * g + 2), tap(8 * g + 3),
-                            tap(8 * g + 4), tap(8 * g + 5), tap(8 * g + 6), tap(8 * g + 7))
-                    : SIMD8(tap(2 * g), tap(2 * g + 1), tap(2 * g), tap(2 * g + 1),
-                            tap(2 * g), tap(2 * g + 1), tap(2 * g), tap(2 * g + 1))
+                    ? SIMD8(k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7])
+                    : SIMD8(k[0], k[1], k[0], k[1], k[0], k[1], k[0], k[1])
             }
         }
 
@@ -121,16 +123,14 @@ final class ResamplePlan: @unchecked Sendable {
         verticalStarts = .allocate(capacity: outHeight)
         verticalCounts = .allocate(capacity: outHeight)
         weightOffsets = .allocate(capacity: outHeight)
-        verticalWeights = .allocate(capacity: v.counts.reduce(0, +))
-        let vFixed = v.fixedWeights(bits: verticalBits)
+        verticalWeights = .allocate(capacity: v.counts.reduce(0, +) + v.maxCount)
         var offset = 0
         for y in 0..<outHeight {
             verticalStarts[y] = v.starts[y]
             verticalCounts[y] = v.counts[y]
             weightOffsets[y] = offset
-            for j in 0..<v.counts[y] {
-                verticalWeights[offset + j] = vFixed[y * v.maxCount + j]
-            }
+            // Writes maxCount weights; the next window starts over the zeros past this one.
+            v.fixedWeights(y, bits: verticalBits, into: verticalWeights + offset)
             offset += v.counts[y]
         }
     }

@@ -130,25 +130,25 @@ struct ResampleTaps {
         return bits
     }
 
-    /// All weights in fixed point with `bits` fraction bits, `maxCount` per output. Each is
-    /// rounded half away from zero as Pillow's `normalize_coeffs_8bpc` does, then the window's
-    /// rounding residue goes to its largest weight, so that every window sums to exactly
-    /// `1 << bits` (flat areas stay flat; Pillow's 22 bits make its own residue negligible).
-    func fixedWeights(bits: Int) -> [Int16] {
+    /// Output `i`'s weights in fixed point with `bits` fraction bits, written to `out[0 ..< maxCount]`
+    /// (0 past the window). Each is rounded half away from zero as Pillow's
+    /// `normalize_coeffs_8bpc` does, then the window's rounding residue goes to its largest
+    /// weight, so that every window sums to exactly `1 << bits` (flat areas stay flat; Pillow's
+    /// 22 bits make its own residue negligible).
+    func fixedWeights(_ i: Int, bits: Int, into out: UnsafeMutablePointer<Int16>) {
         let one = 1 << bits
-        var fixed = [Int16](repeating: 0, count: weights.count)
-        for i in 0..<outSize {
-            var sum = 0, largest = i * maxCount
-            for j in 0..<counts[i] {
-                let k = i * maxCount + j
-                let w = weights[k] * Double(one)
-                fixed[k] = Int16(w < 0 ? w - 0.5 : w + 0.5)
-                sum += Int(fixed[k])
-                if Swift.abs(weights[k]) > Swift.abs(weights[largest]) { largest = k }
+        weights.withUnsafeBufferPointer { w in
+            let row = w.baseAddress! + i * maxCount
+            var sum = 0, largest = 0
+            for j in 0..<maxCount {
+                let x = row[j] * Double(one)
+                let k = Int(x < 0 ? x - 0.5 : x + 0.5)
+                out[j] = Int16(truncatingIfNeeded: k)
+                sum += k
+                if Swift.abs(row[j]) > Swift.abs(row[largest]) { largest = j }
             }
-            if sum != 0 { fixed[largest] += Int16(one - sum) }
+            if sum != 0 { out[largest] &+= Int16(truncatingIfNeeded: one - sum) }
         }
-        return fixed
     }
 
     /// The most a window's fixed-point sum can differ from the exact one, in levels, for
