@@ -12,10 +12,10 @@
 ///   ``AlphaPremultiplication``. 1 and 3 bands have no alpha.
 /// - Sizes: any, including 1×1 sources and outputs and odd sizes; an axis whose size does not
 ///   change is copied, and an unchanged size is a plain copy.
-/// - Precision: every sample is within one level of Pillow's. Weights are Int16 fixed point
-///   (Pillow: 22 bits in Int32) and the samples between the passes keep 1/64 of a level where
-///   Pillow rounds them to whole levels; the bound is checked per resize (``ResamplePlan``).
-///   On photos 78–89% of samples equal Pillow's exactly (PSNR against Pillow ≥ 54 dB).
+/// - Precision: within one level of Pillow's result, proven per resize for every upscale and
+///   downscales up to 16× (``ResamplePlan/worstCaseError``), and observed beyond. Weights are
+///   Int16 fixed point (Pillow: 22 bits in Int32) and samples between the passes keep 1/64 of
+///   a level where Pillow rounds them; on photos 78–89% of samples equal Pillow's exactly.
 ///
 /// Both views keep their strides. Rows are split into `threads` bands; the result is
 /// byte-identical for every thread count.

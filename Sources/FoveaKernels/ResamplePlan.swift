@@ -10,11 +10,10 @@ import Dispatch
 ///
 /// Between the passes a sample is an Int16 in 1/128 level units for the `pmulhw` kernel, 1/64
 /// for the `pmaddwd` one (``intermediateBits``), rounded to 1/64 and clamped to 0…255 as
-/// Pillow's `clip8` clamps it. Pillow rounds it to a whole level there; keeping the
-/// fraction means the result differs from Pillow's only by the effect of Pillow's own rounding,
-/// at most 0.5 · Σ|vertical weights|, plus the vertical kernel's own error; ``verticalKernel``
-/// is chosen so that the total stays below 1 level. When the height does not change the
-/// horizontal pass rounds to whole levels, as Pillow's single pass does.
+/// Pillow's `clip8` clamps it. Pillow rounds it to a whole level there; keeping the fraction
+/// means the result differs from Pillow's mainly by the effect of Pillow's own rounding, at
+/// most 0.5 · Σ|vertical weights| (see ``worstCaseError``). When the height does not change
+/// the horizontal pass rounds to whole levels, as Pillow's single pass does.
 ///
 /// Vertical: output row `y` reads rows `verticalStarts[y] ..< verticalStarts[y] + verticalCounts[y]`
 /// with the weights at `verticalWeights + weightOffsets[y]`, one per row, in 1/2^`verticalBits`
@@ -54,7 +53,8 @@ final class ResamplePlan: @unchecked Sendable {
     /// How far, in levels, a sample can be from Pillow's before both are rounded: Pillow's own
     /// rounding between the passes (0.5) and ours, both scaled by Σ|vertical weights|, plus the
     /// vertical kernel's error (`pmulhw` floors 1/32 level per row, half compensated; weight
-    /// rounding). Below 1 for every filter and size, so results are within one level.
+    /// rounding). Below 1, so results are within one level, for every upscale and downscales
+    /// up to 16× (tests sweep it); longer windows add up to 0.002 level per tap in the worst case.
     let worstCaseError: Double
 
     /// Fraction bits of ``VerticalKernel/multiplyHigh`` weights.
@@ -74,10 +74,9 @@ final class ResamplePlan: @unchecked Sendable {
         let groupSize = bands == 1 ? 8 : 2
         let groups = (h.maxCount + groupSize - 1) / groupSize
         horizontalRoundingBits = inHeight == outHeight ? 0 : 6
-        // The pass computes (sum << (16 + rounding - bits)) >> 16: bits <= 16 + rounding.
+        // The pass computes (sum << (16 + rounding - bits)) >> 16 in Int32: that needs
+        // bits <= 16 + rounding and |sample · Σ|weights|| < 512 (Pillow's filters reach 1.57).
         horizontalBits = h.fixedPointBits(maxSample: 255, limit: 16 + horizontalRoundingBits)
-        // The horizontal pass computes (sum << (16 + rounding - bits)) >> 16 in Int32: that
-        // needs |sample · Σ|weights|| < 512.
         precondition(255 * h.largestAbsoluteSum < 511,
                      "ResamplePlan: horizontal weights' absolute sum \(h.largestAbsoluteSum) >= 2")
         precondition(horizontalBits > 6, "ResamplePlan: \(horizontalBits) horizontal bits")
