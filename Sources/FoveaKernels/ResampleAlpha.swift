@@ -34,23 +34,23 @@ enum AlphaPremultiplication {
 
     /// Unpremultiplies `pixels` RGBa pixels in place.
     static func unpremultiply(_ row: UnsafeMutablePointer<UInt8>, pixels: Int) {
-        var p = row
-        for _ in 0..<pixels {
-            let a = Int(p[3])
-            if a != 0 && a != 255 {
-                let reciprocal = reciprocals[a]
-                for c in 0..<3 {
-                    let q = (UInt64(255 &* UInt32(p[c])) &* reciprocal) &>> 32
-                    p[c] = UInt8(Swift.min(255, q))
-                }
+        unpremultiplied.withUnsafeBufferPointer { table in
+            var p = row
+            for _ in 0..<pixels {
+                let colours = table.baseAddress! + Int(p[3]) &<< 8
+                p[0] = colours[Int(p[0])]
+                p[1] = colours[Int(p[1])]
+                p[2] = colours[Int(p[2])]
+                p += 4
             }
-            p += 4
         }
     }
 
-    /// `ceil(2^32 / a)`: `(n · reciprocals[a]) >> 32 == n / a` for every `n < 2^24`.
-    private static let reciprocals: [UInt64] = (0..<256).map { a in
-        a == 0 ? 0 : ((UInt64(1) << 32) + UInt64(a) - 1) / UInt64(a)
+    /// `unpremultiplied[a << 8 | c]`: colour `c` of a premultiplied pixel with alpha `a`, as
+    /// `rgba2rgbA` computes it (64 KB, built on first use).
+    private static let unpremultiplied: [UInt8] = (0..<65536).map { i in
+        let a = i >> 8, c = i & 255
+        return a == 0 || a == 255 ? UInt8(c) : UInt8(Swift.min(255, 255 * c / a))
     }
 
     @inline(__always)

@@ -1,5 +1,5 @@
-/// The horizontal pass of ``resample(_:into:filter:threads:)``: two source rows at a time,
-/// into one interleaved "pair row" of Int16 that the vertical pass reads without shuffling.
+/// The horizontal pass of ``resample(_:into:filter:threads:)``: four source rows at a time
+/// (they share the weights), each into an Int16 row in 1/2^`intermediateBits` level units.
 ///
 /// A source row is first *expanded* to Int16 so that one unaligned load gives `pmaddwd` a tap
 /// pair for every band. For 3 and 4 bands sample `s` becomes `src[s], src[s + bands]`, so the
@@ -17,9 +17,8 @@ struct HorizontalPass {
         return (plan.inWidth + plan.groupsPerPixel * groupPixels + 2) * entry + 16
     }
 
-    /// Int16 per pair row: both rows' samples interleaved, plus room for the 16-byte store of
-    /// the last 3-band pixel.
-    var pairRowLength: Int { (2 * plan.outSamples + 8 + 31) & ~31 }
+    /// Int16 per intermediate row, with room for the 8-byte store of the last 3-band pixel.
+    var rowLength: Int { (plan.outSamples + 8 + 31) & ~31 }
 
     /// Expands `src` (one row of `inWidth` pixels) into `out`, leaving its zero tail alone.
     func expand(_ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<Int16>) {
@@ -58,61 +57,130 @@ struct HorizontalPass {
         }
     }
 
-    /// Filters the expanded rows `a` and `b` into `out`: `out[2s]` is sample `s` of row `a`,
-    /// `out[2s + 1]` of row `b`, in 1/64 units, rounded to `horizontalRoundingBits` and
-    /// clamped to 0…255 as Pillow's `clip8` does.
-    func filter(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
-                into out: UnsafeMutablePointer<Int16>) {
+    /// Filters four expanded rows into four intermediate rows, in the plan's units, rounded to
+    /// `horizontalRoundingBits` and clamped to 0…255 as Pillow's `clip8` does.
+    func filter(_ rows: FourRows<UnsafePointer<Int16>>, into out: FourRows<UnsafeMutablePointer<Int16>>) {
         if plan.bands == 1 {
-            filterOneBand(a, b, into: out)
+            filterOneBand(rows.a, rows.b, into: out.a, out.b)
+            filterOneBand(rows.c, rows.d, into: out.c, out.d)
         } else {
-            filterPixels(a, b, into: out)
+            filterPixels(rows, into: out)
         }
     }
 
-    private func filterPixels(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
-                              into out: UnsafeMutablePointer<Int16>) {
+    struct FourRows<Pointer> {
+        var a: Pointer, b: Pointer, c: Pointer, d: Pointer
+    }
+
+    private func filterPixels(_ rows: FourRows<UnsafePointer<Int16>>,
+                              into out: FourRows<UnsafeMutablePointer<Int16>>) {
+        let step = 8 &* plan.bands  // bytes from one tap pair to the next in an expanded row
+        switch plan.groupsPerPixel {
+        case 1:
+            forEachPixel(rows, into: out) { sums, at, w in sums.add(at, w[0]) }
+        case 2:
+            forEachPixel(rows, into: out) { sums, at, w in
+                sums.add(at, w[0])
+                sums.add(at &+ step, w[1])
+            }
+        case 3:
+            forEachPixel(rows, into: out) { sums, at, w in
+                sums.add(at, w[0])
+                sums.add(at &+ step, w[1])
+                sums.add(at &+ 2 &* step, w[2])
+            }
+        case 4:
+            forEachPixel(rows, into: out) { sums, at, w in
+                sums.add(at, w[0])
+                sums.add(at &+ step, w[1])
+                sums.add(at &+ 2 &* step, w[2])
+                sums.add(at &+ 3 &* step, w[3])
+            }
+        default:
+            let groups = plan.groupsPerPixel
+            forEachPixel(rows, into: out) { sums, at, w in
+                var offset = at
+                for g in 0..<groups {
+                    sums.add(offset, w[g])
+                    offset &+= step
+                }
+            }
+        }
+    }
+
+    /// One output pixel's sums for four rows.
+    struct PixelSums {
+        let rowA: UnsafeRawPointer, rowB: UnsafeRawPointer
+        let rowC: UnsafeRawPointer, rowD: UnsafeRawPointer
+        var a: SIMD4<Int32>, b: SIMD4<Int32>, c: SIMD4<Int32>, d: SIMD4<Int32>
+
+        /// Adds the tap pair at `byteOffset` of the four expanded rows with weights `k`.
+        @inline(__always)
+        mutating func add(_ byteOffset: Int, _ k: SIMD8<Int16>) {
+            a &+= multipliedPairSums(rowA.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+            b &+= multipliedPairSums(rowB.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+            c &+= multipliedPairSums(rowC.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+            d &+= multipliedPairSums(rowD.loadVector(SIMD8<Int16>.self, at: byteOffset), k)
+        }
+    }
+
+    /// Runs `accumulate(sums, byteOffsetOfFirstPair, weights)` for every output pixel and stores
+    /// the four rows' results, rounded and clamped.
+    @inline(__always)
+    private func forEachPixel(
+        _ rows: FourRows<UnsafePointer<Int16>>, into out: FourRows<UnsafeMutablePointer<Int16>>,
+        _ accumulate: (inout PixelSums, Int, UnsafePointer<SIMD8<Int16>>) -> Void
+    ) {
         let bits = Int32(plan.horizontalBits), rounding = Int32(plan.horizontalRoundingBits)
         let half = SIMD4<Int32>(repeating: 1 &<< (bits &- rounding &- 1))
         let up = SIMD4<Int32>(repeating: 16 &+ rounding &- bits)
-        let scale = SIMD8<Int16>(repeating: Int16(ResamplePlan.intermediateBits) &- Int16(rounding))
-        let upper = ResamplePlan.intermediateMax
+        let toSixtyFourths = SIMD8<Int16>(repeating: 6 &- Int16(rounding))
+        let toStored = SIMD8<Int16>(repeating: Int16(plan.intermediateBits) &- 6)
         let groups = plan.groupsPerPixel
-        let entryBytes = 4 &* plan.bands
-        let pairStride = 2 &* entryBytes
-        let rowA = UnsafeRawPointer(a), rowB = UnsafeRawPointer(b)
-        let dst = UnsafeMutableRawPointer(out)
-        var weights = plan.horizontalWeights
+        let sampleBytes = 2 &* plan.bands
+        let offsets = plan.horizontalOffsets
+        var weights = UnsafePointer(plan.horizontalWeights)
+        var offset = 0
+        var sums = PixelSums(rowA: UnsafeRawPointer(rows.a), rowB: UnsafeRawPointer(rows.b),
+                             rowC: UnsafeRawPointer(rows.c), rowD: UnsafeRawPointer(rows.d),
+                             a: half, b: half, c: half, d: half)
+        // Row x's bands in lanes 0-3, row y's in 4-7; a 3-band pixel's fourth lane is
+        // overwritten by the next pixel. Clamped in 1/64 level, stored in the plan's units.
+        @inline(__always) func store(_ x: SIMD4<Int32>, _ y: SIMD4<Int32>,
+                                     _ outX: UnsafeMutablePointer<Int16>,
+                                     _ outY: UnsafeMutablePointer<Int16>) {
+            let sixtyFourths = descaled(x, y, up: up) &<< toSixtyFourths
+            let v = clamped(sixtyFourths, to: 255 << 6) &<< toStored
+            let halves = unsafeBitCast(v, to: SIMD2<UInt64>.self)
+            UnsafeMutableRawPointer(outX).storeBytes(of: halves[0], toByteOffset: offset, as: UInt64.self)
+            UnsafeMutableRawPointer(outY).storeBytes(of: halves[1], toByteOffset: offset, as: UInt64.self)
+        }
         for x in 0..<plan.outWidth {
-            var offset = Int(plan.horizontalStarts[x]) &* entryBytes
-            var sumA = half, sumB = half
-            for _ in 0..<groups {
-                let k = weights.pointee
-                sumA &+= multipliedPairSums(rowA.loadVector(SIMD8<Int16>.self, at: offset), k)
-                sumB &+= multipliedPairSums(rowB.loadVector(SIMD8<Int16>.self, at: offset), k)
-                offset &+= pairStride
-                weights += 1
-            }
-            // Lanes a0 b0 a1 b1 | a2 b2 a3 b3: band by band, row a then row b.
-            let lo = SIMD4<Int32>(sumA[0], sumB[0], sumA[1], sumB[1])
-            let hi = SIMD4<Int32>(sumA[2], sumB[2], sumA[3], sumB[3])
-            dst.storeVector(clamped(descaled(lo, hi, up: up) &<< scale, to: upper),
-                            at: x &* entryBytes)
+            sums.a = half
+            sums.b = half
+            sums.c = half
+            sums.d = half
+            accumulate(&sums, Int(offsets[x]), weights)
+            store(sums.a, sums.b, out.a, out.b)
+            store(sums.c, sums.d, out.c, out.d)
+            offset &+= sampleBytes
+            weights += groups
         }
     }
 
     private func filterOneBand(_ a: UnsafePointer<Int16>, _ b: UnsafePointer<Int16>,
-                               into out: UnsafeMutablePointer<Int16>) {
+                               into outA: UnsafeMutablePointer<Int16>,
+                               _ outB: UnsafeMutablePointer<Int16>) {
         let bits = Int32(plan.horizontalBits), rounding = Int32(plan.horizontalRoundingBits)
         let half = Int32(1) &<< (bits &- rounding &- 1)
         let up = 16 &+ rounding &- bits
-        let scale = Int32(ResamplePlan.intermediateBits) &- rounding
-        let upper = Int32(ResamplePlan.intermediateMax)
+        let scale = Int32(plan.intermediateBits) &- rounding
+        let upper = Int32(255) &<< rounding
         let groups = plan.groupsPerPixel
         let rowA = UnsafeRawPointer(a), rowB = UnsafeRawPointer(b)
         var weights = plan.horizontalWeights
         for x in 0..<plan.outWidth {
-            var offset = Int(plan.horizontalStarts[x]) &* 2
+            var offset = Int(plan.horizontalOffsets[x])
             var sumA = SIMD4<Int32>(), sumB = SIMD4<Int32>()
             for _ in 0..<groups {
                 let k = weights.pointee
@@ -121,10 +189,10 @@ struct HorizontalPass {
                 offset &+= 16
                 weights += 1
             }
-            let va = (((sumA.wrappedSum() &+ half) &<< up) &>> 16) &<< scale
-            let vb = (((sumB.wrappedSum() &+ half) &<< up) &>> 16) &<< scale
-            out[2 &* x] = Int16(Swift.min(upper, Swift.max(0, va)))
-            out[2 &* x &+ 1] = Int16(Swift.min(upper, Swift.max(0, vb)))
+            let va = ((sumA.wrappedSum() &+ half) &<< up) &>> 16
+            let vb = ((sumB.wrappedSum() &+ half) &<< up) &>> 16
+            outA[x] = Int16(Swift.min(upper, Swift.max(0, va)) &<< scale)
+            outB[x] = Int16(Swift.min(upper, Swift.max(0, vb)) &<< scale)
         }
     }
 }

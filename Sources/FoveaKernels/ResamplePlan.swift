@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Everything a resize precomputes once: both axes' taps as fixed-point Int16 vectors laid out
 /// for the kernels.
 ///
@@ -6,116 +8,167 @@
 /// window have weight 0. Each group is one `SIMD8<Int16>`: `k0 k1 k0 k1 …` for a pair, `k0 … k7`
 /// for an octet.
 ///
-/// Vertical: source rows are paired `(2m, 2m + 1)` so that the horizontal pass can store both
-/// rows of a pair interleaved; output row `y` reads `pairCounts[y]` pairs from `firstPairs[y]`,
-/// each with one `SIMD8<Int16>` of `ka kb ka kb …`.
+/// Between the passes a sample is an Int16 in 1/128 level units for the `pmulhw` kernel, 1/64
+/// for the `pmaddwd` one (``intermediateBits``), rounded to 1/64 and clamped to 0…255 as
+/// Pillow's `clip8` clamps it. Pillow rounds it to a whole level there; keeping the fraction
+/// means the result differs from Pillow's mainly by the effect of Pillow's own rounding, at
+/// most 0.5 · Σ|vertical weights| (see ``worstCaseError``). When the height does not change
+/// the horizontal pass rounds to whole levels, as Pillow's single pass does.
 ///
-/// Between the passes a sample is kept as Int16 in 1/64 units (``intermediateBits``), clamped
-/// to 0…255 as Pillow's `clip8` clamps it. Pillow rounds it to a whole level there; keeping the
-/// fraction means the result differs from Pillow's only by the effect of Pillow's own rounding,
-/// at most 0.5 · Σ|vertical weights| < 1 level. When the height does not change the horizontal
-/// pass rounds to whole levels, as Pillow's single pass does.
+/// Vertical: output row `y` reads rows `verticalStarts[y] ..< verticalStarts[y] + verticalCounts[y]`
+/// with the weights at `verticalWeights + weightOffsets[y]`, one per row, in 1/2^`verticalBits`
+/// (the vertical pass spreads them into vectors once per row).
 final class ResamplePlan: @unchecked Sendable {
     let bands: Int
     let inWidth: Int, inHeight: Int
     let outWidth: Int, outHeight: Int
 
-    /// Fraction bits of the samples between the passes.
-    static let intermediateBits = 6
-    /// 255 in those units.
-    static let intermediateMax = Int16(255 << intermediateBits)
+    /// Units of the samples between the passes: 1/2^intermediateBits level (7 or 6).
+    let intermediateBits: Int
 
     let horizontalBits: Int
     /// Fraction bits the horizontal pass rounds to (6, or 0 when the height does not change).
     let horizontalRoundingBits: Int
     let groupsPerPixel: Int
-    let horizontalStarts: UnsafeMutablePointer<Int32>
+    /// Byte offset of each output pixel's first tap group in an expanded row.
+    let horizontalOffsets: UnsafeMutablePointer<Int32>
     let horizontalWeights: UnsafeMutablePointer<SIMD8<Int16>>
 
-    let verticalBits: Int
-    let firstPairs: UnsafeMutablePointer<Int>
-    let pairCounts: UnsafeMutablePointer<Int>
-    let weightOffsets: UnsafeMutablePointer<Int>
-    let verticalWeights: UnsafeMutablePointer<SIMD8<Int16>>
-    let maxPairCount: Int
+    enum VerticalKernel {
+        /// `pmulhw`, 8 samples per row and instruction, Int16 sums in 1/32 level: for short
+        /// windows (every upscale), where its rounding error provably keeps the total below 1.
+        case multiplyHigh
+        /// `pmaddwd` on pairs of rows, Int32 sums: for long windows.
+        case multiplyAdd
+    }
 
+    let verticalKernel: VerticalKernel
+    let verticalBits: Int
+    let verticalStarts: UnsafeMutablePointer<Int>
+    let verticalCounts: UnsafeMutablePointer<Int>
+    let weightOffsets: UnsafeMutablePointer<Int>
+    let verticalWeights: UnsafeMutablePointer<Int16>
+    let maxVerticalCount: Int
+
+    /// How far, in levels, a sample can be from Pillow's before both are rounded: Pillow's own
+    /// rounding between the passes (0.5) and ours, both scaled by Σ|vertical weights|, plus the
+    /// vertical kernel's error (`pmulhw` floors 1/32 level per row, half compensated; weight
+    /// rounding). Below 1, so results are within one level, for every upscale and downscales
+    /// up to 16× (tests sweep it); longer windows add up to 0.002 level per tap in the worst case.
+    let worstCaseError: Double
+
+    /// Fraction bits of ``VerticalKernel/multiplyHigh`` weights.
+    static let multiplyHighBits = 14
+
+    /// With `threads` > 1 the two axes' taps are computed concurrently.
     init(filter: ResampleFilter, bands: Int, inWidth: Int, inHeight: Int, outWidth: Int,
-         outHeight: Int) {
+         outHeight: Int, threads: Int = 1) {
         self.bands = bands
         self.inWidth = inWidth
         self.inHeight = inHeight
         self.outWidth = outWidth
         self.outHeight = outHeight
 
-        let h = inWidth == outWidth
-            ? ResampleTaps(identity: inWidth)
-            : ResampleTaps(filter: filter, inSize: inWidth, outSize: outWidth)
+        let (h, v) = Self.taps(filter: filter, inWidth: inWidth, inHeight: inHeight,
+                               outWidth: outWidth, outHeight: outHeight, threads: threads)
         let groupSize = bands == 1 ? 8 : 2
         let groups = (h.maxCount + groupSize - 1) / groupSize
-        horizontalBits = h.fixedPointBits(maxSample: 255)
-        horizontalRoundingBits = inHeight == outHeight ? 0 : Self.intermediateBits
-        // The horizontal pass computes (sum << (16 + rounding - bits)) >> 16 in Int32 and shifts
-        // the Int16 result up to 1/64 units: both need |sample · Σ|weights|| < 512.
+        horizontalRoundingBits = inHeight == outHeight ? 0 : 6
+        // The pass computes (sum << (16 + rounding - bits)) >> 16 in Int32: that needs
+        // bits <= 16 + rounding and |sample · Σ|weights|| < 512 (Pillow's filters reach 1.57).
+        horizontalBits = h.fixedPointBits(maxSample: 255, limit: 16 + horizontalRoundingBits)
         precondition(255 * h.largestAbsoluteSum < 511,
                      "ResamplePlan: horizontal weights' absolute sum \(h.largestAbsoluteSum) >= 2")
-        precondition(horizontalBits > Self.intermediateBits, "ResamplePlan: \(horizontalBits) bits")
+        precondition(horizontalBits > 6, "ResamplePlan: \(horizontalBits) horizontal bits")
         groupsPerPixel = groups
-        horizontalStarts = .allocate(capacity: outWidth)
+        horizontalOffsets = .allocate(capacity: outWidth)
         horizontalWeights = .allocate(capacity: outWidth * groups)
+        let bytesPerPixel = bands == 1 ? 2 : 4 * bands
+        // One window's fixed-point weights, padded with zeros to whole groups.
+        let window = UnsafeMutablePointer<Int16>.allocate(capacity: groups * groupSize)
+        window.initialize(repeating: 0, count: groups * groupSize)
+        defer { window.deallocate() }
         for x in 0..<outWidth {
-            horizontalStarts[x] = Int32(h.starts[x])
+            horizontalOffsets[x] = Int32(h.starts[x] * bytesPerPixel)
+            h.fixedWeights(x, bits: horizontalBits, into: window)
             for g in 0..<groups {
-                var k = SIMD8<Int16>()
-                for lane in 0..<8 {
-                    let tap = bands == 1 ? g * 8 + lane : g * 2 + lane % 2
-                    k[lane] = tap < h.maxCount ? h.fixedWeight(x, tap, bits: horizontalBits) : 0
-                }
-                horizontalWeights[x * groups + g] = k
+                let k = window + g * groupSize
+                horizontalWeights[x * groups + g] = bands == 1
+                    ? SIMD8(k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7])
+                    : SIMD8(k[0], k[1], k[0], k[1], k[0], k[1], k[0], k[1])
             }
         }
 
-        let v = inHeight == outHeight
-            ? ResampleTaps(identity: inHeight)
-            : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight)
-        verticalBits = v.fixedPointBits(maxSample: Int(Self.intermediateMax))
-        // The vertical pass descales with (sum >> (bits + 6 - 16)) >> 16.
-        precondition(verticalBits + Self.intermediateBits >= 16,
-                     "ResamplePlan: vertical weights need \(verticalBits) bits")
-        firstPairs = .allocate(capacity: outHeight)
-        pairCounts = .allocate(capacity: outHeight)
-        weightOffsets = .allocate(capacity: outHeight)
-        var weights: [SIMD8<Int16>] = []
-        var maxPairs = 1
-        for y in 0..<outHeight {
-            let start = v.starts[y], count = v.counts[y]
-            let first = start >> 1, last = (start + count - 1) >> 1
-            firstPairs[y] = first
-            pairCounts[y] = last - first + 1
-            weightOffsets[y] = weights.count
-            maxPairs = Swift.max(maxPairs, last - first + 1)
-            for m in first...last {
-                let ka = 2 * m - start, kb = 2 * m + 1 - start
-                let wa = ka >= 0 && ka < count ? v.fixedWeight(y, ka, bits: verticalBits) : 0
-                let wb = kb >= 0 && kb < count ? v.fixedWeight(y, kb, bits: verticalBits) : 0
-                weights.append(SIMD8(wa, wb, wa, wb, wa, wb, wa, wb))
-            }
+        maxVerticalCount = v.maxCount
+        // Our intermediate samples' error: fixed-point weights, then rounding to 1/64.
+        let intermediateError = h.fixedPointError(bits: horizontalBits) + 1.0 / 128
+        let sharedError = (0.5 + intermediateError) * v.largestAbsoluteSum
+        let multiplyHighError = sharedError + Double(v.maxCount) / 64
+            + v.fixedPointError(bits: Self.multiplyHighBits)
+        if multiplyHighError < 0.99 && v.largestWeight < 1.9 && v.largestAbsoluteSum < 2 {
+            verticalKernel = .multiplyHigh
+            verticalBits = Self.multiplyHighBits
+            intermediateBits = 7  // 8 bits of sample times 14 of weight give 1/32 in pmulhw
+            worstCaseError = multiplyHighError
+        } else {
+            verticalKernel = .multiplyAdd
+            intermediateBits = 6
+            verticalBits = v.fixedPointBits(maxSample: 255 << intermediateBits, limit: 16)
+            // The pass descales with (sum >> (bits + 6 - 16)) >> 16.
+            precondition(verticalBits + intermediateBits >= 16,
+                         "ResamplePlan: vertical weights need \(verticalBits) bits")
+            worstCaseError = sharedError + v.fixedPointError(bits: verticalBits)
         }
-        maxPairCount = maxPairs
-        verticalWeights = .allocate(capacity: weights.count)
-        verticalWeights.initialize(from: weights, count: weights.count)
+        verticalStarts = .allocate(capacity: outHeight)
+        verticalCounts = .allocate(capacity: outHeight)
+        weightOffsets = .allocate(capacity: outHeight)
+        verticalWeights = .allocate(capacity: v.counts.reduce(0, +) + v.maxCount)
+        var offset = 0
+        for y in 0..<outHeight {
+            verticalStarts[y] = v.starts[y]
+            verticalCounts[y] = v.counts[y]
+            weightOffsets[y] = offset
+            // Writes maxCount weights; the next window starts over the zeros past this one.
+            v.fixedWeights(y, bits: verticalBits, into: verticalWeights + offset)
+            offset += v.counts[y]
+        }
     }
 
     deinit {
-        horizontalStarts.deallocate()
+        horizontalOffsets.deallocate()
         horizontalWeights.deallocate()
-        firstPairs.deallocate()
-        pairCounts.deallocate()
+        verticalStarts.deallocate()
+        verticalCounts.deallocate()
         weightOffsets.deallocate()
         verticalWeights.deallocate()
     }
 
+    private static func taps(filter: ResampleFilter, inWidth: Int, inHeight: Int, outWidth: Int,
+                             outHeight: Int, threads: Int) -> (ResampleTaps, ResampleTaps) {
+        let horizontal: @Sendable () -> ResampleTaps = {
+            inWidth == outWidth
+                ? ResampleTaps(identity: inWidth)
+                : ResampleTaps(filter: filter, inSize: inWidth, outSize: outWidth)
+        }
+        let vertical: @Sendable () -> ResampleTaps = {
+            inHeight == outHeight
+                ? ResampleTaps(identity: inHeight)
+                : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight)
+        }
+        guard threads > 1 && outWidth + outHeight >= 512 else { return (horizontal(), vertical()) }
+        let results = TapsPair()
+        DispatchQueue.concurrentPerform(iterations: 2) { axis in
+            if axis == 0 { results.horizontal = horizontal() } else { results.vertical = vertical() }
+        }
+        return (results.horizontal!, results.vertical!)
+    }
+
+    /// Each slot is written by one iteration of `concurrentPerform` and read after it returns.
+    private final class TapsPair: @unchecked Sendable {
+        var horizontal: ResampleTaps?
+        var vertical: ResampleTaps?
+    }
+
     /// Samples in one output row.
     var outSamples: Int { outWidth * bands }
-    /// Source row pairs.
-    var inPairs: Int { (inHeight + 1) / 2 }
 }

@@ -32,28 +32,59 @@ func widenedHigh(_ a: SIMD16<UInt8>) -> SIMD8<Int16> {
                   to: SIMD8<Int16>.self)
 }
 
-/// `pmaddwd`: `x0*k0 + x1*k1, x2*k2 + x3*k3, …` in Int32, exact.
+/// `pmaddwd`: `x0*k0 + x1*k1, x2*k2 + x3*k3, …` in Int32, exact. (Widening with
+/// `SIMD8<Int32>(truncatingIfNeeded:)` is not always inlined; lane by lane it always is.)
 @inline(__always)
 func multipliedPairSums(_ x: SIMD8<Int16>, _ k: SIMD8<Int16>) -> SIMD4<Int32> {
-    let p = SIMD8<Int32>(truncatingIfNeeded: x) &* SIMD8<Int32>(truncatingIfNeeded: k)
+    let p = widened(x) &* widened(k)
     return p.evenHalf &+ p.oddHalf
 }
 
-/// Fixed-point sums to Int16, `floor(sum / 2^(16 - up))`: the arithmetic shift by a constant
-/// 16 lets LLVM pack with `packssdw` directly (`pslld`, `psrad`, `packssdw`).
+/// `pmulhw`: `(x * k) >> 16` lane by lane (the high half of each Int32 product).
 @inline(__always)
-func descaled(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>, up: SIMD4<Int32>) -> SIMD8<Int16> {
-    let lo = (a &<< up) &>> 16
-    let hi = (b &<< up) &>> 16
-    return SIMD8<Int16>(truncatingIfNeeded: SIMD8<Int32>(lowHalf: lo, highHalf: hi))
+func multipliedHigh(_ x: SIMD8<Int16>, _ k: SIMD8<Int16>) -> SIMD8<Int16> {
+    let p = (widened(x) &* widened(k)) &>> 16
+    return SIMD8(Int16(truncatingIfNeeded: p[0]), Int16(truncatingIfNeeded: p[1]),
+                 Int16(truncatingIfNeeded: p[2]), Int16(truncatingIfNeeded: p[3]),
+                 Int16(truncatingIfNeeded: p[4]), Int16(truncatingIfNeeded: p[5]),
+                 Int16(truncatingIfNeeded: p[6]), Int16(truncatingIfNeeded: p[7]))
 }
 
-/// Fixed-point sums to Int16, `floor(sum / 2^(16 + down))` (`psrad`, `psrad`, `packssdw`).
+/// `punpcklwd`: `a0 b0 a1 b1 a2 b2 a3 b3`.
+@inline(__always)
+func zippedLow(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+    SIMD8(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3])
+}
+
+/// `punpckhwd`: `a4 b4 a5 b5 a6 b6 a7 b7`.
+@inline(__always)
+func zippedHigh(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+    SIMD8(a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+}
+
+@inline(__always)
+func widened(_ x: SIMD8<Int16>) -> SIMD8<Int32> {
+    SIMD8(Int32(x[0]), Int32(x[1]), Int32(x[2]), Int32(x[3]),
+          Int32(x[4]), Int32(x[5]), Int32(x[6]), Int32(x[7]))
+}
+
+/// Fixed-point sums to Int16, `floor(sum / 2^(16 - up))`, taken as the high halves of
+/// `sum << up` (`pslld`, `psrad 16`, `packssdw`; truncating conversions compile to calls).
+@inline(__always)
+func descaled(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>, up: SIMD4<Int32>) -> SIMD8<Int16> {
+    highHalves(a &<< up, b &<< up)
+}
+
+/// Fixed-point sums to Int16, `floor(sum / 2^(16 + down))` (`psrad`, `psrad 16`, `packssdw`).
 @inline(__always)
 func descaled(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>, down: SIMD4<Int32>) -> SIMD8<Int16> {
-    let lo = (a &>> down) &>> 16
-    let hi = (b &>> down) &>> 16
-    return SIMD8<Int16>(truncatingIfNeeded: SIMD8<Int32>(lowHalf: lo, highHalf: hi))
+    highHalves(a &>> down, b &>> down)
+}
+
+@inline(__always)
+func highHalves(_ a: SIMD4<Int32>, _ b: SIMD4<Int32>) -> SIMD8<Int16> {
+    let x = unsafeBitCast(a, to: SIMD8<Int16>.self), y = unsafeBitCast(b, to: SIMD8<Int16>.self)
+    return SIMD8(x[1], x[3], x[5], x[7], y[1], y[3], y[5], y[7])
 }
 
 /// Clamps to `0 ... upper` (`pmaxsw`, `pminsw`).
@@ -67,7 +98,9 @@ func clamped(_ x: SIMD8<Int16>, to upper: Int16) -> SIMD8<Int16> {
 /// Two vectors of 0…255 to bytes (`packuswb`).
 @inline(__always)
 func narrowedToBytes(_ lo: SIMD8<Int16>, _ hi: SIMD8<Int16>) -> SIMD16<UInt8> {
-    SIMD16<UInt8>(truncatingIfNeeded: SIMD16<Int16>(lowHalf: lo, highHalf: hi))
+    let x = unsafeBitCast(lo, to: SIMD16<UInt8>.self), y = unsafeBitCast(hi, to: SIMD16<UInt8>.self)
+    return SIMD16(x[0], x[2], x[4], x[6], x[8], x[10], x[12], x[14],
+                  y[0], y[2], y[4], y[6], y[8], y[10], y[12], y[14])
 }
 
 extension UnsafeRawPointer {
