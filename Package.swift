@@ -81,7 +81,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
 
-        .testTarget(name: "FoveaKernelsTests", dependencies: ["FoveaKernels"]),
+        .testTarget(name: "FoveaKernelsTests", dependencies: ["FoveaKernels"], exclude: ["Oracles"]),
         .testTarget(name: "FoveaCodecTests", dependencies: ["FoveaCodec", "FoveaKernels"]),
         .testTarget(name: "FoveaProtocolTests", dependencies: ["FoveaProtocol", "FoveaKernels"]),
         .testTarget(name: "FoveaSandboxTests", dependencies: ["FoveaSandbox", "CLinux"]),

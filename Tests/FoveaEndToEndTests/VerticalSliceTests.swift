@@ -84,7 +84,9 @@ import Testing
         let result = try client.tool("inspect", ["image": .string(handle)])
         #expect(result["structuredContent"]?["width"] == 64)
         #expect(result["structuredContent"]?["bands"] == 4)
-        #expect(result.toolText == "\(ImageReference.abbreviated(handle)) is 64×48 with 4 bands (RGBA), from PNG.")
+        #expect(result.toolText?.hasPrefix("\(ImageReference.abbreviated(handle)) is 64×48 with 4 bands (RGBA), from PNG. Whole image: R mean ") == true,
+                "\(result.toolText ?? "")")
+        #expect(result["structuredContent"]?["channels"]?.arrayValue?.count == 4)
     }
 
     @Test func badInputGetsSpecificErrorsAndTheConnectionSurvives() throws {

@@ -103,6 +103,6 @@ import Testing
             #expect(schema["required"]?.arrayValue?.contains("image") == true)
             #expect(Set(schema["properties"]?.objectValue?.keys.map { $0 } ?? []) == Set(tool.parameterNames))
         }
-        #expect(ToolCatalog.zoom.inputSchema["required"] == ["image", "bbox_2d"])
+        #expect(ZoomRequest.definition.inputSchema["required"] == ["image", "bbox_2d"])
     }
 }
