@@ -165,3 +165,7 @@ int fovea_vips_hist_equal(VipsImage *in, VipsImage **out) {
 }
 
 int fovea_vips_sharpen(VipsImage *in, VipsImage **out) { return vips_sharpen(in, out, NULL); }
+
+int fovea_vips_gamma(VipsImage *in, VipsImage **out, double exponent) {
+    return vips_gamma(in, out, "exponent", exponent, NULL);
+}

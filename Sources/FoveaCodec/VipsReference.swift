@@ -182,6 +182,13 @@ public enum VipsReference {
         }
     }
 
+    /// `vips_gamma`: each band raised to `exponent` over the format's range (a timing baseline).
+    public static func gamma(_ view: ImageView, exponent: Double) throws -> PixelBuffer {
+        try run(view, "gamma") { image in
+            try image.apply(.invalidArgument, "gamma failed") { fovea_vips_gamma($0, $1, exponent) }
+        }
+    }
+
     // MARK: - Plumbing
 
     /// Wraps `view`, applies `operation`, casts to uchar if needed and renders to memory.

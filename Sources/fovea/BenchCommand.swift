@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 import FoveaBench
 import FoveaCodec
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -35,6 +36,26 @@ struct Bench: ParsableCommand {
                 print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(common.threads)]))
             } else {
                 print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount)"))
+            }
+        }
+    }
+
+    struct KernelsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "kernels",
+            abstract: "Every kernel on an 8K frame beside libvips's equivalent and a memcpy of the frame.")
+
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try Codec.initialize(concurrency: common.threads, vectorize: true)
+            let frame = try BenchFrame.load(path: common.image)
+            let (rows, memcpyTime) = try KernelBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
+            if common.json {
+                print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(common.threads),
+                                                       "memcpy_ms": String(format: "%.3f", memcpyTime)]))
+            } else {
+                print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount); memcpy of the frame \(String(format: "%.2f", memcpyTime)) ms", memcpy: memcpyTime))
             }
         }
     }

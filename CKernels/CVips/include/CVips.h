@@ -129,3 +129,6 @@ int fovea_vips_hist_equal(VipsImage *in, VipsImage **out);
 
 /// vips_sharpen(in, out) with its default parameters.
 int fovea_vips_sharpen(VipsImage *in, VipsImage **out);
+
+/// vips_gamma(in, out, "exponent", exponent): a benchmark reference.
+int fovea_vips_gamma(VipsImage *in, VipsImage **out, double exponent);

@@ -1,0 +1,179 @@
+import FoveaClient
+import FoveaCodec
+import FoveaKernels
+import FoveaProtocol
+import Foundation
+import Testing
+
+/// Issue 3's tools through a real daemon: geometry and plumbing end to end (the kernels' own
+/// conformance with Pillow is tested in FoveaKernelsTests).
+@Suite(.serialized) struct ImageToolsTests {
+    static let source = TestImages.pixels(width: 203, height: 151, bands: 3, seed: 11)
+    static let png: [UInt8] = try! { try Codec.initialize(); return try Codec.encode(source.view, format: .png).array }()
+
+    func raw(_ result: JSONValue) throws -> (bytes: [UInt8], width: Int, height: Int, bands: Int) {
+        let structured = try #require(result["structuredContent"])
+        return (try #require(result.toolImageBytes), structured["width"]?.intValue ?? 0,
+                structured["height"]?.intValue ?? 0, structured["bands"]?.intValue ?? 0)
+    }
+
+    func withDaemon(_ body: (FoveaClient, String) throws -> Void) throws {
+        let daemon = try Daemon()
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        try body(client, try client.put(Self.png))
+    }
+
+    @Test func rotateQuarterTurnsAndFlipsAreExact() throws {
+        try withDaemon { client, handle in
+            let w = Self.source.width, h = Self.source.height
+            let turned = try raw(client.tool("rotate", ["image": .string(handle), "angle": 90, "format": "raw"]))
+            #expect(turned.width == h && turned.height == w)
+            // PIL's ROTATE_90 (counter-clockwise): output (x, y) = input (w - 1 - y, x).
+            var expected = [UInt8](repeating: 0, count: w * h * 3)
+            for y in 0..<w { for x in 0..<h { for b in 0..<3 {
+                expected[(y * h + x) * 3 + b] = Self.source.view.row(x)[(w - 1 - y) * 3 + b]
+            } } }
+            #expect(turned.bytes == expected)
+
+            let mirrored = try raw(client.tool("rotate", ["image": .string(handle), "flip": "horizontal", "format": "raw"]))
+            var flipped = [UInt8](repeating: 0, count: w * h * 3)
+            for y in 0..<h { for x in 0..<w { for b in 0..<3 {
+                flipped[(y * w + x) * 3 + b] = Self.source.view.row(y)[(w - 1 - x) * 3 + b]
+            } } }
+            #expect(mirrored.bytes == flipped)
+        }
+    }
+
+    @Test func rotateAnyAngleUsesPillowsExpandedSize() throws {
+        try withDaemon { client, handle in
+            let result = try client.tool("rotate", ["image": .string(handle), "angle": 17, "format": "png"])
+            #expect(result["isError"] == false, "\(result.toolText ?? "")")
+            let size = RotationGeometry.outputSize(width: 203, height: 151, degrees: 17, expand: true)
+            #expect(result["structuredContent"]?["width"]?.intValue == size.width)
+            #expect(result["structuredContent"]?["height"]?.intValue == size.height)
+            #expect(result.toolText?.hasPrefix("Rotated by 17° counter-clockwise (bicubic, expanded)") == true, "\(result.toolText ?? "")")
+            let same = try client.tool("rotate", ["image": .string(handle), "angle": -17, "expand": false, "fill": "#ff0000"])
+            #expect(same["structuredContent"]?["width"] == 203 && same["structuredContent"]?["height"] == 151)
+            let neither = try client.tool("rotate", ["image": .string(handle)])
+            #expect(neither.toolText == "rotate needs angle (degrees counter-clockwise) or flip (\"horizontal\" or \"vertical\"); received neither")
+        }
+    }
+
+    @Test func enhanceInARegionLeavesTheRestByteIdentical() throws {
+        try withDaemon { client, handle in
+            let result = try client.tool("enhance", ["image": .string(handle), "contrast": 1.8, "invert": true,
+                                                     "bbox_2d": [20, 30, 120, 90], "coords": "pixel", "format": "raw"])
+            #expect(result["isError"] == false, "\(result.toolText ?? "")")
+            let out = try raw(result)
+            #expect(out.width == 203 && out.height == 151 && out.bands == 3)
+            var changedInside = 0
+            for y in 0..<151 {
+                for x in 0..<203 {
+                    let inside = x >= 20 && x < 120 && y >= 30 && y < 90
+                    for b in 0..<3 {
+                        let before = Self.source.view.row(y)[x * 3 + b], after = out.bytes[(y * 203 + x) * 3 + b]
+                        if inside { changedInside += before != after ? 1 : 0 } else { #expect(before == after) }
+                    }
+                }
+            }
+            #expect(changedInside > 100 * 60 * 3 / 2)
+            #expect(result.toolText == "Applied contrast 1.8, invert to \(ImageReference.abbreviated(handle)) (203×151) in [20, 30, 120, 90] (pixel) = pixels [20, 30, 120, 90]; returned 203×151 raw.")
+            let grey = try raw(client.tool("enhance", ["image": .string(handle), "grayscale": true, "format": "raw"]))
+            #expect(grey.bands == 1 && grey.bytes.count == 203 * 151)
+            let nothing = try client.tool("enhance", ["image": .string(handle)])
+            #expect(nothing.toolText?.hasPrefix("enhance needs at least one adjustment") == true)
+        }
+    }
+
+    @Test func tileReturnsEveryTileSizedForTheModelAndListsTheirBoxes() throws {
+        let jpeg = try TestImages.encoded(width: 1600, height: 1200, format: .jpeg).bytes
+        let daemon = try Daemon()
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let handle = try client.put(jpeg)
+        let result = try client.tool("tile", ["image": .string(handle), "grid": [2, 3], "overlap": 0.1])
+        #expect(result["isError"] == false, "\(result.toolText ?? "")")
+        let tiles = try #require(result["structuredContent"]?["tiles"]?.arrayValue)
+        #expect(tiles.count == 6)
+        #expect((result["content"]?.arrayValue ?? []).filter { $0["type"] == "image" }.count == 6)
+        var covered = Set<Int>()
+        for tile in tiles {
+            let px = (tile["bbox_px"]?.arrayValue ?? []).compactMap(\.intValue)
+            let size = try Preset.qwen3VL.resize.size(height: px[3] - px[1], width: px[2] - px[0])
+            #expect(tile["width"]?.intValue == size.width && tile["height"]?.intValue == size.height)
+            for x in stride(from: px[0], to: px[2], by: 10) { covered.insert(x) }
+        }
+        #expect(covered.count == 160)
+        #expect(result.toolText?.contains("into 2×3 tiles overlapping by 0.1") == true)
+        #expect(result.toolText?.contains("tile 6 (row 2, column 3): ") == true)
+        let tooMany = try client.tool("tile", ["image": .string(handle), "grid": [9, 9]])
+        #expect(tooMany.toolText == "grid [9, 9] is invalid: it makes 81 tiles; at most 64 are allowed")
+    }
+
+    @Test func annotateDrawsOnACopyInTheCallersCoordinates() throws {
+        try withDaemon { client, handle in
+            let result = try client.tool("annotate", ["image": .string(handle), "format": "raw", "coords": "pixel",
+                                                      "boxes": [["bbox_2d": [10, 10, 60, 50], "color": "#00ff00", "width": 2, "label": "cat"]],
+                                                      "points": [["point_2d": [150, 100], "color": [0, 0, 255], "radius": 4]]])
+            #expect(result["isError"] == false, "\(result.toolText ?? "")")
+            let out = try raw(result)
+            func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(out.bytes[(y * 203 + x) * 3..<(y * 203 + x) * 3 + 3]) }
+            #expect(pixel(10, 30) == [0, 255, 0] && pixel(59, 30) == [0, 255, 0] && pixel(30, 49) == [0, 255, 0])
+            #expect(pixel(150, 100) == [0, 0, 255])
+            #expect(Array(out.bytes[(120 * 203 + 30) * 3..<(120 * 203 + 30) * 3 + 3]) == Array(Self.source.view.row(120)[30 * 3..<30 * 3 + 3]))
+            #expect(result.toolText == "Drew 1 box, 1 point on \(ImageReference.abbreviated(handle)) (203×151); returned 203×151 raw.")
+            let bad = try client.tool("annotate", ["image": .string(handle), "boxes": [["bbox_2d": [60, 10, 10, 50]]]])
+            #expect(bad.toolText == "boxes[0].bbox_2d [60, 10, 10, 50] is invalid: x2 (10) must be greater than x1 (60)")
+        }
+    }
+
+    @Test func inspectMeasuresARegion() throws {
+        try withDaemon { client, handle in
+            let result = try client.tool("inspect", ["image": .string(handle), "bbox_2d": [10, 20, 110, 70], "coords": "pixel"])
+            #expect(result["isError"] == false, "\(result.toolText ?? "")")
+            let channels = try #require(result["structuredContent"]?["channels"]?.arrayValue)
+            #expect(channels.count == 3)
+            for (band, channel) in channels.enumerated() {
+                var sum = 0, low = 255, high = 0
+                var histogram = [Int](repeating: 0, count: 16)
+                for y in 20..<70 { for x in 10..<110 {
+                    let v = Int(Self.source.view.row(y)[x * 3 + band])
+                    sum += v; low = min(low, v); high = max(high, v); histogram[v / 16] += 1
+                } }
+                #expect(abs((channel["mean"]?.doubleValue ?? -1) - Double(sum) / 5000) < 1e-9)
+                #expect(channel["min"]?.intValue == low && channel["max"]?.intValue == high)
+                #expect(channel["histogram"]?.arrayValue?.compactMap(\.intValue) == histogram)
+            }
+            #expect(result.toolText?.contains("Region [10, 20, 110, 70] (pixel) = pixels [10, 20, 110, 70]: R mean ") == true)
+        }
+    }
+
+    @Test func pipelineEqualsTheSameStepsCalledOneByOne() throws {
+        try withDaemon { client, handle in
+            let steps: [JSONValue] = [
+                ["tool": "crop", "arguments": ["bbox_2d": [10, 10, 180, 140], "coords": "pixel"]],
+                ["tool": "rotate", "arguments": ["angle": 90]],
+                ["tool": "enhance", "arguments": ["contrast": 1.4]],
+            ]
+            let piped = try client.tool("pipeline", ["image": .string(handle), "steps": .array(steps), "format": "raw"])
+            #expect(piped["isError"] == false, "\(piped.toolText ?? "")")
+            var current = handle
+            for step in steps {
+                var arguments = step["arguments"]?.objectValue ?? [:]
+                arguments["image"] = .string(current)
+                arguments["format"] = "raw"
+                let result = try client.tool(step["tool"]!.stringValue!, .object(arguments))
+                current = try #require(result["structuredContent"]?["image"]?.stringValue)
+            }
+            let stepwise = try client.call("images/get", params: ["image": .string(current)])
+            #expect(try raw(piped).bytes == Array(Data(base64Encoded: stepwise["data"]?.stringValue ?? "") ?? Data()))
+            #expect(piped.toolText?.hasPrefix("Ran 3 steps on \(ImageReference.abbreviated(handle)) (203×151): 1) Cropped [10, 10, 180, 140] (pixel) = pixels [10, 10, 180, 140] of the image → 170×130; 2) Rotated by 90° counter-clockwise (exact) the result → 130×170; 3) Applied contrast 1.4 to the result → 130×170; returned 130×170 raw.") == true,
+                    "\(piped.toolText ?? "")")
+            let nested = try client.tool("pipeline", ["image": .string(handle), "steps": [["tool": "tile", "arguments": ["grid": [2, 2]]]]])
+            #expect(nested.toolText == "steps[0].tool \"tile\" is invalid: a pipeline step is one of zoom, crop, rotate, enhance, annotate")
+            let withImage = try client.tool("pipeline", ["image": .string(handle), "steps": [["tool": "zoom", "arguments": ["image": .string(handle), "bbox_2d": [0, 0, 10, 10]]]]])
+            #expect(withImage.toolText?.hasPrefix("steps[0].arguments.image is not allowed") == true)
+        }
+    }
+}
