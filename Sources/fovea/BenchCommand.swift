@@ -6,7 +6,7 @@ import FoveaCodec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -56,6 +56,24 @@ struct Bench: ParsableCommand {
                                                        "memcpy_ms": String(format: "%.3f", memcpyTime)]))
             } else {
                 print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount); memcpy of the frame \(String(format: "%.2f", memcpyTime)) ms", memcpy: memcpyTime))
+            }
+        }
+    }
+
+    struct TilingCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tiling", abstract: "An 8K frame cut into a 4x4 grid and encoded as JPEG, beside libvips doing the same.")
+
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try Codec.initialize(concurrency: common.threads, vectorize: true)
+            let frame = try BenchFrame.load(path: common.image)
+            let rows = try TilingBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
+            if common.json {
+                print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(common.threads)]))
+            } else {
+                print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount)"))
             }
         }
     }
