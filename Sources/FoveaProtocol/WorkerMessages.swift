@@ -112,11 +112,14 @@ public enum WorkerReply: Sendable, Equatable {
     case measured(id: UInt64, channels: [ChannelSummary])
     case failed(id: UInt64, kind: WorkerFailureKind, message: String)
     case probed(id: UInt64, outcome: String, detail: String)
+    /// Sent as soon as a request is read, before any work: a worker that dies before
+    /// accepting never started the job, so the job can go to another worker.
+    case accepted(id: UInt64)
 
     public var id: UInt64 {
         switch self {
         case .decoded(let id, _, _, _), .produced(let id, _, _), .measured(let id, _), .failed(let id, _, _),
-             .probed(let id, _, _): return id
+             .probed(let id, _, _), .accepted(let id): return id
         }
     }
 
@@ -124,7 +127,7 @@ public enum WorkerReply: Sendable, Equatable {
         switch self {
         case .decoded: return 1
         case .produced(_, _, let encoded): return encoded == nil ? 1 : 2
-        case .measured, .failed, .probed: return 0
+        case .measured, .failed, .probed, .accepted: return 0
         }
     }
 
@@ -143,6 +146,8 @@ public enum WorkerReply: Sendable, Equatable {
             return ["type": "failed", "id": .integer(Int64(id)), "kind": .string(kind.rawValue), "message": .string(message)]
         case .probed(let id, let outcome, let detail):
             return ["type": "probed", "id": .integer(Int64(id)), "outcome": .string(outcome), "detail": .string(detail)]
+        case .accepted(let id):
+            return ["type": "accepted", "id": .integer(Int64(id))]
         }
     }
 
@@ -182,6 +187,8 @@ public enum WorkerReply: Sendable, Equatable {
         case "probed":
             self = .probed(id: id, outcome: sanitized(try json.field("outcome").string(), limit: 16),
                            detail: sanitized(try json.field("detail").string(), limit: 200))
+        case "accepted":
+            self = .accepted(id: id)
         case let other:
             throw ChannelMessageError("unknown reply type \(sanitized(other, limit: 20))")
         }

@@ -114,7 +114,9 @@ final class WorkerSlot: @unchecked Sendable {
     }
 
     /// Runs one job; returns the process to use next (a replacement when this one failed).
-    private func run(_ job: WorkerJob, on process: WorkerProcess) -> WorkerProcess? {
+    /// A job whose worker died before accepting it never started: it goes to the replacement,
+    /// up to ``maximumHandOffs`` times.
+    private func run(_ job: WorkerJob, on process: WorkerProcess, handOffs: Int = 0) -> WorkerProcess? {
         if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
             job.completion(.failure(.poisoned(deaths: deaths)))
             return process
@@ -129,17 +131,24 @@ final class WorkerSlot: @unchecked Sendable {
             if state == "busy" { state = "idle" }
             lock.unlock()
         }
-        do {
-            try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue))
-        } catch {
-            // The worker died before taking the job: the job never ran, so a fresh worker takes it.
-            guard let replacement = replace(process, reason: "could not take a job (\(error))") else {
+        func handOff(_ reason: String) -> WorkerProcess? {
+            guard let replacement = replace(process, reason: reason) else {
                 job.completion(.failure(.spawnFailed("the worker binary could not be started")))
                 return nil
             }
-            return run(job, on: replacement)
+            guard handOffs < Self.maximumHandOffs else {
+                job.completion(.failure(.workerDied(.exited(-1))))
+                return replacement
+            }
+            return run(job, on: replacement, handOffs: handOffs + 1)
+        }
+        do {
+            try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue))
+        } catch {
+            return handOff("could not take a job (\(error))")
         }
         let deadline = ContinuousClock.now + .milliseconds(Int(job.deadlineSeconds * 1000))
+        var accepted = false
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             let milliseconds = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
@@ -147,6 +156,7 @@ final class WorkerSlot: @unchecked Sendable {
             do {
                 message = try process.channel.receive(timeoutMilliseconds: milliseconds)
             } catch ChannelError.closed {
+                if !accepted { return handOff("exited before accepting a job") }
                 let status = process.waitForExit()
                 if let key = job.inputKey { poison.recordDeath(for: key) }
                 job.completion(.failure(.workerDied(status)))
@@ -166,6 +176,12 @@ final class WorkerSlot: @unchecked Sendable {
                 guard reply.descriptorCount == message.descriptors.count else {
                     throw ChannelMessageError("reply carried \(message.descriptors.count) descriptors, expected \(reply.descriptorCount)")
                 }
+                if case .accepted = reply {
+                    guard !accepted else { throw ChannelMessageError("job \(id) accepted twice") }
+                    accepted = true
+                    continue
+                }
+                guard accepted else { throw ChannelMessageError("reply to job \(id) before accepting it") }
                 job.completion(.success(WorkerResponse(reply: reply.withID(job.request.id), descriptors: message.descriptors)))
                 return process
             } catch {
@@ -175,6 +191,9 @@ final class WorkerSlot: @unchecked Sendable {
             }
         }
     }
+
+    /// How often a job that never started may move to a fresh worker.
+    static let maximumHandOffs = 2
 
     /// Kills the current worker (for tests and `debug/` hooks).
     var currentPID: Int32? { snapshot.pid }
@@ -200,6 +219,7 @@ extension WorkerReply {
         case .produced(_, let layout, let encoded): return .produced(id: id, layout: layout, encodedByteCount: encoded)
         case .failed(_, let kind, let message): return .failed(id: id, kind: kind, message: message)
         case .probed(_, let outcome, let detail): return .probed(id: id, outcome: outcome, detail: detail)
+        case .accepted: return .accepted(id: id)
         }
     }
 }

@@ -33,6 +33,7 @@ public enum WorkerMain {
                     try channel.send(outcome.reply.json)
                     continue
                 }
+                try channel.send(WorkerReply.accepted(id: request.id).json)
                 outcome = runner.handle(request, descriptors: message.descriptors)
             } catch {
                 message.closeDescriptors()

@@ -67,12 +67,14 @@ import Testing
         #expect(asPNG["isError"] == false, "\(asPNG.toolText ?? "")")
         let decoded = try Codec.decode(try #require(asPNG.toolImageBytes))
         #expect(decoded.header.width == box.width && decoded.header.height == box.height)
-        #expect(decoded.pixels.packedBytes() == expected)
+        let pngMatches = decoded.pixels.packedBytes() == expected
+        #expect(pngMatches, "PNG crop differs from the source pixels")
 
         let asRaw = try client.tool("crop", ["image": .string(handle), "bbox_2d": .ints(box.corners), "coords": "pixel", "format": "raw"])
         #expect(asRaw["structuredContent"]?["bands"] == 3)
         #expect(asRaw["content"]?.arrayValue?.first?["mimeType"] == "application/octet-stream")
-        #expect(try #require(asRaw.toolImageBytes) == expected)
+        let rawMatches = try #require(asRaw.toolImageBytes) == expected
+        #expect(rawMatches, "raw crop differs from the source pixels")
     }
 
     @Test func inspectReportsSizeBandsAndFormat() throws {
