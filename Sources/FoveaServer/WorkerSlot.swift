@@ -124,11 +124,11 @@ final class WorkerSlot: @unchecked Sendable {
         let id = nextID
         nextID += 1
         let request = job.request.withID(id)
-        setState("busy")
+        setState("sending")
         defer {
             lock.lock()
             jobsDone += 1
-            if state == "busy" { state = "idle" }
+            if state == "busy" || state == "sending" { state = "idle" }
             lock.unlock()
         }
         func handOff(_ reason: String) -> WorkerProcess? {
@@ -179,6 +179,7 @@ final class WorkerSlot: @unchecked Sendable {
                 if case .accepted = reply {
                     guard !accepted else { throw ChannelMessageError("job \(id) accepted twice") }
                     accepted = true
+                    setState("busy")
                     continue
                 }
                 guard accepted else { throw ChannelMessageError("reply to job \(id) before accepting it") }
