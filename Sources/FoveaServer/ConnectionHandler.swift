@@ -1,45 +1,101 @@
 import FoveaProtocol
 import Logging
 import NIOCore
+import Synchronization
 
 /// One client connection: each line is a JSON-RPC message, handled concurrently with the
 /// others on the connection; answers are written as they complete, in any order.
+///
+/// Bounded: at most `maxInFlight` requests per connection are in flight (answered but not yet
+/// written counts as in flight); at the bound the handler stops reading until answers drain,
+/// so a client that floods or never reads holds a bounded amount of memory.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let dispatcher: RPCDispatcher
     private let logger: Logger
+    private let maxInFlight: Int
+    private var inFlight = 0
+    private var readingPaused = false
 
-    init(dispatcher: RPCDispatcher, logger: Logger) {
+    init(dispatcher: RPCDispatcher, maxInFlight: Int, logger: Logger) {
         self.dispatcher = dispatcher
+        self.maxInFlight = maxInFlight
         self.logger = logger
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = Self.unwrapInboundIn(data)
         if line.readableBytes == 0 { return }
-        let channel = context.channel
-        let reply: @Sendable (JSONValue) -> Void = { response in
-            var bytes = JSONWriter.bytes(response)
-            bytes.append(0x0A)
-            channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+        inFlight += 1
+        if inFlight >= maxInFlight { pauseReading(context) }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let reply: @Sendable (JSONValue?) -> Void = { response in
+            var buffer: ByteBuffer?
+            if let response {
+                var bytes = JSONWriter.bytes(response)
+                bytes.append(0x0A)
+                buffer = ByteBuffer(bytes: bytes)
+            }
+            eventLoop.execute {
+                let (handler, context) = bound.value
+                guard let buffer else { return handler.finished(context) }
+                context.writeAndFlush(Self.wrapOutboundOut(buffer)).whenComplete { _ in handler.finished(context) }
+            }
         }
         let incoming = line.withUnsafeReadableBytes { RPCMessage.parse($0) }
         switch incoming {
+        case .success(.request(let request)) where request.isNotification:
+            dispatcher.handle(request) { _ in }
+            reply(nil)
         case .success(.request(let request)):
             dispatcher.handle(request, reply: reply)
         case .success(.response):
-            break
+            reply(nil)
         case .failure(let failure):
             reply(RPCMessage.errorResponse(id: failure.id, error: failure.error))
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let tooLong = error as? ByteToMessageDecoderError.PayloadTooLargeError {
-            logger.debug("closing connection: \(tooLong)")
+    /// One request fully answered (its response written, or none due).
+    private func finished(_ context: ChannelHandlerContext) {
+        inFlight -= 1
+        if readingPaused && inFlight < maxInFlight / 2 + 1 && context.channel.isWritable {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            context.read()
         }
+    }
+
+    private func pauseReading(_ context: ChannelHandlerContext) {
+        guard !readingPaused else { return }
+        readingPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable {
+            pauseReading(context)
+        } else if readingPaused && inFlight < maxInFlight {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, inFlight == 0 {
+            logger.debug("closing an idle connection")
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
         let message: String
         if let tooLong = error as? LineFrameDecoder.LineTooLong {
             message = "line longer than \(tooLong.limit) bytes; the connection is closed"
@@ -50,8 +106,31 @@ final class ConnectionHandler: ChannelInboundHandler {
         var bytes = JSONWriter.bytes(RPCMessage.errorResponse(id: .null, error: RPCError(.invalidRequest, message)))
         bytes.append(0x0A)
         let channel = context.channel
-        context.writeAndFlush(Self.wrapOutboundOut(channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
+        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(bytes: bytes))).whenComplete { _ in
             channel.close(promise: nil)
         }
     }
+}
+
+/// Counts open connections; past the limit a new one gets one -32001 line and is closed.
+final class ConnectionLimiter: Sendable {
+    private let open = Mutex(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Registers a new connection; false when over the limit.
+    func admit(_ channel: Channel) -> Bool {
+        let admitted = open.withLock { count -> Bool in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        if admitted {
+            channel.closeFuture.whenComplete { [self] _ in open.withLock { $0 -= 1 } }
+        }
+        return admitted
+    }
+
+    var openConnections: Int { open.withLock { $0 } }
 }

@@ -12,6 +12,8 @@ final class RPCDispatcher: @unchecked Sendable {
     let stats = ServerStats()
     let configuration: ServerConfiguration
     let logger: Logger
+    /// Set once by the server, for `server/stats`.
+    var connections: ConnectionLimiter?
 
     init(tools: ToolService, configuration: ServerConfiguration, logger: Logger) {
         self.tools = tools
@@ -19,17 +21,20 @@ final class RPCDispatcher: @unchecked Sendable {
         self.logger = logger
     }
 
-    func handle(_ request: RPCRequest, reply: @escaping Reply) {
+    func handle(_ request: RPCRequest, reply: @escaping @Sendable (JSONValue) -> Void) {
         guard let id = request.id else { return handleNotification(request) }
         let method = request.method
         let stats = self.stats
+        let started = ContinuousClock.now
+        let tool = method == "tools/call" ? request.params?["name"]?.stringValue.flatMap { ToolCatalog.definition(named: $0)?.name } : nil
         let answer: @Sendable (Result<JSONValue, RPCError>) -> Void = { result in
+            let elapsed = started.duration(to: .now)
             switch result {
             case .success(let value):
-                stats.record(method, failed: value["isError"] == .bool(true))
+                stats.record(method: method, tool: tool, failed: value["isError"] == .bool(true), elapsed: elapsed)
                 reply(RPCMessage.response(id: id, result: value))
             case .failure(let error):
-                stats.record(method, failed: true)
+                stats.record(method: method, tool: tool, failed: true, elapsed: elapsed)
                 reply(RPCMessage.errorResponse(id: id, error: error))
             }
         }
@@ -69,12 +74,15 @@ final class RPCDispatcher: @unchecked Sendable {
         return [
             "workers": .array(workers),
             "queue": ["depth": .int(pool.queueDepth), "capacity": .int(configuration.maxQueue)],
+            "connections": ["open": .int(connections?.openConnections ?? 0), "limit": .int(configuration.maxConnections)],
             "cache": ["entries": .int(cache.entries), "decodedEntries": .int(cache.decodedEntries),
                       "bytes": .int(cache.bytes), "capacityBytes": .int(cache.capacityBytes),
                       "hits": .int(cache.counters.hits), "misses": .int(cache.counters.misses),
                       "decodes": .int(cache.counters.decodes), "evictions": .int(cache.counters.evictions)],
             "poisonedInputs": .int(pool.poison.poisonedCount),
-            "methods": stats.json,
+            "methods": stats.methodsJSON,
+            "tools": stats.toolsJSON,
+            "uptime_s": .double(Double(stats.started.duration(to: .now).components.seconds)),
         ]
     }
 

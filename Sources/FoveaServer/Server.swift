@@ -12,9 +12,10 @@ public final class Server: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let pool: WorkerPool
     private let dispatcher: RPCDispatcher
+    private let limiter: ConnectionLimiter
     private var listener: Channel?
 
-    public init(configuration: ServerConfiguration, logger: Logger) {
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -24,8 +25,10 @@ public final class Server: @unchecked Sendable {
                           limits: configuration.limits, logger: logger)
         let store = ImageStore(pool: pool, limits: configuration.limits, capacityBytes: configuration.cacheBytes,
                                deadlineSeconds: configuration.deadlineSeconds, logger: logger)
-        let tools = ToolService(store: store, pool: pool, configuration: configuration, logger: logger)
+        let tools = try ToolService(store: store, pool: pool, configuration: configuration, logger: logger)
         dispatcher = RPCDispatcher(tools: tools, configuration: configuration, logger: logger)
+        limiter = ConnectionLimiter(limit: configuration.maxConnections)
+        dispatcher.connections = limiter
     }
 
     /// Starts the workers and listens. Returns once the socket accepts connections.
@@ -35,14 +38,29 @@ public final class Server: @unchecked Sendable {
         let dispatcher = self.dispatcher
         let logger = self.logger
         let maxLine = configuration.maxLineBytes
+        let maxInFlight = configuration.maxInFlightPerConnection
+        let idle = configuration.idleTimeoutSeconds
+        let limiter = self.limiter
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 8 << 20))
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard limiter.admit(channel) else {
+                    var bytes = JSONWriter.bytes(RPCMessage.errorResponse(id: .null, error: RPCError(
+                        .overloaded, "too many connections (the limit is \(limiter.limit)); retry later or share a connection")))
+                    bytes.append(0x0A)
+                    return channel.writeAndFlush(ByteBuffer(bytes: bytes)).flatMap { channel.close() }
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    if idle > 0 {
+                        try channel.pipeline.syncOperations.addHandler(
+                            IdleStateHandler(readTimeout: .milliseconds(Int64(idle * 1000))))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maxLine)))
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(dispatcher: dispatcher, logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionHandler(dispatcher: dispatcher, maxInFlight: maxInFlight, logger: logger))
                 }
             }
         if let activated = SocketActivation.listeningDescriptor() {

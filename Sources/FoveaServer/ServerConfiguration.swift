@@ -22,6 +22,14 @@ public struct ServerConfiguration: Sendable {
     public var workerExecutable = "/proc/self/exe"
     /// Keep workers' stderr (debugging only: a worker's descriptors are otherwise just its channel).
     public var workerStderr = false
+    /// Directories whose files `images/put {path}` and `image` paths may name.
+    public var allowedDirectories: [String] = []
+    /// Most simultaneous connections; more are closed at once.
+    public var maxConnections = 1024
+    /// Requests one connection may have in flight before the server stops reading from it.
+    public var maxInFlightPerConnection = 64
+    /// Seconds a connection may stay silent with nothing in flight before it is closed (0: never).
+    public var idleTimeoutSeconds: Double = 300
 
     public init(socketPath: String) {
         self.socketPath = socketPath

@@ -17,11 +17,14 @@ final class ToolService: @unchecked Sendable {
     let configuration: ServerConfiguration
     let logger: Logger
 
-    init(store: ImageStore, pool: WorkerPool, configuration: ServerConfiguration, logger: Logger) {
+    let directories: AllowedDirectories
+
+    init(store: ImageStore, pool: WorkerPool, configuration: ServerConfiguration, logger: Logger) throws {
         self.store = store
         self.pool = pool
         self.configuration = configuration
         self.logger = logger
+        directories = try AllowedDirectories(configuration.allowedDirectories)
     }
 
     private var limits: DecodeLimits { configuration.limits }
@@ -174,7 +177,8 @@ final class ToolService: @unchecked Sendable {
             let bytes = try decodeBase64(base64, argument: "image")
             return try bytes.withUnsafeBytes { try store.put($0) }
         case .path(let path):
-            throw ToolError.invalid("image", .string(path), "file paths are not accepted by this server; send the bytes with images/put or a data URL")
+            let bytes = try directories.read(path, argument: "image", maximumBytes: limits.maxEncodedBytes)
+            return try bytes.withUnsafeBytes { try store.put($0) }
         }
     }
 
@@ -192,16 +196,20 @@ final class ToolService: @unchecked Sendable {
         return bytes
     }
 
-    /// `images/put {data}` → `{image, width, height, bands, format}` once the decode finished.
+    /// `images/put {data | path}` → `{image, width, height, bands, format}` once the decode finished.
     func put(params: [String: JSONValue], reply: @escaping Reply) {
-        guard case .string(var data)? = params["data"] else {
-            let received = params["data"].map { $0.typeName } ?? "nothing"
-            return reply(.failure(RPCError(.invalidParams, "images/put needs data: the image as base64 or a data URL (data:image/jpeg;base64,...); received \(received)")))
-        }
         let handle: String
         do {
-            if data.hasPrefix("data:") { data = try ImageReference.dataURLPayload(data, argument: "data") }
-            let bytes = try decodeBase64(data, argument: "data")
+            let bytes: [UInt8]
+            switch (params["data"], params["path"]) {
+            case (.string(var data)?, nil):
+                if data.hasPrefix("data:") { data = try ImageReference.dataURLPayload(data, argument: "data") }
+                bytes = try decodeBase64(data, argument: "data")
+            case (nil, .string(let path)?):
+                bytes = try directories.read(path, argument: "path", maximumBytes: limits.maxEncodedBytes)
+            default:
+                return reply(.failure(RPCError(.invalidParams, "images/put needs either data (the image as base64 or a data URL, data:image/jpeg;base64,...) or path (a file inside a directory the server allows with --allow-dir); received \(params.keys.sorted().joined(separator: ", "))")))
+            }
             handle = try bytes.withUnsafeBytes { try store.put($0) }
         } catch let error as ToolError {
             return reply(.failure(RPCError(.invalidParams, error.message)))

@@ -55,6 +55,18 @@ struct Serve: ParsableCommand {
     @Flag(name: .customLong("worker-stderr"), help: "Let workers keep stderr (debugging).")
     var workerStderr = false
 
+    @Option(name: .customLong("allow-dir"), help: "A directory whose images images/put {path} may read (repeatable).")
+    var allowDir: [String] = []
+
+    @Option(name: .customLong("max-connections"), help: "Most simultaneous connections.")
+    var maxConnections: Int = 1024
+
+    @Option(name: .customLong("max-in-flight"), help: "Requests one connection may have in flight before reading pauses.")
+    var maxInFlight: Int = 64
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds before a silent connection with nothing in flight is closed (0: never).")
+    var idleTimeout: Double = 300
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -81,6 +93,10 @@ struct Serve: ParsableCommand {
         configuration.maxLineBytes = maxLineBytes.bytes
         configuration.limits = DecodeLimits(maxEncodedBytes: maxImageBytes.bytes, maxPixels: maxPixels, maxSide: maxSide)
         configuration.workerStderr = workerStderr
+        configuration.allowedDirectories = allowDir
+        configuration.maxConnections = maxConnections
+        configuration.maxInFlightPerConnection = maxInFlight
+        configuration.idleTimeoutSeconds = idleTimeout
         if let hooks = getenv("FOVEA_TEST_HOOKS"), String(cString: hooks) == "1" { configuration.testHooks = true }
         return configuration
     }
@@ -88,7 +104,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         bootstrapLogging(level: logLevel)
         let logger = Logger(label: "fovea")
-        let server = Server(configuration: makeConfiguration(), logger: logger)
+        let server = try Server(configuration: makeConfiguration(), logger: logger)
         if server.configuration.testHooks { logger.warning("FOVEA_TEST_HOOKS=1: debug/sandbox_probe is enabled") }
         try server.start()
         let signals = ([SIGINT, SIGTERM] as [Int32]).map { number -> DispatchSourceSignal in
