@@ -66,7 +66,9 @@ let package = Package(
             ]),
         // `fovea bench`: kernels timed beside libvips (and memcpy) in the same run.
         .target(
-            name: "FoveaBench", dependencies: ["FoveaKernels", "FoveaCodec", "FoveaProtocol"],
+            name: "FoveaBench", dependencies: ["FoveaKernels", "FoveaCodec", "FoveaProtocol", "FoveaClient",
+                                               .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+                                               .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "Benchmarks/FoveaBench"),
         // A blocking JSON-RPC line client for the Unix socket (`fovea call`, `bench`, `fuzz`, tests).
         .target(name: "FoveaClient", dependencies: ["FoveaProtocol"]),

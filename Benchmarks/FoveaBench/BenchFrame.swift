@@ -16,6 +16,12 @@ public enum BenchFrame {
         return (synthesize(width: width, height: height), "\(width)x\(height) synthetic")
     }
 
+    /// The encoded bytes of `path`, or `frame` encoded as JPEG quality 90 when there is no file.
+    public static func jpeg(path: String?, frame: PixelBuffer) throws -> [UInt8] {
+        if let path, let data = FileManager.default.contents(atPath: path) { return [UInt8](data) }
+        return try Codec.encode(frame, format: .jpeg, quality: 90).array
+    }
+
     /// A deterministic photo-like RGB frame.
     public static func synthesize(width: Int, height: Int, bands: Int = 3) -> PixelBuffer {
         let buffer = PixelBuffer(width: width, height: height, bands: bands)

@@ -103,8 +103,8 @@ public enum WorkerFailureKind: String, Sendable, CaseIterable {
     case internalError
 }
 
-/// Worker → supervisor. `decoded` carries the pixels memfd; `produced` carries the result's
-/// pixels memfd and, when the plan had an output, the encoded memfd after it.
+/// Worker → supervisor. `decoded` carries the pixels memfd; `produced` carries one memfd: the
+/// encoded result, or for `raw` output (no `encodedBytes`) the packed pixels.
 public enum WorkerReply: Sendable, Equatable {
     case decoded(id: UInt64, layout: PixelLayout, format: String, orientation: Int)
     case produced(id: UInt64, layout: PixelLayout, encodedByteCount: Int?)
@@ -126,7 +126,7 @@ public enum WorkerReply: Sendable, Equatable {
     public var descriptorCount: Int {
         switch self {
         case .decoded: return 1
-        case .produced(_, _, let encoded): return encoded == nil ? 1 : 2
+        case .produced: return 1
         case .measured, .failed, .probed, .accepted: return 0
         }
     }

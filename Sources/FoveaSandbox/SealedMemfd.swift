@@ -55,6 +55,19 @@ public final class SealedMemfd: @unchecked Sendable {
         return memfd
     }
 
+    /// The whole content, read with `pread` (no mapping, so no page faults for small memfds).
+    public func readAll() throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        while offset < size {
+            let count = bytes.withUnsafeMutableBytes { pread(descriptor.rawValue, $0.baseAddress! + offset, size - offset, off_t(offset)) }
+            if count < 0 && Errno.last == .interrupted { continue }
+            guard count > 0 else { throw SystemCallError("pread", context: "memfd of \(size) bytes") }
+            offset += count
+        }
+        return bytes
+    }
+
     /// Maps the whole memfd read-only. The mapping keeps this memfd alive.
     public func mapReadOnly() throws -> MappedMemfd {
         try MappedMemfd(memfd: self)

@@ -27,13 +27,16 @@ final class ImageStore: @unchecked Sendable {
         var decodeFailure: ToolError?
         var waiters: [@Sendable (Result<DecodedImage, DecodeWaitError>) -> Void] = []
         var lastUse: UInt64 = 0
+        /// A tool result (its pixels are decoded from its encoded bytes only when a call chains on it).
+        var isResult = false
 
         init(handle: String, encoded: SealedMemfd) {
             self.handle = handle
             self.encoded = encoded
         }
 
-        var bytes: Int { encoded.size + (decoded?.memfd.size ?? 0) }
+        /// Bytes held (a raw result's pixels are its encoded bytes, counted once).
+        var bytes: Int { encoded.size + (decoded.map { $0.memfd === encoded ? 0 : $0.memfd.size } ?? 0) }
     }
 
     /// Why a decode did not produce pixels: a tool error, or a transient worker failure.
@@ -158,6 +161,7 @@ final class ImageStore: @unchecked Sendable {
                 do {
                     let memfd = try SealedMemfd.adopt(response.descriptors[0], expectedSize: layout.byteCount)
                     result = .success(DecodedImage(memfd: memfd, layout: layout, format: format, orientation: orientation))
+                    if isResult(handle) { result = .success(DecodedImage(memfd: memfd, layout: layout, format: "result")) }
                 } catch {
                     logger.error("worker returned an unusable decode of \(handle): \(error)")
                     result = .failure(.worker(.protocolViolation("\(error)")))
@@ -180,8 +184,9 @@ final class ImageStore: @unchecked Sendable {
             waiters = entry.waiters
             entry.waiters = []
             if case .success(let decoded) = result {
+                totalBytes -= entry.bytes
                 entry.decoded = decoded
-                totalBytes += decoded.memfd.size
+                totalBytes += entry.bytes
             }
             entry.decodeFailure = permanent
         } else {
@@ -192,14 +197,22 @@ final class ImageStore: @unchecked Sendable {
         waiters.forEach { $0(result) }
     }
 
-    /// Stores a tool result: its encoded bytes and the exact pixels the worker produced.
-    func storeResult(handle: String, encoded: SealedMemfd, decoded: DecodedImage) {
+    private func isResult(_ handle: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[handle]?.isResult ?? false
+    }
+
+    /// Stores a tool result: its encoded bytes and, for raw results, its pixels (an encoded
+    /// result is decoded only if a later call uses it).
+    func storeResult(handle: String, encoded: SealedMemfd, decoded: DecodedImage?) {
         lock.lock()
         if let existing = entries[handle] {
             touch(existing)
         } else {
             let entry = Entry(handle: handle, encoded: encoded)
             entry.decoded = decoded
+            entry.isResult = true
             entries[handle] = entry
             totalBytes += entry.bytes
             touch(entry)
@@ -254,7 +267,7 @@ final class ImageStore: @unchecked Sendable {
         guard totalBytes > capacityBytes else { return }
         let byAge = entries.values.sorted { $0.lastUse < $1.lastUse }
         for entry in byAge where totalBytes > capacityBytes {
-            if let decoded = entry.decoded {
+            if let decoded = entry.decoded, decoded.memfd !== entry.encoded {
                 entry.decoded = nil
                 totalBytes -= decoded.memfd.size
                 counters.evictions += 1

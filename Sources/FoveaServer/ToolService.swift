@@ -137,19 +137,19 @@ final class ToolService: @unchecked Sendable {
                 throw ToolError("the worker returned a result without the planned encoding")
             }
             do {
-                let pixels = try SealedMemfd.adopt(descriptors.removeFirst(), expectedSize: layout.byteCount)
-                let encoded = try encodedBytes.map { count throws(MemfdRejection) in
-                    try SealedMemfd.adopt(descriptors.removeFirst(), expectedSize: count)
-                } ?? pixels
-                let mapping = try encoded.mapReadOnly()
-                let handle = output.format == .raw
-                    ? Self.rawHandle(mapping.bytes, layout: layout)
-                    : ImageStore.handle(for: mapping.bytes)
-                let base64 = Base64.encodeToString(bytes: mapping.bytes)
-                store.storeResult(handle: handle, encoded: encoded,
-                                  decoded: DecodedImage(memfd: pixels, layout: layout, format: "result"))
+                let memfd = try SealedMemfd.adopt(descriptors.removeFirst(), expectedSize: encodedBytes ?? layout.byteCount)
+                let bytes = try memfd.readAll()
+                let handle: String
+                if output.format == .raw {
+                    handle = bytes.withUnsafeBytes { Self.rawHandle($0, layout: layout) }
+                    store.storeResult(handle: handle, encoded: memfd,
+                                      decoded: DecodedImage(memfd: memfd, layout: layout, format: "result"))
+                } else {
+                    handle = bytes.withUnsafeBytes { ImageStore.handle(for: $0) }
+                    store.storeResult(handle: handle, encoded: memfd, decoded: nil)
+                }
                 return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
-                                            format: output.format, base64: base64))
+                                            format: output.format, base64: Base64.encodeToString(bytes: bytes)))
             } catch {
                 throw ToolError("the worker's result could not be used (\(error))")
             }

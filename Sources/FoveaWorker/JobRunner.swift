@@ -6,9 +6,16 @@ import Glibc
 
 /// Does one request's work inside the worker: adopt the descriptors that came with it, decode
 /// or run the plan, and build the reply with the memfds to send back.
-struct JobRunner {
+final class JobRunner {
     let configuration: WorkerConfiguration
-    var executor: PlanExecutor { PlanExecutor(threads: configuration.kernelThreads) }
+    let executor: PlanExecutor
+    private let sources = SourceMappings()
+    private let scratch = ScratchMemory()
+
+    init(configuration: WorkerConfiguration) {
+        self.configuration = configuration
+        executor = PlanExecutor(threads: configuration.kernelThreads)
+    }
 
     /// The reply and the memfds that travel with it (kept alive until sent).
     struct Outcome {
@@ -65,30 +72,38 @@ struct JobRunner {
                        memfds: [try output.seal()])
     }
 
+    /// Runs `plan`. An encoded result travels back as one memfd of encoded bytes (the final
+    /// pixels live in reused scratch memory); a `raw` result as one memfd of packed pixels.
     private func run(_ plan: ImagePlan, source: PixelLayout, sourceDescriptor: Int32, id: UInt64) throws -> Outcome {
-        let mapping = try SealedMemfd.adopt(sourceDescriptor, expectedSize: source.byteCount).mapReadOnly()
+        let mapping = try sources.map(sourceDescriptor, size: source.byteCount)
         try PlanExecutor.validate(plan, source: source)
         let view = ImageView(base: mapping.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: source)
+        let raw = plan.output?.format == .raw
         var pixels: WritableMemfd?
+        var owner: PixelBuffer?
         let outcome = try executor.run(plan, source: view) { layout in
-            let memfd = try WritableMemfd(name: "fovea-result", size: layout.byteCount)
-            pixels = memfd
-            return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
+            if raw {
+                let memfd = try WritableMemfd(name: "fovea-result", size: layout.byteCount)
+                pixels = memfd
+                return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
+            }
+            let (destination, buffer) = scratch.view(layout)
+            owner = buffer
+            return destination
         }
         let result: ImageView
         switch outcome {
         case .statistics(let channels): return Outcome(reply: .measured(id: id, channels: channels))
         case .pixels(let view): result = view
         }
-        var encoded: SealedMemfd?
-        if let output = plan.output, output.format != .raw {
-            let bytes = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality)
-            encoded = try SealedMemfd.create(name: "fovea-encoded", copying: bytes.bytes)
+        defer { withExtendedLifetime(owner) {} }
+        if let pixels {
+            return Outcome(reply: .produced(id: id, layout: result.layout, encodedByteCount: nil), memfds: [try pixels.seal()])
         }
-        let layout = result.layout
-        let sealedPixels = try pixels!.seal()
-        return Outcome(reply: .produced(id: id, layout: layout, encodedByteCount: encoded?.size),
-                       memfds: [sealedPixels] + (encoded.map { [$0] } ?? []))
+        let output = plan.output ?? OutputOptions()
+        let encoded = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality)
+        let memfd = try SealedMemfd.create(name: "fovea-encoded", copying: encoded.bytes)
+        return Outcome(reply: .produced(id: id, layout: result.layout, encodedByteCount: memfd.size), memfds: [memfd])
     }
 }
 

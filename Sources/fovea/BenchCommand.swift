@@ -6,7 +6,7 @@ import FoveaCodec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -66,14 +66,74 @@ struct Bench: ParsableCommand {
 
         @OptionGroup var common: Common
 
+        @Flag(help: "Through the daemon: put + 4x4 tile + JPEG of an unseen image, against the bare decode of the same file.")
+        var cold = false
+
+        @Option(help: "Use a running daemon on this socket instead of starting one (with --cold).")
+        var socket: String?
+
+        @Option(help: "Worker processes of the daemon started for --cold.")
+        var workers: Int = 2
+
         func run() throws {
             try Codec.initialize(concurrency: common.threads, vectorize: true)
             let frame = try BenchFrame.load(path: common.image)
+            if cold {
+                let jpeg = try BenchFrame.jpeg(path: common.image, frame: frame.pixels)
+                let daemon = try BenchDaemon(socket: socket, arguments: ["--workers", String(workers), "--threads", String(common.threads)])
+                defer { daemon.stop() }
+                let rows = try ColdTilingBench.run(daemon: daemon, jpeg: jpeg, repeat: common.repeatCount)
+                print(common.json ? BenchReport.json(rows, context: ["frame": frame.label, "workers": String(workers)])
+                      : BenchReport.table(rows, title: "\(frame.label); \(workers) workers x \(common.threads) threads; median ms of \(common.repeatCount)"))
+                return
+            }
             let rows = try TilingBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
             if common.json {
                 print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(common.threads)]))
             } else {
                 print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount)"))
+            }
+        }
+    }
+
+    struct LatencyCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "latency",
+            abstract: "Warm zoom calls on a cached 8K image (about 0.75 MP JPEG out) through the real socket: calls/s, p50, p99.")
+
+        @Option(help: "Image to put (default: a synthetic 8K photo-like JPEG).")
+        var image: String?
+
+        @Option(help: "Concurrent clients, each with its own connection (comma-separated for several runs).")
+        var clients: String = "1,8"
+
+        @Option(help: "Seconds per run.")
+        var seconds: Double = 10
+
+        @Option(help: "Use a running daemon on this socket instead of starting one.")
+        var socket: String?
+
+        @Option(help: "Worker processes of the daemon started here.")
+        var workers: Int = 2
+
+        @Option(help: "Kernel threads per worker of the daemon started here.")
+        var threads: Int = 1
+
+        @Option(parsing: .unconditional, help: "Extra `fovea serve` arguments for the daemon started here.")
+        var serveArguments: String = ""
+
+        func run() throws {
+            try Codec.initialize()
+            let frame = try BenchFrame.load(path: image)
+            let jpeg = try BenchFrame.jpeg(path: image, frame: frame.pixels)
+            let extra = serveArguments.split(separator: " ").map(String.init)
+            let daemon = try BenchDaemon(socket: socket, arguments: ["--workers", String(workers), "--threads", String(threads)] + extra)
+            defer { daemon.stop() }
+            print("\(frame.label); daemon: \(socket ?? "started here, \(workers) workers x \(threads) threads \(serveArguments)")")
+            for count in clients.split(separator: ",").compactMap({ Int($0) }) {
+                let result = try LatencyBench.run(daemon: daemon, jpeg: jpeg, width: frame.pixels.width, height: frame.pixels.height,
+                                                  clients: count, seconds: seconds)
+                print(result.text)
             }
         }
     }

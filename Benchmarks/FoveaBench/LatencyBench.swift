@@ -1,0 +1,85 @@
+import Foundation
+import FoveaClient
+import FoveaCodec
+import FoveaKernels
+import FoveaProtocol
+import Histogram
+import Synchronization
+
+/// `fovea bench latency`: warm zoom calls on a cached 8K image (about 0.75 MP JPEG out) through
+/// the real socket from N clients for S seconds; calls/s and latency percentiles.
+public enum LatencyBench {
+    public struct Result: Sendable {
+        public var clients: Int
+        public var seconds: Double
+        public var calls: Int
+        public var errors: Int
+        public var p50: Double
+        public var p90: Double
+        public var p99: Double
+        public var max: Double
+        public var outputSize: String
+
+        public var callsPerSecond: Double { Double(calls) / seconds }
+
+        public var text: String {
+            String(format: "%d client%@, %.1f s: %d calls (%d errors), %.0f calls/s; latency ms p50 %.2f, p90 %.2f, p99 %.2f, max %.2f; output %@",
+                   clients, clients == 1 ? "" : "s", seconds, calls, errors, callsPerSecond, p50, p90, p99, max, outputSize)
+        }
+    }
+
+    /// A box of about 1000×750 pixels, moved around so calls are not identical; with qwen3-vl it
+    /// comes back 992×736 (0.73 MP).
+    static func box(_ index: Int, width: Int, height: Int) -> JSONValue {
+        let x = (index * 389) % max(1, width - 1000), y = (index * 211) % max(1, height - 750)
+        return .ints([x, y, x + 1000, y + 750])
+    }
+
+    public static func run(daemon: BenchDaemon, jpeg: [UInt8], width: Int, height: Int, clients: Int, seconds: Double) throws -> Result {
+        let setup = try daemon.client()
+        let handle = try setup.putImage(jpeg)
+        // Warm up: decode cached, workers touched.
+        for index in 0..<8 {
+            _ = try setup.call("tools/call", params: ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]])
+        }
+        let probe = try setup.call("tools/call", params: ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(0, width: width, height: height), "coords": "pixel"]])
+        let outputSize = "\(probe["structuredContent"]?["width"]?.intValue ?? 0)x\(probe["structuredContent"]?["height"]?.intValue ?? 0) JPEG"
+        let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
+        let counts = Mutex((calls: 0, errors: 0))
+        let failure = Mutex<Error?>(nil)
+        let start = ContinuousClock.now
+        let end = start + .milliseconds(Int(seconds * 1000))
+        let threads = (0..<clients).map { client in
+            Thread {
+                do {
+                    let connection = try daemon.client()
+                    var index = client * 1000
+                    while ContinuousClock.now < end {
+                        let callStart = ContinuousClock.now
+                        let result = try connection.call("tools/call", params: ["name": "zoom", "arguments": [
+                            "image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]])
+                        let elapsed = callStart.duration(to: .now)
+                        let micros = UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+                        histogram.withLock { _ = $0.record(micros) }
+                        let failed = result["isError"] != .bool(false)
+                        counts.withLock { $0.calls += 1; if failed { $0.errors += 1 } }
+                        index += 1
+                    }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
+        let elapsed = start.duration(to: .now)
+        if let error = failure.withLock({ $0 }) { throw error }
+        let total = counts.withLock { $0 }
+        return histogram.withLock { h in
+            Result(clients: clients, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                   calls: total.calls, errors: total.errors,
+                   p50: Double(h.valueAtPercentile(50)) / 1000, p90: Double(h.valueAtPercentile(90)) / 1000,
+                   p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000, outputSize: outputSize)
+        }
+    }
+}
