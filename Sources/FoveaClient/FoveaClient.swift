@@ -1,13 +1,14 @@
 import FoveaProtocol
 import Glibc
 
-/// A blocking client for Fovea's socket: one JSON-RPC message per line.
+/// A blocking client for Fovea's socket: one JSON-RPC message per line. Use it from one thread
+/// at a time (it may move between threads; open one per concurrent caller).
 ///
 /// ```swift
 /// let client = try FoveaClient(socketPath: "/tmp/fovea-0/fovea.sock")
 /// let tools = try client.call("tools/list")
 /// ```
-public final class FoveaClient {
+public final class FoveaClient: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
         public init(_ description: String) { self.description = description }

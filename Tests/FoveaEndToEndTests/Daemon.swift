@@ -6,7 +6,7 @@ import Testing
 
 /// A real `fovea serve` started for a test: its own socket in a fresh directory, real worker
 /// processes. Stopped (SIGTERM, then SIGKILL) when the test is done with it.
-final class Daemon {
+final class Daemon: @unchecked Sendable {
     let socketPath: String
     let directory: String
     let process: Process

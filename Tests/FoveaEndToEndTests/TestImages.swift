@@ -28,9 +28,10 @@ enum TestImages {
         return buffer
     }
 
-    static func encoded(width: Int, height: Int, bands: Int = 3, format: EncodeFormat, quality: Int? = nil) throws -> (pixels: PixelBuffer, bytes: [UInt8]) {
+    static func encoded(width: Int, height: Int, bands: Int = 3, format: EncodeFormat, quality: Int? = nil,
+                        seed: UInt32 = 1) throws -> (pixels: PixelBuffer, bytes: [UInt8]) {
         try Codec.initialize()
-        let pixels = pixels(width: width, height: height, bands: bands)
+        let pixels = pixels(width: width, height: height, bands: bands, seed: seed)
         return (pixels, try Codec.encode(pixels.view, format: format, quality: quality).array)
     }
 }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Memory of the daemon and its workers, read from /proc: resident anonymous memory of every
+/// process plus each distinct memfd they hold or map (counted once, at its full size).
+enum ProcessMemory {
+    struct Snapshot {
+        var anonymousBytes: Int
+        var memfdBytes: Int
+        var total: Int { anonymousBytes + memfdBytes }
+    }
+
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0) }
+    }
+
+    static func statusValue(_ pid: Int32, _ key: String) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return 0 }
+        return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0) * 1024
+    }
+
+    /// The daemon `pid` and its workers.
+    static func snapshot(daemon pid: Int32) -> Snapshot {
+        let processes = [pid] + children(of: pid)
+        var anonymous = 0
+        var memfds: [String: Int] = [:]
+        for process in processes {
+            anonymous += statusValue(process, "RssAnon")
+            let fdDirectory = "/proc/\(process)/fd"
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: fdDirectory)) ?? [] {
+                let path = fdDirectory + "/" + entry
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path), target.hasPrefix("/memfd:") else { continue }
+                var info = stat()
+                if stat(path, &info) == 0 { memfds["\(info.st_ino)"] = Int(info.st_size) }
+            }
+            let maps = (try? String(contentsOfFile: "/proc/\(process)/maps", encoding: .utf8)) ?? ""
+            for line in maps.split(separator: "\n") where line.contains("/memfd:") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count >= 5 else { continue }
+                let range = fields[0].split(separator: "-").compactMap { Int($0, radix: 16) }
+                let key = String(fields[4])
+                if range.count == 2 { memfds[key] = max(memfds[key] ?? 0, range[1] - range[0]) }
+            }
+        }
+        return Snapshot(anonymousBytes: anonymous, memfdBytes: memfds.values.reduce(0, +))
+    }
+}
