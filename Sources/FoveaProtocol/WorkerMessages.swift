@@ -30,10 +30,12 @@ public enum WorkerRequest: Sendable, Equatable {
     case run(id: UInt64, source: PixelLayout, plan: ImagePlan)
     /// Test hook (`FOVEA_TEST_HOOKS=1`): attempt something the sandbox forbids.
     case probe(id: UInt64, action: String)
+    /// Drop kept mappings of these memfd inodes: the supervisor no longer holds them. No reply.
+    case forget(id: UInt64, inodes: [UInt64])
 
     public var id: UInt64 {
         switch self {
-        case .decode(let id, _), .run(let id, _, _), .probe(let id, _): return id
+        case .decode(let id, _), .run(let id, _, _), .probe(let id, _), .forget(let id, _): return id
         }
     }
 
@@ -41,7 +43,7 @@ public enum WorkerRequest: Sendable, Equatable {
     public var descriptorCount: Int {
         switch self {
         case .decode, .run: return 1
-        case .probe: return 0
+        case .probe, .forget: return 0
         }
     }
 
@@ -60,6 +62,8 @@ public enum WorkerRequest: Sendable, Equatable {
             return .object(object)
         case .probe(let id, let action):
             return ["type": "probe", "id": .integer(Int64(id)), "action": .string(action)]
+        case .forget(let id, let inodes):
+            return ["type": "forget", "id": .integer(Int64(id)), "inodes": .array(inodes.map { .integer(Int64(bitPattern: $0)) })]
         }
     }
 
@@ -83,6 +87,14 @@ public enum WorkerRequest: Sendable, Equatable {
             self = .run(id: id, source: source, plan: ImagePlan(steps: steps, output: output))
         case "probe":
             self = .probe(id: id, action: try json.field("action").string())
+        case "forget":
+            guard case .array(let values) = try json.field("inodes") else { throw ChannelMessageError("inodes must be an array") }
+            var inodes: [UInt64] = []
+            for value in values {
+                guard case .integer(let inode) = value else { throw ChannelMessageError("inodes must be integers") }
+                inodes.append(UInt64(bitPattern: inode))
+            }
+            self = .forget(id: id, inodes: inodes)
         case let other:
             throw ChannelMessageError("unknown request type \(other)")
         }

@@ -55,6 +55,12 @@ public final class SealedMemfd: @unchecked Sendable {
         return memfd
     }
 
+    /// The memfd's inode number (identifies it across processes and descriptors).
+    public var inode: UInt64 {
+        var status = stat()
+        return fstat(descriptor.rawValue, &status) == 0 ? UInt64(status.st_ino) : 0
+    }
+
     /// The whole content, read with `pread` (no mapping, so no page faults for small memfds).
     public func readAll() throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: size)

@@ -4,7 +4,8 @@ import Foundation
 /// past the bound it refuses, which the caller answers with -32001 (SPEC §5).
 final class JobQueue: @unchecked Sendable {
     private let condition = NSCondition()
-    private var jobs: [WorkerJob] = []
+    /// Jobs from `head` on; popped slots are cleared so a finished job's memfds are released.
+    private var jobs: [WorkerJob?] = []
     private var head = 0
     private var closed = false
     let capacity: Int
@@ -39,6 +40,7 @@ final class JobQueue: @unchecked Sendable {
         }
         guard head < jobs.count else { return nil }
         let job = jobs[head]
+        jobs[head] = nil
         head += 1
         if head > 64 && head * 2 > jobs.count {
             jobs.removeFirst(head)
@@ -52,7 +54,7 @@ final class JobQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         closed = true
-        let rest = Array(jobs[head...])
+        let rest = jobs[head...].compactMap { $0 }
         jobs.removeAll()
         head = 0
         condition.broadcast()

@@ -29,6 +29,9 @@ final class WorkerSlot: @unchecked Sendable {
     private var jobsDone = 0
     private var nextID: UInt64 = 1
     private var thread: Thread?
+    /// Source memfds sent to the current worker, which it may keep mapped; once the supervisor
+    /// lets one go (the weak reference empties), the worker is told to forget it.
+    private var sentSources: [UInt64: WeakMemfd] = [:]
 
     init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList, logger: Logger) {
         self.index = index
@@ -68,6 +71,7 @@ final class WorkerSlot: @unchecked Sendable {
             guard let job = queue.pop(timeout: 0.1) else {
                 if let current = worker, !isAlive(current) { worker = replace(current, reason: "exited while idle") }
                 if worker == nil { worker = ensureWorker(nil) }
+                if let current = worker { sendForgets(to: current) }
                 continue
             }
             if worker == nil { worker = ensureWorker(nil) }
@@ -104,11 +108,22 @@ final class WorkerSlot: @unchecked Sendable {
         return poller.revents & Int16(POLLHUP | POLLERR) == 0
     }
 
+    /// Tells the worker to drop mappings of memfds the supervisor no longer holds.
+    private func sendForgets(to process: WorkerProcess) {
+        let gone = sentSources.filter { $0.value.memfd == nil }.map(\.key)
+        guard !gone.isEmpty else { return }
+        gone.forEach { sentSources[$0] = nil }
+        let id = nextID
+        nextID += 1
+        try? process.channel.send(WorkerRequest.forget(id: id, inodes: gone).json)
+    }
+
     /// Kills (if needed) and reaps `process`, then starts its successor.
     private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true) -> WorkerProcess? {
         if killFirst { process.kill() }
         let status = process.waitForExit()
         logger.warning("worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
+        sentSources = [:]
         setState("restarting", process: .some(nil), restarted: true)
         return ensureWorker(nil)
     }
@@ -143,7 +158,11 @@ final class WorkerSlot: @unchecked Sendable {
             return run(job, on: replacement, handOffs: handOffs + 1)
         }
         do {
+            sendForgets(to: process)
             try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue))
+            if case .run = request, let source = job.descriptors.first {
+                sentSources[source.inode] = WeakMemfd(source)
+            }
         } catch {
             return handOff("could not take a job (\(error))")
         }
@@ -200,6 +219,12 @@ final class WorkerSlot: @unchecked Sendable {
     var currentPID: Int32? { snapshot.pid }
 }
 
+/// A reference that does not keep a memfd alive.
+struct WeakMemfd {
+    weak var memfd: SealedMemfd?
+    init(_ memfd: SealedMemfd) { self.memfd = memfd }
+}
+
 extension WorkerRequest {
     /// The same request with a channel-local id.
     func withID(_ id: UInt64) -> WorkerRequest {
@@ -207,6 +232,7 @@ extension WorkerRequest {
         case .decode(_, let limits): return .decode(id: id, limits: limits)
         case .run(_, let source, let plan): return .run(id: id, source: source, plan: plan)
         case .probe(_, let action): return .probe(id: id, action: action)
+        case .forget(_, let inodes): return .forget(id: id, inodes: inodes)
         }
     }
 }

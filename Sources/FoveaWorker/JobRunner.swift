@@ -29,12 +29,19 @@ final class JobRunner {
             return respond(id) { try decode(limits: limits, encodedDescriptor: descriptors[0], id: id) }
         case .run(let id, let source, let plan):
             return respond(id) { try run(plan, source: source, sourceDescriptor: descriptors[0], id: id) }
+        case .forget(let id, _):
+            return Outcome(reply: .failed(id: id, kind: .internalError, message: "forget takes no reply"))
         case .probe(let id, let action):
             guard configuration.testHooks else {
                 return Outcome(reply: .failed(id: id, kind: .internalError, message: "test hooks are disabled"))
             }
             return Outcome(reply: SandboxProbe.attempt(action, id: id))
         }
+    }
+
+    /// Drops kept source mappings the supervisor has let go of.
+    func forget(_ inodes: [UInt64]) {
+        sources.forget(inodes)
     }
 
     private func respond(_ id: UInt64, _ work: () throws -> Outcome) -> Outcome {

@@ -43,6 +43,12 @@ final class SourceMappings {
         return mapping
     }
 
+    /// Drops the mappings of these inodes.
+    func forget(_ inodes: [UInt64]) {
+        let gone = Set(inodes)
+        for key in mappings.keys where gone.contains(key.inode) { mappings[key] = nil }
+    }
+
     private func trim() {
         var bytes = mappings.values.reduce(0) { $0 + $1.mapping.memfd.size }
         for (key, entry) in mappings.sorted(by: { $0.value.lastUse < $1.value.lastUse })

@@ -33,6 +33,10 @@ public enum WorkerMain {
                     try channel.send(outcome.reply.json)
                     continue
                 }
+                if case .forget(_, let inodes) = request {
+                    runner.forget(inodes)
+                    continue
+                }
                 try channel.send(WorkerReply.accepted(id: request.id).json)
                 outcome = runner.handle(request, descriptors: message.descriptors)
             } catch {
