@@ -261,21 +261,21 @@ final class ImageStore: @unchecked Sendable {
         entry.lastUse = clock
     }
 
-    /// Drops the least recently used pixels, then whole entries, until under the budget.
-    /// Entries being decoded are kept (their waiters need them).
+    /// Walks entries from least to most recently used until under the budget: an entry with
+    /// decoded pixels loses them (its handle stays valid and decodes again on use); an entry
+    /// that is only encoded bytes is dropped. Entries being decoded are kept (their waiters
+    /// need them).
     private func evictIfNeeded() {
         guard totalBytes > capacityBytes else { return }
-        let byAge = entries.values.sorted { $0.lastUse < $1.lastUse }
-        for entry in byAge where totalBytes > capacityBytes {
+        for entry in entries.values.sorted(by: { $0.lastUse < $1.lastUse }) where totalBytes > capacityBytes {
+            guard entry.waiters.isEmpty else { continue }
             if let decoded = entry.decoded, decoded.memfd !== entry.encoded {
                 entry.decoded = nil
                 totalBytes -= decoded.memfd.size
-                counters.evictions += 1
+            } else {
+                entries.removeValue(forKey: entry.handle)
+                totalBytes -= entry.bytes
             }
-        }
-        for entry in byAge where totalBytes > capacityBytes && entry.waiters.isEmpty {
-            entries.removeValue(forKey: entry.handle)
-            totalBytes -= entry.encoded.size
             counters.evictions += 1
         }
     }
