@@ -18,6 +18,14 @@ struct ByteCount: ExpressibleByArgument {
         guard let value = Double(text), value >= 0 else { return nil }
         bytes = Int(value * Double(multiplier))
     }
+
+    /// `2G`, `64M`, `512K` or the byte count.
+    var defaultValueDescription: String {
+        for (unit, size) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes >= size && bytes % size == 0 {
+            return "\(bytes / size)\(unit)"
+        }
+        return String(bytes)
+    }
 }
 
 extension CoordinateSystem: ExpressibleByArgument {}
