@@ -78,59 +78,61 @@ struct BicubicRotation {
     func sampleInterior(_ line: SourceLine, columns: Range<Int>, into out: UnsafeMutablePointer<UInt8>,
                         spill: Bool) {
         guard !columns.isEmpty else { return }
+        // Four at a time; without `spill` the last pixel is left to the scalar path.
+        let groups = (columns.count &- (spill || src.bands != 3 ? 0 : 1)) / 4
+        let vectorEnd = columns.lowerBound &+ 4 &* groups
         switch (src.bands, premultiplies) {
-        case (3, _): interiorPixels(line, columns, out, bands: 3, premultiplies: false, spill: spill)
-        case (4, false): interiorPixels(line, columns, out, bands: 4, premultiplies: false, spill: spill)
-        case (4, true): interiorPixels(line, columns, out, bands: 4, premultiplies: true, spill: spill)
-        default: sampleClamped(line, columns: columns, into: out)
+        case (3, _): interiorPixels(line, columns.lowerBound..<vectorEnd, out, bands: 3, premultiplies: false)
+        case (4, false): interiorPixels(line, columns.lowerBound..<vectorEnd, out, bands: 4, premultiplies: false)
+        case (4, true): interiorPixels(line, columns.lowerBound..<vectorEnd, out, bands: 4, premultiplies: true)
+        default: sampleClamped(line, columns: columns.lowerBound..<vectorEnd, into: out)
         }
+        sampleClamped(line, columns: vectorEnd..<columns.upperBound, into: out)
     }
 
+    /// `columns.count` is a multiple of 4.
     @inline(__always)
     private func interiorPixels(_ line: SourceLine, _ columns: Range<Int>, _ out: UnsafeMutablePointer<UInt8>,
-                                bands: Int, premultiplies: Bool, spill: Bool) {
+                                bands: Int, premultiplies: Bool) {
         let base = UnsafeRawPointer(src.base), rowBytes = src.rowBytes
         let dst = UnsafeMutableRawPointer(out)
         let rounding = SIMD4<Int32>(repeating: 128)
+        let low = SIMD4<Int32>(repeating: 0xFFFF)
         var x = line.x &+ Int64(columns.lowerBound) &* line.dx
         var y = line.y &+ Int64(columns.lowerBound) &* line.dy
         @inline(__always)
-        func pixel(_ i: Int, spill: Bool) {
+        func pixel() -> SIMD4<Int32> {
             let wx = Self.weights(Int(truncatingIfNeeded: x &>> 16) & 0xFFFF)
             let wy = Self.weights(Int(truncatingIfNeeded: y &>> 16) & 0xFFFF)
             let wx01 = weightPairs(wx.0, wx.1), wx23 = weightPairs(wx.2, wx.3)
             let offset = (Int(truncatingIfNeeded: y &>> 32) &- 1) &* rowBytes
                 &+ (Int(truncatingIfNeeded: x &>> 32) &- 1) &* bands
-            let p = base + offset
-            @inline(__always)
-            func rowSum(_ q: UnsafeRawPointer) -> SIMD4<Int32> {
-                let v = loadPair(q, q + 2 &* bands)
-                var a = widenedLow(v), b = widenedHigh(v)
-                if premultiplies {
-                    a = premultipliedRGBA(a)
-                    b = premultipliedRGBA(b)
-                }
-                return multipliedPairSums(bandPairs(a, bands: bands), wx01)
-                    &+ multipliedPairSums(bandPairs(b, bands: bands), wx23) &+ rounding
-            }
-            let h0 = rowSum(p), h1 = rowSum(p + rowBytes)
-            let h2 = rowSum(p + 2 &* rowBytes), h3 = rowSum(p + 3 &* rowBytes)
-            // Rows 0 and 1 (2 and 3) as Int16 with 6 fraction bits, band pairs (h0.c, h1.c).
-            let up = SIMD4<Int32>(repeating: 8)
-            let h01 = bandPairs(descaled(h0, h1, up: up), bands: 4)
-            let h23 = bandPairs(descaled(h2, h3, up: up), bands: 4)
-            let sum = multipliedPairSums(h01, weightPairs(wy.0, wy.1))
-                &+ multipliedPairSums(h23, weightPairs(wy.2, wy.3))
-            storePixel(pixelBytes(sum, shift: 20), at: dst + i &* bands, bands: bands, spill: spill)
             x &+= line.dx
             y &+= line.dy
+            let p = base + offset
+            /// One row of taps: pixels 0, 1 and 2, 3 as band pairs; 14 fraction bits, rounded.
+            @inline(__always)
+            func rowSum(_ q: UnsafeRawPointer) -> SIMD4<Int32> {
+                var left = neighbourPairs(q, bands: bands), right = neighbourPairs(q + 2 &* bands, bands: bands)
+                if premultiplies {
+                    left = premultipliedPairs(left)
+                    right = premultipliedPairs(right)
+                }
+                return pairSums(left, wx01) &+ pairSums(right, wx23) &+ rounding
+            }
+            // Rows to 6 fraction bits, paired (row 0, row 1) and (row 2, row 3) per band in
+            // 32-bit lanes by shifts rather than shuffles.
+            let h01 = unsafeBitCast(((rowSum(p) &>> 8) & low) | ((rowSum(p + rowBytes) &<< 8) & ~low),
+                                    to: SIMD8<Int16>.self)
+            let h23 = unsafeBitCast(((rowSum(p + 2 &* rowBytes) &>> 8) & low)
+                                    | ((rowSum(p + 3 &* rowBytes) &<< 8) & ~low), to: SIMD8<Int16>.self)
+            return pairSums(h01, weightPairs(wy.0, wy.1)) &+ pairSums(h23, weightPairs(wy.2, wy.3))
         }
-        let last = columns.upperBound &- 1
         var i = columns.lowerBound
-        while i < last {
-            pixel(i, spill: true)
-            i &+= 1
+        while i < columns.upperBound {
+            let s0 = pixel(), s1 = pixel(), s2 = pixel(), s3 = pixel()
+            storeFourPixels(packedPixels(s0, s1, s2, s3, shift: 20), at: dst + i &* bands, bands: bands)
+            i &+= 4
         }
-        pixel(last, spill: spill)
     }
 }

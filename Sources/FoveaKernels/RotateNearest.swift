@@ -33,39 +33,37 @@ struct NearestRotation {
         }
     }
 
-    /// Writes output row `y` (`width` pixels): source pixels where they exist, `fill` elsewhere.
-    func row(_ y: Int, width: Int, into out: UnsafeMutablePointer<UInt8>, fill: [UInt8]) {
-        guard let a = fixed else {
-            rowInDouble(y, width: width, into: out, fill: fill)
-            return
-        }
-        let xStart = Int64(a[2] &+ y &* a[1]), yStart = Int64(a[5] &+ y &* a[4])
-        let xs = SourceLine.solve(start: xStart, step: Int64(a[0]),
+    /// Output row `y`'s positions in 16.16 (`affine_fixed`'s `xx`, `yy` at column 0 and their
+    /// steps) and the columns whose pixel lies in the source. Needs ``fixed``.
+    func line(_ y: Int, width: Int) -> (SourceLine, Range<Int>) {
+        let a = fixed!
+        let line = SourceLine(x: Int64(a[2] &+ y &* a[1]), y: Int64(a[5] &+ y &* a[4]),
+                              dx: Int64(a[0]), dy: Int64(a[3]))
+        let xs = SourceLine.solve(start: line.x, step: line.dx,
                                   bounds: 0...(Int64(src.width) << 16) - 1, count: width)
-        let ys = SourceLine.solve(start: yStart, step: Int64(a[3]),
+        let ys = SourceLine.solve(start: line.y, step: line.dy,
                                   bounds: 0...(Int64(src.height) << 16) - 1, count: width)
         let lower = Swift.max(xs.lowerBound, ys.lowerBound), upper = Swift.min(xs.upperBound, ys.upperBound)
-        guard lower < upper else {
-            writeFill(fill, into: out, columns: 0..<width)
-            return
+        return (line, lower < upper ? lower..<upper : 0..<0)
+    }
+
+    /// Copies the source pixels of `columns` (inside the source) of a row from ``line(_:width:)``.
+    func copy(_ line: SourceLine, columns: Range<Int>, into out: UnsafeMutablePointer<UInt8>) {
+        switch src.bands {
+        case 1: copySpan(columns, line, out, bands: 1)
+        case 3: copySpan(columns, line, out, bands: 3)
+        case 4: copySpan(columns, line, out, bands: 4)
+        default: copySpan(columns, line, out, bands: src.bands)
         }
-        writeFill(fill, into: out, columns: 0..<lower)
-        let bands = src.bands
-        switch bands {
-        case 1: copySpan(lower..<upper, xStart, yStart, a[0], a[3], out, bands: 1)
-        case 3: copySpan(lower..<upper, xStart, yStart, a[0], a[3], out, bands: 3)
-        case 4: copySpan(lower..<upper, xStart, yStart, a[0], a[3], out, bands: 4)
-        default: copySpan(lower..<upper, xStart, yStart, a[0], a[3], out, bands: bands)
-        }
-        writeFill(fill, into: out, columns: upper..<width)
     }
 
     @inline(__always)
-    private func copySpan(_ columns: Range<Int>, _ xStart: Int64, _ yStart: Int64, _ dx: Int, _ dy: Int,
-                          _ out: UnsafeMutablePointer<UInt8>, bands: Int) {
+    private func copySpan(_ columns: Range<Int>, _ line: SourceLine, _ out: UnsafeMutablePointer<UInt8>,
+                          bands: Int) {
         let base = src.base, rowBytes = src.rowBytes
-        var xx = Int(xStart) &+ columns.lowerBound &* dx
-        var yy = Int(yStart) &+ columns.lowerBound &* dy
+        let dx = Int(line.dx), dy = Int(line.dy)
+        var xx = Int(line.x) &+ columns.lowerBound &* dx
+        var yy = Int(line.y) &+ columns.lowerBound &* dy
         var o = out + columns.lowerBound &* bands
         for _ in columns {
             let offset = (yy &>> 16) &* rowBytes &+ (xx &>> 16) &* bands
@@ -90,7 +88,7 @@ struct NearestRotation {
     }
 
     /// Pillow's Double fallback for far-away corners, step for step.
-    private func rowInDouble(_ y: Int, width: Int, into out: UnsafeMutablePointer<UInt8>, fill: [UInt8]) {
+    func rowInDouble(_ y: Int, width: Int, into out: UnsafeMutablePointer<UInt8>, fill: [UInt8]) {
         let a = matrix
         var xo = a[2] + a[1] * 0.5 + a[0] * 0.5
         var yo = a[5] + a[4] * 0.5 + a[3] * 0.5

@@ -29,6 +29,10 @@ struct SourceLine {
         dy = Self.fixed(m[3])
     }
 
+    init(x: Int64, y: Int64, dx: Int64, dy: Int64) {
+        (self.x, self.y, self.dx, self.dy) = (x, y, dx, dy)
+    }
+
     static func fixed(_ v: Double) -> Int64 { Int64((v * 4_294_967_296.0).rounded()) }
 
     /// Columns (of `0 ..< width`) whose sample point lies in the source, Pillow's test

@@ -8,9 +8,9 @@ import Testing
 @Suite(.enabled(if: PillowRunner.isAvailable, "needs python3 with Pillow (pip install pillow)"))
 struct RotatePillowTests {
     static let angles: [Double] = [0.5, 17, 33.3, 45, 90, 135, 200, -17, 359.9]
-    /// Non-square sizes (90° without expand goes through the affine path), odd sides, one
-    /// wider than a few SIMD steps.
-    static let sizes: [(Int, Int)] = [(37, 23), (24, 31), (64, 41)]
+    /// Non-square sizes (90° without expand goes through the affine path), odd sides, and one
+    /// whose output spans several 256-column tiles and 32-row chunks.
+    static let sizes: [(Int, Int)] = [(37, 23), (24, 31), (64, 41), (300, 70)]
 
     /// The acceptance bar; `psnrTable` in the log says what each case actually reaches.
     static let minimumPSNR = 38.0

@@ -18,8 +18,8 @@ struct RotateTests {
     func stridedViewsGiveThePackedResultAndNothingOutsideTheDestinationIsWritten(
         filter: RotationFilter, bands: Int
     ) {
-        for degrees in [17.0, 90, 200, -45] {
-            let (width, height) = (41, 27)
+        for (degrees, (width, height)) in [(17.0, (41, 27)), (90, (41, 27)), (200, (41, 27)), (-45, (41, 27)),
+                                           (17, (300, 70)), (163, (300, 70))] {
             let pixels = TestImages.pixels(.noise, width: width, height: height, bands: bands, seed: 13)
             let source = TestImages.buffer(pixels, width: width, height: height, bands: bands)
             let packed = rotate(source.view, degrees: degrees, filter: filter, expand: true)
@@ -77,6 +77,66 @@ struct RotateTests {
                 // The centre pixel is far from the cut; every filter's weights sum to one.
                 let centre = (15 * 50 + 25) * bands
                 #expect(Array(out[centre..<(centre + bands)]) == value, "\(filter) \(bands) bands")
+            }
+        }
+    }
+
+    @Test func bilinearWeightsSumToOneAndFollowTheProducts() {
+        for fx in stride(from: 0, to: 65536, by: 257) {
+            for fy in [0, 1, 4095, 32768, 65534, 65535] {
+                let w = BilinearRotation.weights(fx, fy)
+                #expect(w.w00 + w.w01 + w.w10 + w.w11 == 16384)
+                let dx = Double(fx) / 65536, dy = Double(fy) / 65536
+                let exact = [(1 - dx) * (1 - dy), dx * (1 - dy), (1 - dx) * dy, dx * dy]
+                for (weight, e) in zip([w.w00, w.w01, w.w10, w.w11], exact) {
+                    #expect(abs(Double(weight) / 16384 - e) <= 2.0 / 16384, "fx \(fx) fy \(fy)")
+                }
+            }
+        }
+    }
+
+    @Test func bicubicWeightsSumToOneAndFollowPillowsCubic() {
+        for f in stride(from: 0, to: 65536, by: 97) {
+            let (w0, w1, w2, w3) = BicubicRotation.weights(f)
+            #expect(w0 + w1 + w2 + w3 == 16384)
+            // Pillow's BICUBIC with a = -1, to within the 14-bit rounding.
+            let d = Double(f) / 65536
+            let exact = [-d * (1 - d) * (1 - d), 1 - 2 * d * d + d * d * d, d + d * d - d * d * d, -d * d * (1 - d)]
+            for (w, e) in zip([w0, w1, w2, w3], exact) { #expect(abs(Double(w) / 16384 - e) < 2.0 / 16384) }
+        }
+    }
+
+    /// The SIMD interior kernels and the scalar clamped path are the same arithmetic: on
+    /// interior pixels they must agree byte for byte.
+    @Test(arguments: [RotationFilter.bilinear, .bicubic], [1, 3, 4])
+    func uncheckedInteriorKernelsEqualTheClampedScalarPath(filter: RotationFilter, bands: Int) {
+        let (width, height) = (53, 37)
+        let pixels = TestImages.pixels(bands == 4 ? .patchyAlpha : .noise, width: width, height: height,
+                                       bands: bands, seed: 21)
+        let source = TestImages.buffer(pixels, width: width, height: height, bands: bands)
+        for premultiplies in bands == 4 ? [false, true] : [false] {
+            for degrees in [3.0, 17, 45, 100, 222, 300] {
+                let geometry = RotationGeometry(width: width, height: height, degrees: degrees, expand: true)
+                for y in 0..<geometry.height {
+                    let line = SourceLine(row: y, matrix: geometry.matrix)
+                    var simd = [UInt8](repeating: 0, count: (geometry.width + 1) * bands)
+                    var scalar = simd
+                    let interior: Range<Int>
+                    if filter == .bilinear {
+                        let kernel = BilinearRotation(src: source.view, premultiplies: premultiplies)
+                        interior = kernel.interior(line, width: geometry.width)
+                        kernel.sampleInterior(line, columns: interior, into: &simd, spill: true)
+                        kernel.sampleClamped(line, columns: interior, into: &scalar)
+                    } else {
+                        let kernel = BicubicRotation(src: source.view, premultiplies: premultiplies)
+                        interior = kernel.interior(line, width: geometry.width)
+                        kernel.sampleInterior(line, columns: interior, into: &simd, spill: true)
+                        kernel.sampleClamped(line, columns: interior, into: &scalar)
+                    }
+                    let samples = (interior.lowerBound * bands)..<(interior.upperBound * bands)
+                    #expect(Array(simd[samples]) == Array(scalar[samples]),
+                            "\(filter) \(bands) bands premultiplied \(premultiplies) \(degrees)° row \(y)")
+                }
             }
         }
     }
