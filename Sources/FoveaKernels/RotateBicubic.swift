@@ -85,9 +85,33 @@ struct BicubicRotation {
         case (3, _): interiorPixels(line, columns.lowerBound..<vectorEnd, out, bands: 3, premultiplies: false)
         case (4, false): interiorPixels(line, columns.lowerBound..<vectorEnd, out, bands: 4, premultiplies: false)
         case (4, true): interiorPixels(line, columns.lowerBound..<vectorEnd, out, bands: 4, premultiplies: true)
-        default: sampleClamped(line, columns: columns.lowerBound..<vectorEnd, into: out)
+        default:
+            interiorGrey(line, columns, out)
+            return
         }
         sampleClamped(line, columns: vectorEnd..<columns.upperBound, into: out)
+    }
+
+    /// One band, scalar: each row of four taps read as one 4-byte word.
+    private func interiorGrey(_ line: SourceLine, _ columns: Range<Int>, _ out: UnsafeMutablePointer<UInt8>) {
+        let base = UnsafeRawPointer(src.base), rowBytes = src.rowBytes
+        var x = line.x &+ Int64(columns.lowerBound) &* line.dx
+        var y = line.y &+ Int64(columns.lowerBound) &* line.dy
+        for i in columns {
+            let wx = Self.weights(Int(UInt32(truncatingIfNeeded: x) &>> 16))
+            let wy = Self.weights(Int(UInt32(truncatingIfNeeded: y) &>> 16))
+            let offset = (Int(truncatingIfNeeded: y &>> 32) &- 1) &* rowBytes &+ Int(truncatingIfNeeded: x &>> 32) &- 1
+            let p = base + offset
+            @inline(__always)
+            func h(_ r: Int) -> Int {
+                let w = p.loadUnaligned(fromByteOffset: r &* rowBytes, as: UInt32.self)
+                return Self.narrowed(Int(w & 0xFF) &* wx.0 &+ Int(w &>> 8 & 0xFF) &* wx.1
+                    &+ Int(w &>> 16 & 0xFF) &* wx.2 &+ Int(w &>> 24) &* wx.3)
+            }
+            out[i] = Self.clamped(h(0) &* wy.0 &+ h(1) &* wy.1 &+ h(2) &* wy.2 &+ h(3) &* wy.3)
+            x &+= line.dx
+            y &+= line.dy
+        }
     }
 
     /// `columns.count` is a multiple of 4.
