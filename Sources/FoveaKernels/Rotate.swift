@@ -109,36 +109,6 @@ private struct AffineRotation {
     /// Keeps the prefetching loads alive: their XOR feeds a branch the optimiser cannot drop.
     static let prefetchSink = Atomic<Int>(0)
 
-    /// A software prefetch of the source lines a tile reads (Swift has no prefetch
-    /// instruction): one byte of each tap row every ``touchStep`` columns of every row,
-    /// loaded in a tight loop so that dozens of cache misses are in flight at once rather than
-    /// one or two inside the kernels. On an 8K frame at 17° it took bilinear from ~300 to
-    /// ~200 ms and nearest from ~180 to ~105 ms (one thread).
-    private func prefetchSource(_ plans: [RowPlan], _ columns: Range<Int>) {
-        let rowBytes = src.rowBytes, bands = src.bands, base = src.base
-        let (taps, above, shift): (Int, Int, Int64) = switch filter {
-        case .nearest: (1, 0, 16)
-        case .bilinear: (2, 0, 32)
-        case .bicubic: (4, 1, 32)
-        }
-        let rows = Swift.min(taps, src.height)
-        let maxX = src.width - 1, maxY = src.height - rows
-        var sum: UInt8 = 0
-        for plan in plans {
-            let span = plan.inside.clamped(to: columns)
-            var x = span.lowerBound
-            while x < span.upperBound {
-                let sx = Int(truncatingIfNeeded: (plan.line.x &+ Int64(x) &* plan.line.dx) &>> shift)
-                let sy = Int(truncatingIfNeeded: (plan.line.y &+ Int64(x) &* plan.line.dy) &>> shift) &- above
-                let offset = Swift.min(Swift.max(sy, 0), maxY) &* rowBytes &+ Swift.min(Swift.max(sx, 0), maxX) &* bands
-                let p = base + offset
-                for t in 0..<rows { sum ^= p[t &* rowBytes] }
-                x &+= Self.touchStep
-            }
-        }
-        if sum == 0x5A { Self.prefetchSink.add(1, ordering: .relaxed) }
-    }
-
     /// Where one output row reads: its source line, the columns inside the source, and those
     /// the unchecked kernel may take.
     struct RowPlan {
@@ -182,6 +152,36 @@ private struct AffineRotation {
             }
             y0 = y1
         }
+    }
+
+    /// A software prefetch of the source lines a tile reads (Swift has no prefetch
+    /// instruction): one byte of each tap row every ``touchStep`` columns of every row,
+    /// loaded in a tight loop so that dozens of cache misses are in flight at once rather than
+    /// one or two inside the kernels. On an 8K frame at 17° it took bilinear from ~300 to
+    /// ~200 ms and nearest from ~180 to ~105 ms (one thread).
+    private func prefetchSource(_ plans: [RowPlan], _ columns: Range<Int>) {
+        let rowBytes = src.rowBytes, bands = src.bands, base = src.base
+        let (taps, above, shift): (Int, Int, Int64) = switch filter {
+        case .nearest: (1, 0, 16)
+        case .bilinear: (2, 0, 32)
+        case .bicubic: (4, 1, 32)
+        }
+        let rows = Swift.min(taps, src.height)
+        let maxX = src.width - 1, maxY = src.height - rows
+        var sum: UInt8 = 0
+        for plan in plans {
+            let span = plan.inside.clamped(to: columns)
+            var x = span.lowerBound
+            while x < span.upperBound {
+                let sx = Int(truncatingIfNeeded: (plan.line.x &+ Int64(x) &* plan.line.dx) &>> shift)
+                let sy = Int(truncatingIfNeeded: (plan.line.y &+ Int64(x) &* plan.line.dy) &>> shift) &- above
+                let offset = Swift.min(Swift.max(sy, 0), maxY) &* rowBytes &+ Swift.min(Swift.max(sx, 0), maxX) &* bands
+                let p = base + offset
+                for t in 0..<rows { sum ^= p[t &* rowBytes] }
+                x &+= Self.touchStep
+            }
+        }
+        if sum == 0x5A { Self.prefetchSink.add(1, ordering: .relaxed) }
     }
 
     private func plan(_ y: Int) -> RowPlan {

@@ -13,8 +13,9 @@
 /// Double value before truncation.
 ///
 /// Interior pixels (all 16 taps inside, and for 3 bands one pixel to spare for the 8-byte
-/// loads) run unchecked, one register per row of taps for 3 and 4 bands; the border goes
-/// through ``sampleClamped(_:columns:into:)`` with the same arithmetic.
+/// loads) run unchecked, four pixels at a time with one register per row of taps for 3 and
+/// 4 bands, scalar with one 4-byte word per tap row for 1 band; the border goes through
+/// ``sampleClamped(_:columns:into:)`` with the same arithmetic.
 struct BicubicRotation {
     let src: ImageView
     let premultiplies: Bool

@@ -8,15 +8,15 @@
 /// Here: `dx`, `dy` are the top 16 fraction bits `fx`, `fy` of the 32.32 position; the four
 /// weights are the products `(1−dx)(1−dy) … dx·dy` rounded to 14 bits, `w00` taking the
 /// remainder so that they sum to exactly 2^14 (flat areas come out exact); `v = Σ w·p >> 14`,
-/// the same truncation. The sum is within ~0.03 of a
-/// level of Pillow's, so a sample differs by one level only where Pillow's exact value lies
-/// that close to an integer.
+/// the same truncation. The sum is within ~0.03 of a level of Pillow's, so a sample differs
+/// by one level only where Pillow's exact value lies that close to an integer.
 ///
 /// Interior pixels (both taps inside in each axis, and for 3 bands one pixel to spare so
 /// that an 8-byte load of two pixels stays inside the image) run unchecked, four at a time:
 /// scalar weights (LLVM scalarised every SIMD formulation of them, badly), one `pmaddwd` per
-/// tap row and pixel, four pixels packed and stored together. Border pixels and leftovers go through
-/// ``sampleClamped(_:columns:into:)``, the same arithmetic with clamped taps.
+/// tap row and pixel, four pixels packed and stored together; one band is scalar. Border
+/// pixels and leftovers go through ``sampleClamped(_:columns:into:)``, the same arithmetic
+/// with clamped taps.
 struct BilinearRotation {
     let src: ImageView
     /// RGBA sampled as Pillow's RGBa (colour premultiplied by alpha, `MULDIV255`).

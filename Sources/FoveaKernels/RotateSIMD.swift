@@ -1,6 +1,5 @@
-// SSE2 building blocks of the any-angle rotation kernels (the widening, `pmaddwd` and packing
-// helpers of ResampleSIMD.swift are shared). One output pixel of 3 or 4 bands is computed in
-// one register: two horizontally neighbouring source pixels are read as one 8-byte word `w`,
+// SSE2 building blocks of the any-angle rotation kernels (`widenedLow` and `clamped` come from
+// ResampleSIMD.swift). One output pixel of 3 or 4 bands is computed in one register: two horizontally neighbouring source pixels are read as one 8-byte word `w`,
 // and `w` and `w >> (8·bands)` (the right neighbour moved onto the left one) are interleaved
 // so that `pmaddwd` sees the pairs `(left.c, right.c)` of every band side by side.
 //

@@ -8,9 +8,9 @@ import Testing
 @Suite(.enabled(if: PillowRunner.isAvailable, "needs python3 with Pillow (pip install pillow)"))
 struct RotatePillowTests {
     static let angles: [Double] = [0.5, 17, 33.3, 45, 90, 135, 200, -17, 359.9]
-    /// Non-square sizes (90° without expand goes through the affine path), odd sides, and one
-    /// whose output spans several 256-column tiles and 32-row chunks.
-    static let sizes: [(Int, Int)] = [(37, 23), (24, 31), (64, 41), (300, 70)]
+    /// Non-square sizes (90° without expand goes through the affine path), odd sides, one
+    /// whose output spans several 256-column tiles and 32-row chunks, and slivers.
+    static let sizes: [(Int, Int)] = [(37, 23), (24, 31), (64, 41), (300, 70), (1, 1), (5, 1), (2, 3)]
 
     /// The acceptance bar; `psnrTable` in the log says what each case actually reaches.
     static let minimumPSNR = 38.0
@@ -62,6 +62,26 @@ struct RotatePillowTests {
         print("rotate \(filter.rawValue) vs Pillow: \(jobs.count) cases, \(identical) identical, "
               + "mean PSNR of the rest \(finite > 0 ? String(format: "%.1f", total / Double(finite)) : "-") dB, "
               + "worst \(String(format: "%.1f", worst)) dB (\(worstLabel))")
+    }
+
+    /// Output corners 32768 or more pixels from the source origin make Pillow leave its 16.16
+    /// fixed point for Double stepping (`check_fixed` in `Geometry.c`); nearest follows it.
+    @Test func nearestFollowsPillowsDoublePathForFarCorners() throws {
+        var jobs: [RotateOracle.Job] = []
+        var ours: [[UInt8]] = []
+        for (width, height, angle) in [(40_000, 3, 17.0), (40_000, 2, 0.5), (3, 40_000, 200.0)] {
+            let pixels = TestImages.pixels(.noise, width: width, height: height, bands: 3, seed: 17)
+            let source = TestImages.buffer(pixels, width: width, height: height, bands: 3)
+            #expect(NearestRotation(src: source.view,
+                                    matrix: RotationGeometry(width: width, height: height, degrees: angle, expand: false).matrix,
+                                    outWidth: width, outHeight: height).fixed == nil)
+            jobs.append(.init(pixels: pixels, width: width, height: height, bands: 3,
+                              operation: "rotate \(angle) nearest 0 9,8,7"))
+            ours.append(rotate(source.view, degrees: angle, filter: .nearest, expand: false, fill: [9, 8, 7]).packedBytes())
+        }
+        for (job, (mine, theirs)) in zip(jobs, zip(ours, try RotateOracle.run(jobs))) {
+            #expect(mine == theirs.pixels, "\(job.width)x\(job.height) \(job.operation)")
+        }
     }
 
     @Test func transposesMatchPillowExactly() throws {
