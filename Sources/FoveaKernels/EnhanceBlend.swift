@@ -52,8 +52,8 @@ struct PillowBlend: Sendable {
         @inline(__always)
         func floats(_ words: SIMD8<Int16>) -> (SIMD4<Float>, SIMD4<Float>) {
             // 0x4B00_00vv as Float is 2^23 + v.
-            let lo = unsafeBitCast(TonalSIMD.interleavedWordsLow(words, exponent), to: SIMD4<Float>.self)
-            let hi = unsafeBitCast(TonalSIMD.interleavedWordsHigh(words, exponent), to: SIMD4<Float>.self)
+            let lo = unsafeBitCast(TonalSIMD.zipWordsLow(words, exponent), to: SIMD4<Float>.self)
+            let hi = unsafeBitCast(TonalSIMD.zipWordsHigh(words, exponent), to: SIMD4<Float>.self)
             return (lo, hi)
         }
         @inline(__always)
@@ -69,16 +69,16 @@ struct PillowBlend: Sendable {
         @inline(__always)
         func eight(_ wa: SIMD8<Int16>, _ wb: SIMD8<Int16>) -> SIMD8<Int16> {
             let (a0, a1) = floats(wa), (b0, b1) = floats(wb)
-            return TonalSIMD.narrowed(four(a0, b0), four(a1, b1))
+            return TonalSIMD.clampedToByte(TonalSIMD.narrowed(four(a0, b0), four(a1, b1)))
         }
 
         var i = 0
         while i &+ 16 <= count {
-            let va = a.loadVector(SIMD16<UInt8>.self, at: i)
-            let vb = b.loadVector(SIMD16<UInt8>.self, at: i)
+            let va = TonalSIMD.bytes(a, at: i)
+            let vb = TonalSIMD.bytes(b, at: i)
             let lo = eight(TonalSIMD.zeroExtendedLow(va), TonalSIMD.zeroExtendedLow(vb))
             let hi = eight(TonalSIMD.zeroExtendedHigh(va), TonalSIMD.zeroExtendedHigh(vb))
-            o.storeVector(narrowedToBytes(lo, hi), at: i)
+            TonalSIMD.store(TonalSIMD.packedBytes(lo, hi), to: o, at: i)
             i &+= 16
         }
         while i < count {

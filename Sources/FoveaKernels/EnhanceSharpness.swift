@@ -66,9 +66,9 @@ struct Smooth3x3 {
         /// Column sums (above + row + below) of the 16 samples starting at sample `i`.
         @inline(__always)
         func columns(_ i: Int) -> (SIMD8<UInt16>, SIMD8<UInt16>) {
-            let va = a.loadVector(SIMD16<UInt8>.self, at: i)
-            let vm = m.loadVector(SIMD16<UInt8>.self, at: i)
-            let vb = b.loadVector(SIMD16<UInt8>.self, at: i)
+            let va = TonalSIMD.bytes(a, at: i)
+            let vm = TonalSIMD.bytes(m, at: i)
+            let vb = TonalSIMD.bytes(b, at: i)
             let lo = TonalSIMD.zeroExtendedLow(va) &+ TonalSIMD.zeroExtendedLow(vm) &+ TonalSIMD.zeroExtendedLow(vb)
             let hi = TonalSIMD.zeroExtendedHigh(va) &+ TonalSIMD.zeroExtendedHigh(vm) &+ TonalSIMD.zeroExtendedHigh(vb)
             return (unsafeBitCast(lo, to: SIMD8<UInt16>.self), unsafeBitCast(hi, to: SIMD8<UInt16>.self))
@@ -77,15 +77,16 @@ struct Smooth3x3 {
         // i - bands to i + bands + 15, inside the row.
         var i = bands
         while i &+ 16 &+ bands <= count {
-            let centre = m.loadVector(SIMD16<UInt8>.self, at: i)
+            let centre = TonalSIMD.bytes(m, at: i)
             let left = columns(i &- bands), middle = columns(i), right = columns(i &+ bands)
             let sums = (left.0 &+ middle.0 &+ right.0, left.1 &+ middle.1 &+ right.1)
             let c0 = unsafeBitCast(TonalSIMD.zeroExtendedLow(centre), to: SIMD8<UInt16>.self)
             let c1 = unsafeBitCast(TonalSIMD.zeroExtendedHigh(centre), to: SIMD8<UInt16>.self)
             let lo = TonalSIMD.multipliedHigh(sums.0 &+ (c0 &<< 2) &+ six, reciprocal)
             let hi = TonalSIMD.multipliedHigh(sums.1 &+ (c1 &<< 2) &+ six, reciprocal)
-            o.storeVector(narrowedToBytes(unsafeBitCast(lo, to: SIMD8<Int16>.self),
-                                          unsafeBitCast(hi, to: SIMD8<Int16>.self)), at: i)
+            TonalSIMD.store(TonalSIMD.packedBytes(TonalSIMD.clampedToByte(unsafeBitCast(lo, to: SIMD8<Int16>.self)),
+                                                  TonalSIMD.clampedToByte(unsafeBitCast(hi, to: SIMD8<Int16>.self))),
+                            to: o, at: i)
             i &+= 16
         }
         while i < count - bands {

@@ -133,12 +133,12 @@ struct XorPointForm {
         let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
         var i = 0
         while i &+ 48 <= count {
-            let a = from.loadVector(SIMD16<UInt8>.self, at: i)
-            let b = from.loadVector(SIMD16<UInt8>.self, at: i &+ 16)
-            let c = from.loadVector(SIMD16<UInt8>.self, at: i &+ 32)
-            to.storeVector(a ^ masks.0, at: i)
-            to.storeVector(b ^ masks.1, at: i &+ 16)
-            to.storeVector(c ^ masks.2, at: i &+ 32)
+            let a = TonalSIMD.bytes(from, at: i)
+            let b = TonalSIMD.bytes(from, at: i &+ 16)
+            let c = TonalSIMD.bytes(from, at: i &+ 32)
+            TonalSIMD.store(a ^ masks.0, to: to, at: i)
+            TonalSIMD.store(b ^ masks.1, to: to, at: i &+ 16)
+            TonalSIMD.store(c ^ masks.2, to: to, at: i &+ 32)
             i &+= 48
         }
         let bands = bandMasks.count

@@ -238,7 +238,7 @@ struct AffinePointForm {
                                    to: SIMD8<Int16>.self) &+ c0
             let hi = unsafeBitCast(TonalSIMD.multipliedHigh(TonalSIMD.shiftedIntoHighByteHigh(u), k1),
                                    to: SIMD8<Int16>.self) &+ c1
-            return narrowedToBytes(TonalSIMD.clampedToByte(lo &>> b), TonalSIMD.clampedToByte(hi &>> b))
+            return TonalSIMD.packedBytes(TonalSIMD.clampedToByte(lo &>> b), TonalSIMD.clampedToByte(hi &>> b))
         }
         @inline(__always)
         func equal(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
@@ -247,9 +247,9 @@ struct AffinePointForm {
         var i = 0
         corrections.withUnsafeBufferPointer { corrections in
             while i &+ 48 <= count {
-                let a = from.loadVector(SIMD16<UInt8>.self, at: i)
-                let c = from.loadVector(SIMD16<UInt8>.self, at: i &+ 16)
-                let e = from.loadVector(SIMD16<UInt8>.self, at: i &+ 32)
+                let a = TonalSIMD.bytes(from, at: i)
+                let c = TonalSIMD.bytes(from, at: i &+ 16)
+                let e = TonalSIMD.bytes(from, at: i &+ 32)
                 var outA = sixteen(a, flips.0, ks.0, cs.0, ks.1, cs.1)
                 var outC = sixteen(c, flips.1, ks.2, cs.2, ks.3, cs.3)
                 var outE = sixteen(e, flips.2, ks.4, cs.4, ks.5, cs.5)
@@ -258,9 +258,9 @@ struct AffinePointForm {
                     outC &+= equal(c, correction.level) & correction.deltas.1
                     outE &+= equal(e, correction.level) & correction.deltas.2
                 }
-                to.storeVector(outA, at: i)
-                to.storeVector(outC, at: i &+ 16)
-                to.storeVector(outE, at: i &+ 32)
+                TonalSIMD.store(outA, to: to, at: i)
+                TonalSIMD.store(outC, to: to, at: i &+ 16)
+                TonalSIMD.store(outE, to: to, at: i &+ 32)
                 i &+= 48
             }
         }
