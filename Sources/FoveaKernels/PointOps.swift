@@ -76,15 +76,18 @@ enum PointForm {
     /// Pair tables cost ~0.1 ms to build per distinct pair of bands; below this many samples
     /// one lookup per sample is cheaper overall.
     static let pairTableMinimumSamples = 1 << 18
-    /// Searching for an affine form takes up to ~0.3 ms; small images skip it.
+    /// Searching for an exact affine form takes up to ~0.3 ms, with corrections up to ~1 ms;
+    /// smaller images skip them.
     static let affineMinimumSamples = 1 << 12
+    static let correctedAffineMinimumSamples = 1 << 20
 
     init(_ map: PointMap, sampleCount: Int) {
         if map.isIdentity {
             self = .copy
         } else if let form = XorPointForm(map) {
             self = .xor(form)
-        } else if sampleCount >= PointForm.affineMinimumSamples, let form = AffinePointForm(map) {
+        } else if sampleCount >= PointForm.affineMinimumSamples,
+                  let form = AffinePointForm(map, allowsCorrections: sampleCount >= PointForm.correctedAffineMinimumSamples) {
             self = .affine(form)
         } else if sampleCount >= PointForm.pairTableMinimumSamples {
             self = .pairTables(PairTableForm(map))

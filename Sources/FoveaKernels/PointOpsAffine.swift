@@ -37,15 +37,20 @@ struct AffinePointForm {
     private let ks: (SIMD8<UInt16>, SIMD8<UInt16>, SIMD8<UInt16>, SIMD8<UInt16>, SIMD8<UInt16>, SIMD8<UInt16>)
     private let cs: (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>)
     /// Per correction: the level in every lane, and the delta in the lanes of the bands it
-    /// applies to for each of the three vectors of a 48-sample block.
+    /// applies to for each of the three vectors of a 48-sample block. Corrections with the same
+    /// deltas are adjacent and share one `pand`/`paddb`: their masks are OR-ed, and the last
+    /// of the group (`closesGroup`) applies them.
     private let corrections: [LaneCorrection]
 
     private struct LaneCorrection {
         var level: SIMD16<UInt8>
         var deltas: (SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>)
+        var closesGroup: Bool
     }
 
-    init?(_ map: PointMap) {
+    /// `allowsCorrections: false` accepts only exact lines (the search with corrections takes
+    /// up to ~1 ms).
+    init?(_ map: PointMap, allowsCorrections: Bool = true) {
         // Identical tables (R, G and B of most operations) are searched once.
         var distinct: [[UInt8]] = []
         let tableIndex = (0..<map.bands).map { band -> Int in
@@ -56,7 +61,7 @@ struct AffinePointForm {
         }
         // Higher shifts keep more fraction bits: try them first; exact beats corrected.
         var best: (bands: [Band], shift: Int, corrections: Int)?
-        for allowsCorrections in [false, true] where best == nil {
+        for allowsCorrections in allowsCorrections ? [false, true] : [false] where best == nil {
             for shift in stride(from: 7, through: 0, by: -1) {
                 let found = distinct.map {
                     AffinePointForm.search($0, shift: shift, allowsCorrections: allowsCorrections)
@@ -92,16 +97,23 @@ struct AffinePointForm {
         flips = (flipVector(0), flipVector(16), flipVector(32))
         ks = (kVector(0), kVector(8), kVector(16), kVector(24), kVector(32), kVector(40))
         cs = (cVector(0), cVector(8), cVector(16), cVector(24), cVector(32), cVector(40))
-        let all = Set(bands.flatMap(\.corrections)).sorted { ($0.level, $0.delta) < ($1.level, $1.delta) }
-        corrections = all.map { correction in
+        let all = Set(bands.flatMap(\.corrections))
+        var lanes = all.map { correction in
             func deltaVector(_ offset: Int) -> SIMD16<UInt8> {
                 SIMD16<UInt8>((0..<16).map {
                     bands[(offset + $0) % n].corrections.contains(correction) ? correction.delta : 0
                 })
             }
             return LaneCorrection(level: SIMD16(repeating: correction.level),
-                                  deltas: (deltaVector(0), deltaVector(16), deltaVector(32)))
+                                  deltas: (deltaVector(0), deltaVector(16), deltaVector(32)), closesGroup: true)
         }
+        // Group equal deltas together; only the last of each group applies them.
+        func key(_ c: LaneCorrection) -> [UInt8] {
+            (0..<16).flatMap { [c.deltas.0[$0], c.deltas.1[$0], c.deltas.2[$0]] }
+        }
+        lanes.sort { key($0).lexicographicallyPrecedes(key($1)) }
+        for i in lanes.indices { lanes[i].closesGroup = i == lanes.count - 1 || key(lanes[i]) != key(lanes[i + 1]) }
+        corrections = lanes
     }
 
     /// The lane formula, as the kernel computes it (Int16 wrap-around included).
@@ -240,10 +252,6 @@ struct AffinePointForm {
                                    to: SIMD8<Int16>.self) &+ c1
             return TonalSIMD.packedBytes(TonalSIMD.clampedToByte(lo &>> b), TonalSIMD.clampedToByte(hi &>> b))
         }
-        @inline(__always)
-        func equal(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-            unsafeBitCast(a .== b, to: SIMD16<UInt8>.self)   // pcmpeqb
-        }
         var i = 0
         corrections.withUnsafeBufferPointer { corrections in
             while i &+ 48 <= count {
@@ -253,10 +261,19 @@ struct AffinePointForm {
                 var outA = sixteen(a, flips.0, ks.0, cs.0, ks.1, cs.1)
                 var outC = sixteen(c, flips.1, ks.2, cs.2, ks.3, cs.3)
                 var outE = sixteen(e, flips.2, ks.4, cs.4, ks.5, cs.5)
+                var maskA = SIMD16<UInt8>(), maskC = SIMD16<UInt8>(), maskE = SIMD16<UInt8>()
                 for correction in corrections {
-                    outA &+= equal(a, correction.level) & correction.deltas.0
-                    outC &+= equal(c, correction.level) & correction.deltas.1
-                    outE &+= equal(e, correction.level) & correction.deltas.2
+                    maskA |= TonalSIMD.equalMask(a, correction.level)
+                    maskC |= TonalSIMD.equalMask(c, correction.level)
+                    maskE |= TonalSIMD.equalMask(e, correction.level)
+                    if correction.closesGroup {
+                        outA &+= maskA & correction.deltas.0
+                        outC &+= maskC & correction.deltas.1
+                        outE &+= maskE & correction.deltas.2
+                        maskA = SIMD16<UInt8>()
+                        maskC = SIMD16<UInt8>()
+                        maskE = SIMD16<UInt8>()
+                    }
                 }
                 TonalSIMD.store(outA, to: to, at: i)
                 TonalSIMD.store(outC, to: to, at: i &+ 16)
