@@ -30,13 +30,26 @@ public enum Enhance {
         let wanted = dstBands ?? src.bands
         precondition(dst.bands == wanted,
                      "Enhance.\(name): destination has \(dst.bands) bands, needs \(wanted)")
-        let a = UnsafeRawPointer(src.base), b = UnsafeRawPointer(dst.base)
-        let aEnd = a + src.layout.byteCount, bEnd = b + dst.layout.byteCount
-        let overlaps = a < bEnd && b < aEnd
-        if overlaps {
-            precondition(inPlace, "Enhance.\(name): destination overlaps the source")
-            precondition(a == b && src.layout == dst.layout,
-                         "Enhance.\(name): destination overlaps the source without being the same view")
-        }
+        guard overlaps(src, dst) else { return }
+        precondition(inPlace, "Enhance.\(name): destination overlaps the source")
+        precondition(src.base == UnsafePointer(dst.base) && src.layout == dst.layout,
+                     "Enhance.\(name): destination overlaps the source without being the same view")
+    }
+
+    /// Whether any sample of `dst` lies on a sample of `src`. Views with the same row stride
+    /// (two crops of one buffer) are compared row by row, so side-by-side crops do not
+    /// overlap; otherwise the spans from first to last sample are compared.
+    static func overlaps(_ src: ImageView, _ dst: MutableImageView) -> Bool {
+        let a = Int(bitPattern: src.base), b = Int(bitPattern: dst.base)
+        let aLength = src.width * src.bands, bLength = dst.width * dst.bands
+        guard a < b + dst.layout.byteCount && b < a + src.layout.byteCount else { return false }
+        let stride = src.rowBytes
+        guard stride == dst.rowBytes else { return true }
+        // dst row y starts at src row y + q, byte m (0 ≤ m < stride).
+        let difference = b - a
+        let q = difference >= 0 ? difference / stride : -((-difference + stride - 1) / stride)
+        let m = difference - q * stride
+        func rowsMeet(_ shift: Int) -> Bool { shift > -dst.height && shift < src.height }
+        return (rowsMeet(q) && m < aLength) || (rowsMeet(q + 1) && m + bLength > stride)
     }
 }

@@ -60,6 +60,26 @@ import Testing
         }
     }
 
+    /// Side-by-side crops of one buffer share rows but no samples: allowed as source and
+    /// destination; crops sharing samples are caught.
+    @Test func overlapIsJudgedSampleBySample() {
+        let parent = PixelBuffer(width: 20, height: 10, bands: 3)
+        parent.base.initialize(repeating: 100, count: parent.layout.byteCount)
+        let left = parent.view.cropped(to: PixelRect(x: 0, y: 0, width: 10, height: 10))
+        let right = parent.mutableView.cropped(to: PixelRect(x: 10, y: 0, width: 10, height: 10))
+        #expect(!Enhance.overlaps(left, right))
+        Enhance.invert(left, into: right, threads: 2)
+        #expect(PixelBuffer.copy(of: right.readOnly).packedBytes().allSatisfy { $0 == 155 })
+        let shifted = parent.mutableView.cropped(to: PixelRect(x: 9, y: 3, width: 10, height: 7))
+        #expect(Enhance.overlaps(left, shifted))
+        let below = parent.mutableView.cropped(to: PixelRect(x: 0, y: 5, width: 10, height: 5))
+        let top = parent.view.cropped(to: PixelRect(x: 0, y: 0, width: 20, height: 5))
+        #expect(!Enhance.overlaps(top, below))
+        #expect(Enhance.overlaps(parent.view, below))
+        let elsewhere = PixelBuffer(width: 10, height: 10, bands: 3)
+        #expect(!Enhance.overlaps(left, elsewhere.mutableView))
+    }
+
     /// Grayscale of 1 band in place is allowed (and a no-op).
     @Test func grayscaleOfGreyInPlaceKeepsPixels() {
         let pixels = TonalImages.pixels(.noise, width: 9, height: 4, bands: 1)
