@@ -62,25 +62,34 @@ struct PillowBlend: Sendable {
             let t = (fa - two23) + alpha * d     // Pillow: a + α·(b − a), two roundings
             let shifted = t + magic              // round to nearest integer
             let nearest = shifted - magic
-            let floor = (unsafeBitCast(shifted, to: SIMD4<Int32>.self) &- magicBits)
+            return (unsafeBitCast(shifted, to: SIMD4<Int32>.self) &- magicBits)
                 &+ (unsafeBitCast(t - nearest, to: SIMD4<Int32>.self) &>> 31)
-            return TonalSIMD.clampedToByte(floor)
         }
+        /// With |α| ≤ 127 every floor lies in −32386…32640 and narrows to Int16 as it is;
+        /// larger factors clamp to 0…255 in Int32 first (8 more instructions per 16 samples).
         @inline(__always)
-        func eight(_ wa: SIMD8<Int16>, _ wb: SIMD8<Int16>) -> SIMD8<Int16> {
+        func eight(_ wa: SIMD8<Int16>, _ wb: SIMD8<Int16>, wide: Bool) -> SIMD8<Int16> {
             let (a0, a1) = floats(wa), (b0, b1) = floats(wb)
-            return TonalSIMD.clampedToByte(TonalSIMD.narrowed(four(a0, b0), four(a1, b1)))
+            var lo = four(a0, b0), hi = four(a1, b1)
+            if wide {
+                lo = TonalSIMD.clampedToByte(lo)
+                hi = TonalSIMD.clampedToByte(hi)
+            }
+            return TonalSIMD.clampedToByte(TonalSIMD.narrowed(lo, hi))
         }
-
         var i = 0
-        while i &+ 16 <= count {
-            let va = TonalSIMD.bytes(a, at: i)
-            let vb = TonalSIMD.bytes(b, at: i)
-            let lo = eight(TonalSIMD.zeroExtendedLow(va), TonalSIMD.zeroExtendedLow(vb))
-            let hi = eight(TonalSIMD.zeroExtendedHigh(va), TonalSIMD.zeroExtendedHigh(vb))
-            TonalSIMD.store(TonalSIMD.packedBytes(lo, hi), to: o, at: i)
-            i &+= 16
+        @inline(__always)
+        func run(wide: Bool) {
+            while i &+ 16 <= count {
+                let va = TonalSIMD.bytes(a, at: i)
+                let vb = TonalSIMD.bytes(b, at: i)
+                let lo = eight(TonalSIMD.zeroExtendedLow(va), TonalSIMD.zeroExtendedLow(vb), wide: wide)
+                let hi = eight(TonalSIMD.zeroExtendedHigh(va), TonalSIMD.zeroExtendedHigh(vb), wide: wide)
+                TonalSIMD.store(TonalSIMD.packedBytes(lo, hi), to: o, at: i)
+                i &+= 16
+            }
         }
+        if abs(self.alpha) <= 127 { run(wide: false) } else { run(wide: true) }
         while i < count {
             out[i] = blend(degenerate[i], image[i])
             i &+= 1

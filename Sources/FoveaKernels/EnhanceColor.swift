@@ -20,7 +20,8 @@ extension Enhance {
         let bands = src.bands, width = src.width
         RowBands.run(rows: src.height, threads: threads) { rows in
             let luma = UnsafeMutablePointer<UInt8>.allocate(capacity: width)
-            let grey = UnsafeMutablePointer<UInt8>.allocate(capacity: width * bands)
+            // One spare byte: the grey row is written four bytes per three.
+            let grey = UnsafeMutablePointer<UInt8>.allocate(capacity: width * bands + 1)
             defer {
                 luma.deallocate()
                 grey.deallocate()
@@ -28,20 +29,49 @@ extension Enhance {
             for y in rows {
                 let row = src.row(y)
                 Luma.convertRow(row, bands: bands, into: luma, pixels: width)
-                if bands == 3 {
-                    for x in 0..<width {
-                        let l = luma[x]
-                        grey[3 &* x] = l; grey[3 &* x &+ 1] = l; grey[3 &* x &+ 2] = l
-                    }
-                } else {
-                    for x in 0..<width {
-                        let l = luma[x]
-                        grey[4 &* x] = l; grey[4 &* x &+ 1] = l; grey[4 &* x &+ 2] = l
-                        grey[4 &* x &+ 3] = row[4 &* x &+ 3]
-                    }
-                }
+                greyRow(luma, alphaFrom: row, bands: bands, into: grey, pixels: width)
                 blend.blendRow(degenerate: grey, image: row, into: dst.row(y), count: width * bands)
             }
+        }
+    }
+
+    /// Pillow's `convert("L").convert("RGB")` (or `"LA"`, `"RGBA"`) of a row from its luma:
+    /// `L L L` per pixel, and `L L L A` with the source's alpha on 4 bands. RGB writes each
+    /// pixel as one 4-byte store (`L · 0x010101`) that the next pixel overwrites by a byte, so
+    /// `out` needs one spare byte.
+    static func greyRow(_ luma: UnsafePointer<UInt8>, alphaFrom row: UnsafePointer<UInt8>, bands: Int,
+                        into out: UnsafeMutablePointer<UInt8>, pixels: Int) {
+        let o = UnsafeMutableRawPointer(out)
+        if bands == 3 {
+            for x in 0..<pixels {
+                o.storeBytes(of: UInt32(luma[x]) &* 0x01_0101, toByteOffset: 3 &* x, as: UInt32.self)
+            }
+            return
+        }
+        // RGBA: L L L L per pixel from two rounds of zips, then the source's alpha byte.
+        let r = UnsafeRawPointer(row), l = UnsafeRawPointer(luma)
+        let alpha = SIMD16<UInt8>(0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255)
+        var x = 0
+        while x &+ 16 <= pixels {
+            let v = TonalSIMD.bytes(l, at: x)
+            let pairs = (unsafeBitCast(TonalSIMD.zipBytesLow(v, v), to: SIMD8<Int16>.self),
+                         unsafeBitCast(TonalSIMD.zipBytesHigh(v, v), to: SIMD8<Int16>.self))
+            @inline(__always)
+            func put(_ quad: SIMD8<Int16>, _ k: Int) {
+                let at = 4 &* x &+ 16 &* k
+                let grey = unsafeBitCast(quad, to: SIMD16<UInt8>.self)
+                TonalSIMD.store((grey & ~alpha) | (TonalSIMD.bytes(r, at: at) & alpha), to: o, at: at)
+            }
+            put(TonalSIMD.zipWordsLow(pairs.0, pairs.0), 0)
+            put(TonalSIMD.zipWordsHigh(pairs.0, pairs.0), 1)
+            put(TonalSIMD.zipWordsLow(pairs.1, pairs.1), 2)
+            put(TonalSIMD.zipWordsHigh(pairs.1, pairs.1), 3)
+            x &+= 16
+        }
+        while x < pixels {
+            o.storeBytes(of: UInt32(luma[x]) &* 0x01_0101 | UInt32(row[4 &* x &+ 3]) << 24,
+                         toByteOffset: 4 &* x, as: UInt32.self)
+            x &+= 1
         }
     }
 }

@@ -208,14 +208,19 @@ import Testing
 
     @Test func everyFormReproducesItsTable() {
         var affine = 0, blends = 0
-        for (label, map) in Self.maps {
-            Self.check(map, .byteTable(ByteTableForm(map)), label + " byte table")
-            Self.check(map, .pairTables(PairTableForm(map)), label + " pair tables")
+        for (index, (label, map)) in Self.maps.enumerated() {
+            let isBlend = label.hasPrefix("brightness") || label.hasPrefix("contrast")
+            // The table forms do not depend on how the table was made: a sample of the blends.
+            if !isBlend || index % 25 == 0 {
+                Self.check(map, .byteTable(ByteTableForm(map)), label + " byte table")
+                Self.check(map, .pairTables(PairTableForm(map)), label + " pair tables")
+            }
             if let form = XorPointForm(map) { Self.check(map, .xor(form), label + " xor") }
-            if let form = AffinePointForm(map) { Self.check(map, .affine(form), label + " affine") }
-            if label.hasPrefix("brightness") || label.hasPrefix("contrast") {
+            let form = AffinePointForm(map)
+            if let form { Self.check(map, .affine(form), label + " affine") }
+            if isBlend {
                 blends += 1
-                if AffinePointForm(map) != nil { affine += 1 }
+                if form != nil { affine += 1 }
             }
         }
         print("PointFormTests: the affine form reproduces \(affine) of \(blends) brightness/contrast tables (factors −1…4 by 0.1)")
