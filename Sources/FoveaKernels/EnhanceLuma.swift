@@ -7,7 +7,8 @@
 /// after splitting 16 interleaved pixels into R, G and B vectors with a network of byte
 /// unpacks (SSE2 has no byte shuffle). The (R − G, B − G) pairs go through a small buffer in
 /// L1: when they come straight from the unpacks, LLVM splits the multiply-add back into
-/// separate 32-bit multiplies (`pmuludq`, 1.5× slower overall).
+/// separate 32-bit multiplies (`pmuludq`, 1.6× slower overall). About 26 ms for a
+/// 7680×4320 RGB frame on one thread, ~2.8 memcpys.
 enum Luma {
     /// One pixel.
     @inline(__always)

@@ -6,11 +6,16 @@
 /// 256 levels of every band before any pixel is touched:
 /// - ``PointForm/copy`` for the identity and ``PointForm/xor`` for maps of the form
 ///   `v ^ c` (invert), a load, one `pxor` and a store per 16 samples;
-/// - ``AffinePointForm``: `clamp(floor((u·K/256 + C) / 2^b))` with `u = v` or `255 − v`, 16
-///   samples in about 10 SSE2 instructions, used when some `K`, `C`, `b` reproduce the tables
-///   (brightness and contrast at ordinary factors, autocontrast);
-/// - ``PairTableForm``: two samples per lookup in 64 K-entry tables (gamma, equalize);
+/// - ``AffinePointForm``: `clamp(floor((u·K/256 + C) / 2^b))` with `u = v` or `255 − v`, plus
+///   up to 8 corrected levels, 16 samples in about 12 SSE2 instructions (~1 memcpy; ~1.5 with
+///   corrections), used when some `K`, `C`, `b` reproduce the tables (brightness and contrast
+///   at ordinary factors, autocontrast);
+/// - ``PairTableForm``: two samples per lookup in 64 K-entry tables (gamma, equalize; ~2.5
+///   memcpys);
 /// - ``ByteTableForm``: one lookup per sample, for images too small to pay for the pair tables.
+///
+/// Measured on a 7680×4320 RGB frame, one thread: memcpy 9 ms, affine 9 ms (14 ms with three
+/// corrected levels), pair tables 24 ms, xor 9 ms.
 struct PointMap: Sendable {
     let bands: Int
     /// `levels[band * 256 + v]`.
