@@ -4,8 +4,8 @@ import Testing
 
 /// The tonal operations against the real Pillow (`Oracles/pillow_enhance.py`): every case is
 /// written as raw bytes, run through `ImageEnhance` / `ImageOps` in one `python3` process, and
-/// read back. Skipped when `python3` cannot import PIL and numpy.
-@Suite(.enabled(if: PythonOracle.isAvailable, "needs python3 with Pillow and numpy (pip install pillow numpy)"))
+/// read back. `scripts/test.sh` installs Pillow and numpy; without them these tests fail.
+@Suite
 struct EnhancePillowTests {
     /// Odd sizes, a single pixel, and images thin enough that sharpness only copies; the two
     /// larger ones take the affine (≥ 4096 samples) and pair-table (≥ 2^18) paths.

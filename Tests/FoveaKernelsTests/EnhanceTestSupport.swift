@@ -123,7 +123,6 @@ enum TonalImages {
 
 /// Runs Python oracles (Pillow, numpy) in one `python3` process per batch of jobs.
 enum PythonOracle {
-    static let isAvailable: Bool = (try? run(["-c", "import PIL, numpy"])) != nil
 
     static let enhanceScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Oracles/pillow_enhance.py").path
