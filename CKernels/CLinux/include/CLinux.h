@@ -39,5 +39,14 @@ pid_t fovea_gettid(void);
 /// `channel_fd` duplicated onto `target_fd` (> 2) and every other descriptor closed — stdin
 /// and stdout always, stderr unless `keep_stderr`. Returns 0 and sets `*pid`, or an errno value.
 int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd, int keep_stderr);
+/// Namespace flags for unshare (linux/sched.h; Swift's Glibc does not export them).
+#define FOVEA_CLONE_NEWNS 0x00020000
+#define FOVEA_CLONE_NEWIPC 0x08000000
+#define FOVEA_CLONE_NEWUSER 0x10000000
+#define FOVEA_CLONE_NEWNET 0x40000000
 /// ptrace(PTRACE_TRACEME) (a sandbox probe).
 long fovea_ptrace_traceme(void);
+/// The value of a Linux ABI constant by name, from the system headers (CLONE_THREAD,
+/// F_ADD_SEALS, EACCES, …): lets tests check FoveaSandbox's PolicyConstants table. Sets
+/// `*found` to 0 for a name it does not know.
+long long fovea_abi_constant(const char *name, int *found);
