@@ -141,3 +141,5 @@ long long fovea_abi_constant(const char *name, int *found) {
     *found = 0;
     return -1;
 }
+
+int fovea_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }

@@ -50,3 +50,5 @@ long fovea_ptrace_traceme(void);
 /// F_ADD_SEALS, EACCES, …): lets tests check FoveaSandbox's PolicyConstants table. Sets
 /// `*found` to 0 for a name it does not know.
 long long fovea_abi_constant(const char *name, int *found);
+/// prctl(PR_SET_NAME, name): the calling thread's name (at most 15 bytes are kept).
+int fovea_set_thread_name(const char *name);
