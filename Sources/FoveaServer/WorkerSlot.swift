@@ -22,6 +22,8 @@ final class WorkerSlot: @unchecked Sendable {
     private let limits: DecodeLimits
     private let logger: Logger
     private let poison: PoisonList
+    private let notices: SandboxNotices
+    private let retireCPUSeconds: Double
     private let lock = NSLock()
     private var process: WorkerProcess?
     private var state = "starting"
@@ -30,12 +32,15 @@ final class WorkerSlot: @unchecked Sendable {
     private var nextID: UInt64 = 1
     private var thread: Thread?
 
-    init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList, logger: Logger) {
+    init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList,
+         notices: SandboxNotices, retireCPUSeconds: Double, logger: Logger) {
         self.index = index
         self.launcher = launcher
         self.queue = queue
         self.limits = limits
         self.poison = poison
+        self.notices = notices
+        self.retireCPUSeconds = retireCPUSeconds
         self.logger = logger
     }
 
@@ -87,7 +92,8 @@ final class WorkerSlot: @unchecked Sendable {
     private func ensureWorker(_ existing: WorkerProcess?) -> WorkerProcess? {
         if let existing { return existing }
         do {
-            let process = try launcher.launch()
+            let (process, hello) = try launcher.launch()
+            notices.workerStarted(slot: index, pid: process.pid, hello: hello)
             setState("idle", process: .some(process))
             return process
         } catch {
@@ -105,16 +111,18 @@ final class WorkerSlot: @unchecked Sendable {
     }
 
     /// Kills (if needed) and reaps `process`, then starts its successor.
-    private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true) -> WorkerProcess? {
+    private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true,
+                         level: Logger.Level = .warning) -> WorkerProcess? {
         if killFirst { process.kill() }
         let status = process.waitForExit()
-        logger.warning("worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
+        logger.log(level: level, "worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
         setState("restarting", process: .some(nil), restarted: true)
         return ensureWorker(nil)
     }
 
     /// Runs one job; returns the process to use next (a replacement when this one failed).
-    private func run(_ job: WorkerJob, on process: WorkerProcess) -> WorkerProcess? {
+    /// `attempt` 2 is the retry of a job whose first worker died before it took the job.
+    private func run(_ job: WorkerJob, on process: WorkerProcess, attempt: Int = 1) -> WorkerProcess? {
         if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
             job.completion(.failure(.poisoned(deaths: deaths)))
             return process
@@ -122,58 +130,126 @@ final class WorkerSlot: @unchecked Sendable {
         let id = nextID
         nextID += 1
         let request = job.request.withID(id)
-        setState("busy")
+        // The worker cannot grow a memfd (RLIMIT_FSIZE 0): lend it one per output, sized to the
+        // largest output the limits allow (sparse until written).
+        let scratch: [ScratchMemfd]
+        do {
+            scratch = try request.scratchOutputs.map { try ScratchMemfd(name: "fovea-scratch", capacity: $0.capacity(limits)) }
+        } catch {
+            job.completion(.failure(.spawnFailed("the supervisor could not create output memfds (\(error))")))
+            return process
+        }
+        setState("dispatching")
         defer {
             lock.lock()
             jobsDone += 1
-            if state == "busy" { state = "idle" }
+            if state == "busy" || state == "dispatching" { state = "idle" }
             lock.unlock()
         }
-        do {
-            try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue))
-        } catch {
-            // The worker died before taking the job: the job never ran, so a fresh worker takes it.
-            guard let replacement = replace(process, reason: "could not take a job (\(error))") else {
-                job.completion(.failure(.spawnFailed("the worker binary could not be started")))
-                return nil
+        // A worker that dies before it takes the job (killed while idle, say) did not run it:
+        // a fresh worker takes the job, once, and the input is not blamed.
+        func retry(_ reason: String) -> WorkerProcess? {
+            let replacement = replace(process, reason: reason)
+            guard let replacement, attempt == 1 else {
+                job.completion(.failure(replacement == nil ? .spawnFailed("the worker binary could not be started")
+                                                           : .workerDied(process.waitForExit())))
+                return replacement
             }
-            return run(job, on: replacement)
+            return run(job, on: replacement, attempt: attempt + 1)
+        }
+        do {
+            try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue)
+                                                                + scratch.map(\.descriptor.rawValue))
+        } catch {
+            return retry("could not take a job (\(error))")
         }
         let deadline = ContinuousClock.now + .milliseconds(Int(job.deadlineSeconds * 1000))
-        while true {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            let milliseconds = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
-            let message: ChannelMessage?
-            do {
-                message = try process.channel.receive(timeoutMilliseconds: milliseconds)
-            } catch ChannelError.closed {
-                let status = process.waitForExit()
-                if let key = job.inputKey { poison.recordDeath(for: key) }
-                job.completion(.failure(.workerDied(status)))
-                return replace(process, reason: "died during a job", killFirst: false)
-            } catch {
-                job.completion(.failure(.protocolViolation("\(error)")))
-                return replace(process, reason: "sent a bad message (\(error))")
-            }
-            guard let message else {
-                if let key = job.inputKey { poison.recordDeath(for: key) }
-                job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
-                return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
-            }
-            do {
-                let reply = try WorkerReply(json: message.json, limits: limits)
-                guard reply.id == id else { throw ChannelMessageError("reply id \(reply.id) does not match job \(id)") }
-                guard reply.descriptorCount == message.descriptors.count else {
-                    throw ChannelMessageError("reply carried \(message.descriptors.count) descriptors, expected \(reply.descriptorCount)")
-                }
-                job.completion(.success(WorkerResponse(reply: reply.withID(job.request.id), descriptors: message.descriptors)))
-                return process
-            } catch {
+
+        // 1. The receipt: the worker has read the job.
+        switch receive(from: process, until: deadline) {
+        case .closed:
+            return retry("died before it took a job")
+        case .timedOut:
+            job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
+            return replace(process, reason: "did not take a job within the \(job.deadlineSeconds) s deadline")
+        case .failed(let error):
+            job.completion(.failure(.protocolViolation("\(error)")))
+            return replace(process, reason: "sent a bad message (\(error))")
+        case .message(let message):
+            guard message.descriptors.isEmpty, (try? WorkerReceipt(json: message.json))?.id == id else {
                 message.closeDescriptors()
-                job.completion(.failure(.protocolViolation("\(error)")))
-                return replace(process, reason: "sent an invalid reply (\(error))")
+                job.completion(.failure(.protocolViolation("expected the receipt of job \(id)")))
+                return replace(process, reason: "sent something other than the receipt of job \(id)")
             }
+            setState("busy")
         }
+
+        // 2. The reply.
+        let message: ChannelMessage
+        switch receive(from: process, until: deadline) {
+        case .closed:
+            let status = process.waitForExit()
+            if let key = job.inputKey { poison.recordDeath(for: key) }
+            job.completion(.failure(.workerDied(status)))
+            return replace(process, reason: "died during a job", killFirst: false)
+        case .timedOut:
+            if let key = job.inputKey { poison.recordDeath(for: key) }
+            job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
+            return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
+        case .failed(let error):
+            job.completion(.failure(.protocolViolation("\(error)")))
+            return replace(process, reason: "sent a bad message (\(error))")
+        case .message(let received):
+            message = received
+        }
+        do {
+            let reply = try WorkerReply(json: message.json, limits: limits)
+            guard reply.id == id else { throw ChannelMessageError("reply id \(reply.id) does not match job \(id)") }
+            guard reply.descriptorCount == message.descriptors.count else {
+                throw ChannelMessageError("reply carried \(message.descriptors.count) descriptors, expected \(reply.descriptorCount)")
+            }
+            // Only the memfds lent for this job may come back (their seals and sizes are
+            // checked where they are adopted, before anything maps them).
+            for (position, fd) in message.descriptors.enumerated() {
+                guard position < scratch.count, scratch[position].isSameFile(as: fd) else {
+                    throw ChannelMessageError("reply descriptor \(position) is not the scratch memfd lent for it")
+                }
+            }
+            job.completion(.success(WorkerResponse(reply: reply.withID(job.request.id), descriptors: message.descriptors)))
+            return retireIfSpent(process)
+        } catch {
+            message.closeDescriptors()
+            job.completion(.failure(.protocolViolation("\(error)")))
+            return replace(process, reason: "sent an invalid reply (\(error))")
+        }
+    }
+
+    private enum Received {
+        case message(ChannelMessage)
+        case closed
+        case timedOut
+        case failed(Error)
+    }
+
+    /// The worker's next message, waiting until `deadline`.
+    private func receive(from process: WorkerProcess, until deadline: ContinuousClock.Instant) -> Received {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        let milliseconds = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+        do {
+            guard let message = try process.channel.receive(timeoutMilliseconds: milliseconds) else { return .timedOut }
+            return .message(message)
+        } catch ChannelError.closed {
+            return .closed
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// Replaces a worker whose CPU time is within one call of its `RLIMIT_CPU`, so the limit
+    /// only ever stops a runaway worker, never an honest call.
+    private func retireIfSpent(_ process: WorkerProcess) -> WorkerProcess? {
+        guard let used = process.cpuSeconds, used >= retireCPUSeconds else { return process }
+        return replace(process, reason: "retired after \(Int(used)) s of CPU", level: .info)
     }
 
     /// Kills the current worker (for tests and `debug/` hooks).
