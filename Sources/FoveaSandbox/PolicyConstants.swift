@@ -51,6 +51,7 @@ public enum PolicyConstants {
     public static let contextual: [String: PolicyValue] = [
         "SELF_PID": .selfPID,
         "CHANNEL_FD": .channelDescriptor,
+        "STDERR_FD": .stderrDescriptor,
     ]
 
     /// errno names usable in `errno NAME` (asm-generic/errno-base.h, errno.h).

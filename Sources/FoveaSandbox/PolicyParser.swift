@@ -11,7 +11,7 @@ import CSeccomp
 ///   CONDITION:  argN OP VALUE        OP: == != < <= > >=        N: 0...5
 ///               argN & MASK == VALUE (the bits of MASK in the argument equal VALUE)
 ///   VALUE:      a number (42, 0x10000, -100), a constant (CLONE_THREAD), constants and
-///               numbers joined with | (CLONE_VM|CLONE_THREAD), SELF_PID or CHANNEL_FD
+///               numbers joined with | (CLONE_VM|CLONE_THREAD), SELF_PID, CHANNEL_FD or STDERR_FD
 /// ```
 ///
 /// A system call may have several conditional rules (a call matching any of them gets that
@@ -199,7 +199,7 @@ struct PolicyParser {
         return ArgumentCondition(argument: argument, comparison: comparison, value: value)
     }
 
-    /// `term ('|' term)*`; a contextual name (SELF_PID, CHANNEL_FD) stands alone.
+    /// `term ('|' term)*`; a contextual name (SELF_PID, CHANNEL_FD, STDERR_FD) stands alone.
     private func parseValue(_ tokens: [Token], at index: inout Int, line: Int, after previous: String) throws(PolicyError) -> PolicyValue {
         var bits: UInt64 = 0
         var terms = 0

@@ -109,12 +109,16 @@ public enum PolicyValue: Sendable, Equatable, CustomStringConvertible {
     case selfPID
     /// `CHANNEL_FD`: the worker's channel descriptor.
     case channelDescriptor
+    /// `STDERR_FD`: 2 when the worker keeps stderr (`--worker-stderr`), else a value no
+    /// descriptor has (stderr is closed, and descriptor 2 may be a memfd).
+    case stderrDescriptor
 
     public var description: String {
         switch self {
         case .literal(let value): return hex(value)
         case .selfPID: return "SELF_PID"
         case .channelDescriptor: return "CHANNEL_FD"
+        case .stderrDescriptor: return "STDERR_FD"
         }
     }
 
@@ -124,18 +128,22 @@ public enum PolicyValue: Sendable, Equatable, CustomStringConvertible {
         case .literal(let value): return value
         case .selfPID: return UInt64(context.processID)
         case .channelDescriptor: return UInt64(context.channelDescriptor)
+        case .stderrDescriptor: return context.stderrDescriptor.map { UInt64($0) } ?? UInt64.max
         }
     }
 }
 
-/// The values `SELF_PID` and `CHANNEL_FD` stand for when a policy is compiled.
+/// The values `SELF_PID`, `CHANNEL_FD` and `STDERR_FD` stand for when a policy is compiled.
 public struct PolicyContext: Sendable, Equatable {
     public var processID: Int32
     public var channelDescriptor: Int32
+    /// nil when the worker has no stderr.
+    public var stderrDescriptor: Int32?
 
-    public init(processID: Int32, channelDescriptor: Int32) {
+    public init(processID: Int32, channelDescriptor: Int32, stderrDescriptor: Int32? = nil) {
         self.processID = processID
         self.channelDescriptor = channelDescriptor
+        self.stderrDescriptor = stderrDescriptor
     }
 }
 

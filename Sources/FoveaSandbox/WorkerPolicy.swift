@@ -19,14 +19,14 @@ public enum WorkerPolicy {
     }
 
     /// The embedded policy compiled for the calling process (`SELF_PID` = `getpid()`).
-    public static func compiled(channelDescriptor: Int32) throws(PolicyError) -> SeccompFilter {
-        try SeccompFilter(parsed(), context: .current(channelDescriptor: channelDescriptor))
+    public static func compiled(channelDescriptor: Int32, keepsStderr: Bool = false) throws(PolicyError) -> SeccompFilter {
+        try SeccompFilter(parsed(), context: .current(channelDescriptor: channelDescriptor, keepsStderr: keepsStderr))
     }
 }
 
 extension PolicyContext {
-    /// The calling process's pid with `channelDescriptor`.
-    public static func current(channelDescriptor: Int32) -> PolicyContext {
-        PolicyContext(processID: getpid(), channelDescriptor: channelDescriptor)
+    /// The calling process's pid with `channelDescriptor`, and descriptor 2 when it keeps stderr.
+    public static func current(channelDescriptor: Int32, keepsStderr: Bool = false) -> PolicyContext {
+        PolicyContext(processID: getpid(), channelDescriptor: channelDescriptor, stderrDescriptor: keepsStderr ? 2 : nil)
     }
 }

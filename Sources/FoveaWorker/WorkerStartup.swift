@@ -10,7 +10,8 @@ import FoveaSandbox
 enum WorkerStartup {
     static func sandbox(_ configuration: WorkerConfiguration) throws -> WorkerHello {
         // Compiled first: a policy libseccomp refuses stops the worker before it changes anything.
-        let filter = try WorkerPolicy.compiled(channelDescriptor: configuration.channelDescriptor)
+        let filter = try WorkerPolicy.compiled(channelDescriptor: configuration.channelDescriptor,
+                                               keepsStderr: configuration.sandbox.keepStderr)
         let status = try WorkerSandbox.isolate(configuration.sandbox)
         let warmUp = try warmUp(threads: configuration.kernelThreads)
         if configuration.loadsFilter {

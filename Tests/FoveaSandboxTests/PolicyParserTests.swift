@@ -86,10 +86,12 @@ import Testing
     }
 
     @Test func contextualValuesResolveWhenCompiled() throws {
-        let policy = try parse("tgkill allow if arg0 == SELF_PID\nsendmsg allow if arg0 == CHANNEL_FD")
+        let policy = try parse("tgkill allow if arg0 == SELF_PID\nsendmsg allow if arg0 == CHANNEL_FD\nwrite allow if arg0 == STDERR_FD")
         let context = PolicyContext(processID: 4242, channelDescriptor: 3)
         #expect(policy.rules[0].conditions[0].value.resolved(in: context) == 4242)
         #expect(policy.rules[1].conditions[0].value.resolved(in: context) == 3)
+        #expect(policy.rules[2].conditions[0].value.resolved(in: context) == UInt64.max)  // no stderr: matches no descriptor
+        #expect(policy.rules[2].conditions[0].value.resolved(in: PolicyContext(processID: 1, channelDescriptor: 3, stderrDescriptor: 2)) == 2)
     }
 
     @Test func severalConditionalRulesForOneCall() throws {

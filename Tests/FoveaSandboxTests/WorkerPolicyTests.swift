@@ -60,4 +60,14 @@ import Testing
         #expect(policy.rules(for: "tgkill").map(\.conditions) == [[ArgumentCondition(argument: 0, comparison: .equal, value: .selfPID)]])
         #expect(policy.rules(for: "kill").map(\.action) == [.kill])
     }
+
+    @Test func writesGoOnlyToAKeptStderr() throws {
+        let policy = try WorkerPolicy.parsed()
+        for call in ["write", "writev"] {
+            let rules = policy.rules(for: call)
+            #expect(rules.map(\.action) == [.allow, .errno(code: 9, name: "EBADF")], "\(call)")
+            #expect(rules.map(\.conditions) == [[ArgumentCondition(argument: 0, comparison: .equal, value: .stderrDescriptor)],
+                                                [ArgumentCondition(argument: 0, comparison: .notEqual, value: .stderrDescriptor)]])
+        }
+    }
 }
