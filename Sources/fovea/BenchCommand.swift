@@ -5,7 +5,7 @@ import FoveaCodec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self])
+        subcommands: [ZoomCommand.self, SandboxBenchCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
