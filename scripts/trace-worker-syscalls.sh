@@ -5,13 +5,18 @@
 # the trace shows what the filter would see), sends it every allowed format (valid, truncated
 # and corrupt; baseline and progressive JPEG, RGBA PNG/WebP, 16-bit PNG, lossless WebP, GIF,
 # TIFF with LZW and JPEG compression, HEIC, AVIF, a 12 MP JPEG), zooms/crops with JPEG, PNG, WebP
-# and raw output at --threads 4, idles 25 s so Dispatch and libvips retire their threads, and
-# calls again. Prints each system call the worker's threads made after the worker said hello
-# (i.e. after the point where the filter is loaded), with counts and results.
+# and raw output at --threads 4, idles 25 s so libvips and the codec libraries retire their
+# threads, and calls again. Prints each system call the worker's threads made after the worker
+# said hello (i.e. after the point where the filter is loaded), with counts and results.
 #
-#   scripts/trace-worker-syscalls.sh [path/to/fovea]        (needs strace, python3, vips CLI)
+# With --check, runs the same workload on a daemon with the filter (no strace) and fails if
+# any call was lost or any worker died: the policy allows everything the workload needs.
+#
+#   scripts/trace-worker-syscalls.sh [--check] [path/to/fovea]   (needs strace, python3, vips CLI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 fovea=${1:-.build/release/fovea}
 [ -x "$fovea" ] || swift build -c release --product fovea
 for tool in strace python3 vips; do
@@ -19,7 +24,10 @@ for tool in strace python3 vips; do
 done
 work=$(mktemp -d)
 # strace blocks SIGTERM while it writes a trace to a file: stop the traced daemon instead.
-stop_daemon() { pkill -TERM -P "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; }
+stop_daemon() {
+    if [ "$check" = 1 ]; then kill "$daemon" 2>/dev/null || true; else pkill -TERM -P "$daemon" 2>/dev/null || true; fi
+    wait "$daemon" 2>/dev/null || true
+}
 trap 'stop_daemon; rm -rf "$work"' EXIT
 
 # Images: a photo-like PPM converted by the vips CLI into every allowed format.
@@ -51,8 +59,12 @@ vips copy small.ppm image.heic
 vips copy small.ppm "image.avif[compression=av1]"
 cd - >/dev/null
 
-strace -f -qq -tt -o "$work/trace" "$fovea" serve --socket "$work/fovea.sock" --workers 1 --threads 4 \
-    --unsafe-no-sandbox --log-level error &
+if [ "$check" = 1 ]; then
+    "$fovea" serve --socket "$work/fovea.sock" --workers 1 --threads 4 --log-level warning &
+else
+    strace -f -qq -tt -o "$work/trace" "$fovea" serve --socket "$work/fovea.sock" --workers 1 --threads 4 \
+        --unsafe-no-sandbox --log-level error &
+fi
 daemon=$!
 
 python3 -u - "$work" <<'EOF'
@@ -92,8 +104,15 @@ def round_of_calls():
 round_of_calls()
 time.sleep(25)   # Dispatch retires idle threads after ~5 s, GLib's pool after 15 s
 round_of_calls()
-print(call("server/stats", {})["result"]["workers"], file=sys.stderr)
+workers = call("server/stats", {})["result"]["workers"]
+print(workers, file=sys.stderr)
+if sum(w["restarts"] for w in workers):
+    sys.exit("a worker died during the workload")
 EOF
+if [ "$check" = 1 ]; then
+    echo "trace-worker-syscalls --check: every call answered, no worker died under the filter"
+    exit 0
+fi
 stop_daemon
 
 python3 - "$work/trace" <<'EOF'
