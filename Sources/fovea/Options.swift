@@ -18,6 +18,14 @@ struct ByteCount: ExpressibleByArgument {
         guard let value = Double(text), value >= 0 else { return nil }
         bytes = Int(value * Double(multiplier))
     }
+
+    /// `4G`, `64M`, `512K` or a plain byte count, for `--help`.
+    var defaultValueDescription: String {
+        for (suffix, unit) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes >= unit && bytes % unit == 0 {
+            return "\(bytes / unit)\(suffix)"
+        }
+        return String(bytes)
+    }
 }
 
 extension CoordinateSystem: ExpressibleByArgument {}
