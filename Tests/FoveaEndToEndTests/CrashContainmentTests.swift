@@ -39,7 +39,8 @@ import Testing
                 do {
                     let client = try FoveaClient(socketPath: socketPath)
                     client.setReceiveTimeout(seconds: 60)
-                    while !hostileDone.load(ordering: .acquiring) {
+                    // At least a few calls each, and on until the hostile client is done.
+                    while goodCalls.load(ordering: .relaxed) < 4 || !hostileDone.load(ordering: .acquiring) {
                         let result = try client.tool("zoom", ["image": .string(good), "bbox_2d": [100, 100, 600, 700]])
                         if result["isError"] != false || result["structuredContent"] != expected {
                             goodFailures.withLock { $0.append(result.toolText ?? "\(result)") }
@@ -52,6 +53,8 @@ import Testing
             }
         }
 
+        // The hostile calls start once the good clients are calling.
+        for _ in 0..<400 where goodCalls.load(ordering: .relaxed) < 2 { Thread.sleep(forTimeInterval: 0.01) }
         let hostile = try daemon.client()
         for _ in 0..<2 {
             let crash = try Sandbox.probe(hostile, "crash")

@@ -58,10 +58,10 @@ import Testing
         #expect(refused.toolText?.hasSuffix("this image killed 2 workers before and is refused on sight; it is malformed or hostile") == true,
                 "\(refused.toolText ?? "")")
 
+        try Sandbox.expectZoomWorks(client, handle: good)
+        _ = try Sandbox.waitForWorkers(daemon, count: 2)  // both replacements are running
         let stats = try client.call("server/stats")
         #expect(stats["poisonedInputs"] == 1)
         #expect((stats["workers"]?.arrayValue ?? []).compactMap { $0["restarts"]?.intValue }.reduce(0, +) == 2)
-        try Sandbox.expectZoomWorks(client, handle: good)
-        _ = try Sandbox.waitForWorkers(daemon, count: 2)
     }
 }
