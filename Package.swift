@@ -40,14 +40,16 @@ let package = Package(
         .target(name: "FoveaCodec", dependencies: ["FoveaKernels", "CVips"]),
         // JSON-RPC/MCP messages, tool schemas, validation, coordinates, presets: pure, fuzzable.
         .target(name: "FoveaProtocol", dependencies: ["FoveaKernels"]),
-        // Worker processes: spawn, rlimits, namespaces, seccomp, the memfd channel.
+        // Worker processes: spawn, rlimits, namespaces, seccomp, the memfd channel. The seccomp
+        // policy is policies/worker.policy, embedded through a symlink (docs/SANDBOX.md).
         .target(
             name: "FoveaSandbox",
             dependencies: [
                 "CSeccomp", "CLinux", "FoveaProtocol",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            resources: [.embedInCode("Resources/worker.policy")]),
         // What runs inside the sandbox.
         .target(
             name: "FoveaWorker",

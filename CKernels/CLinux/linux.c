@@ -2,14 +2,20 @@
 #include "CLinux.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -114,3 +120,105 @@ int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const en
 }
 
 long fovea_ptrace_traceme(void) { return ptrace(PTRACE_TRACEME, 0, NULL, NULL); }
+
+// --- Worker isolation ---
+
+int fovea_clear_environment(void) { return clearenv(); }
+
+int fovea_close_descriptors_except(int keep, int keep_stderr) {
+    if (keep < 0) { errno = EINVAL; return -1; }
+    for (int fd = 0; fd < keep; fd++) {
+        if (fd == 2 && keep_stderr) continue;
+        close(fd);  // EBADF for a descriptor that was not open: nothing to do
+    }
+    return (int)syscall(SYS_close_range, (unsigned int)keep + 1, ~0U, 0);
+}
+
+int fovea_set_rlimit(int resource, uint64_t soft, uint64_t hard) {
+    struct rlimit limit = { .rlim_cur = soft, .rlim_max = hard };
+    return setrlimit(resource, &limit);
+}
+
+int fovea_get_rlimit(int resource, uint64_t *soft, uint64_t *hard) {
+    struct rlimit limit;
+    if (getrlimit(resource, &limit) != 0) return -1;
+    *soft = limit.rlim_cur;
+    *hard = limit.rlim_max;
+    return 0;
+}
+
+int fovea_drop_to_user(uid_t uid, gid_t gid) {
+    if (setgroups(0, NULL) != 0) return -1;
+    if (setresgid(gid, gid, gid) != 0) return -1;
+    return setresuid(uid, uid, uid);
+}
+
+int fovea_get_credentials(uid_t *ruid, uid_t *euid, uid_t *suid, gid_t *rgid, gid_t *egid, gid_t *sgid, int *groups) {
+    if (getresuid(ruid, euid, suid) != 0 || getresgid(rgid, egid, sgid) != 0) return -1;
+    *groups = getgroups(0, NULL);
+    return *groups < 0 ? -1 : 0;
+}
+
+int fovea_try_regain_root(void) { return setresuid(0, 0, 0); }
+
+int fovea_unshare(int flags) { return unshare(flags); }
+
+int fovea_drop_capabilities(void) {
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+long long fovea_effective_capabilities(void) {
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) return -1;
+    return (long long)(((uint64_t)data[1].effective << 32) | data[0].effective);
+}
+
+int fovea_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
+
+// --- Sandbox probes ---
+
+long fovea_probe_mount(void) { return syscall(SYS_mount, "none", "/tmp", "tmpfs", 0UL, NULL); }
+long fovea_probe_bpf(void) { return syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, NULL, 0U); }
+long fovea_probe_keyctl(void) { return syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0); }
+long fovea_probe_unshare(void) { return syscall(SYS_unshare, CLONE_NEWUSER); }
+
+// --- Scratch memfds ---
+
+int fovea_file_identity(int fd, uint64_t *device, uint64_t *inode) {
+    struct stat status;
+    if (fstat(fd, &status) != 0) return -1;
+    *device = (uint64_t)status.st_dev;
+    *inode = (uint64_t)status.st_ino;
+    return 0;
+}
+
+int fovea_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+long long fovea_abi_constant(const char *name, int *found) {
+#define C(x) if (strcmp(name, #x) == 0) { *found = 1; return (long long)(x); }
+    C(CSIGNAL) C(CLONE_VM) C(CLONE_FS) C(CLONE_FILES) C(CLONE_SIGHAND) C(CLONE_PIDFD) C(CLONE_PTRACE)
+    C(CLONE_VFORK) C(CLONE_PARENT) C(CLONE_THREAD) C(CLONE_NEWNS) C(CLONE_SYSVSEM) C(CLONE_SETTLS)
+    C(CLONE_PARENT_SETTID) C(CLONE_CHILD_CLEARTID) C(CLONE_DETACHED) C(CLONE_UNTRACED) C(CLONE_CHILD_SETTID)
+    C(CLONE_NEWCGROUP) C(CLONE_NEWUTS) C(CLONE_NEWIPC) C(CLONE_NEWUSER) C(CLONE_NEWPID) C(CLONE_NEWNET) C(CLONE_IO)
+    C(PR_SET_PDEATHSIG) C(PR_GET_PDEATHSIG) C(PR_GET_DUMPABLE) C(PR_SET_DUMPABLE) C(PR_SET_NAME) C(PR_GET_NAME)
+    C(PR_CAPBSET_READ) C(PR_SET_NO_NEW_PRIVS) C(PR_GET_NO_NEW_PRIVS)
+    C(F_DUPFD) C(F_GETFD) C(F_SETFD) C(F_GETFL) C(F_SETFL) C(F_DUPFD_CLOEXEC) C(F_ADD_SEALS) C(F_GET_SEALS)
+    C(PROT_NONE) C(PROT_READ) C(PROT_WRITE) C(PROT_EXEC) C(MAP_SHARED) C(MAP_PRIVATE) C(MAP_FIXED) C(MAP_ANONYMOUS)
+    C(AT_SYMLINK_NOFOLLOW) C(AT_EMPTY_PATH)
+    C(MADV_NORMAL) C(MADV_RANDOM) C(MADV_SEQUENTIAL) C(MADV_WILLNEED) C(MADV_DONTNEED) C(MADV_FREE) C(MADV_REMOVE)
+    C(MADV_DONTFORK) C(MADV_DOFORK) C(MADV_HUGEPAGE) C(MADV_NOHUGEPAGE) C(MADV_DONTDUMP)
+    C(SIGABRT) C(SIGBUS) C(SIGFPE) C(SIGKILL) C(SIGSEGV) C(SIGTRAP) C(SIGILL) C(SIGSYS)
+    C(RLIMIT_CPU) C(RLIMIT_FSIZE) C(RLIMIT_STACK) C(RLIMIT_CORE) C(RLIMIT_NOFILE) C(RLIMIT_AS)
+    C(EPERM) C(ENOENT) C(ESRCH) C(EINTR) C(EIO) C(ENXIO) C(E2BIG) C(ENOEXEC) C(EBADF) C(ECHILD) C(EAGAIN)
+    C(ENOMEM) C(EACCES) C(EFAULT) C(EBUSY) C(EEXIST) C(EXDEV) C(ENODEV) C(ENOTDIR) C(EISDIR) C(EINVAL)
+    C(ENFILE) C(EMFILE) C(ENOTTY) C(EFBIG) C(ENOSPC) C(ESPIPE) C(EROFS) C(EMLINK) C(EPIPE) C(ERANGE)
+    C(ENOSYS) C(ENOTSUP) C(EOPNOTSUPP) C(EAFNOSUPPORT)
+    C(FOVEA_CLONE_NEWNS) C(FOVEA_CLONE_NEWIPC) C(FOVEA_CLONE_NEWUSER) C(FOVEA_CLONE_NEWNET)
+#undef C
+    *found = 0;
+    return -1;
+}

@@ -20,6 +20,10 @@ public final class FoveaClient: @unchecked Sendable {
     private var nextID: Int64 = 1
 
     /// Connects to the Unix socket at `socketPath`.
+    ///
+    /// Every stored property is set once `descriptor` is, so when this initializer throws,
+    /// `deinit` runs and closes the descriptor: closing it here as well would close a number
+    /// another thread may have been given in between.
     public init(socketPath: String) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure("socket: \(String(cString: strerror(errno)))") }
@@ -27,7 +31,6 @@ public final class FoveaClient: @unchecked Sendable {
         address.sun_family = sa_family_t(AF_UNIX)
         let path = Array(socketPath.utf8)
         guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(descriptor)
             throw Failure("socket path \(socketPath) is too long")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -41,12 +44,11 @@ public final class FoveaClient: @unchecked Sendable {
         }
         guard result == 0 else {
             let reason = String(cString: strerror(errno))
-            close(descriptor)
             throw Failure("cannot connect to \(socketPath): \(reason) (is `fovea serve` running?)")
         }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     /// Writes raw bytes (a test can send anything, including broken lines).
     public func sendRaw(_ bytes: [UInt8]) throws {

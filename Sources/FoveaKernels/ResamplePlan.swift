@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Everything a resize precomputes once: both axes' taps as fixed-point Int16 vectors laid out
 /// for the kernels.
 ///
@@ -157,13 +155,13 @@ final class ResamplePlan: @unchecked Sendable {
         }
         guard threads > 1 && outWidth + outHeight >= 512 else { return (horizontal(), vertical()) }
         let results = TapsPair()
-        DispatchQueue.concurrentPerform(iterations: 2) { axis in
+        RowBands.parallelFor(2) { axis in
             if axis == 0 { results.horizontal = horizontal() } else { results.vertical = vertical() }
         }
         return (results.horizontal!, results.vertical!)
     }
 
-    /// Each slot is written by one iteration of `concurrentPerform` and read after it returns.
+    /// Each slot is written by one iteration of `RowBands.parallelFor` and read after it returns.
     private final class TapsPair: @unchecked Sendable {
         var horizontal: ResampleTaps?
         var vertical: ResampleTaps?

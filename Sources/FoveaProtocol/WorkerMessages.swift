@@ -39,13 +39,30 @@ public enum WorkerRequest: Sendable, Equatable {
         }
     }
 
-    /// How many descriptors travel with the request.
-    public var descriptorCount: Int {
+    /// Inputs that travel with the request: sealed memfds of encoded bytes or source pixels.
+    public var inputDescriptorCount: Int {
         switch self {
         case .decode, .run: return 1
         case .probe, .forget: return 0
         }
     }
+
+    /// The writable, unsealed memfds the supervisor lends for the outputs, after the inputs.
+    /// A worker cannot make memfds of its own (`RLIMIT_FSIZE` is 0, so it cannot grow one): it
+    /// shrinks each scratch memfd it uses to the size of its output, fills it, seals it and
+    /// sends it back in the reply.
+    public var scratchOutputs: [ScratchOutput] {
+        switch self {
+        case .decode: return [.pixels]
+        case .run(_, _, let plan):
+            guard let output = plan.output else { return [] }
+            return output.format == .raw ? [.pixels] : [.encoded]
+        case .probe, .forget: return []
+        }
+    }
+
+    /// How many descriptors travel with the request: inputs, then scratch outputs.
+    public var descriptorCount: Int { inputDescriptorCount + scratchOutputs.count }
 
     public var json: JSONValue {
         switch self {
@@ -101,6 +118,22 @@ public enum WorkerRequest: Sendable, Equatable {
     }
 }
 
+/// What a scratch memfd lent with a request is for.
+public enum ScratchOutput: Sendable, Equatable {
+    /// Packed 8-bit pixels: at most `maxPixels` × 4 bytes.
+    case pixels
+    /// An encoded image: at most `maxEncodedBytes`.
+    case encoded
+
+    /// The scratch memfd's size (sparse: pages are only allocated when written).
+    public func capacity(_ limits: DecodeLimits) -> Int {
+        switch self {
+        case .pixels: return limits.maxPixels.multipliedReportingOverflow(by: 4).partialValue
+        case .encoded: return limits.maxEncodedBytes
+        }
+    }
+}
+
 /// Why a worker could not do a job; the message goes to the model as a tool error.
 public enum WorkerFailureKind: String, Sendable, CaseIterable {
     /// Over a header-first limit (bytes, pixels, side).
@@ -124,14 +157,11 @@ public enum WorkerReply: Sendable, Equatable {
     case measured(id: UInt64, channels: [ChannelSummary])
     case failed(id: UInt64, kind: WorkerFailureKind, message: String)
     case probed(id: UInt64, outcome: String, detail: String)
-    /// Sent as soon as a request is read, before any work: a worker that dies before
-    /// accepting never started the job, so the job can go to another worker.
-    case accepted(id: UInt64)
 
     public var id: UInt64 {
         switch self {
         case .decoded(let id, _, _, _), .produced(let id, _, _), .measured(let id, _), .failed(let id, _, _),
-             .probed(let id, _, _), .accepted(let id): return id
+             .probed(let id, _, _): return id
         }
     }
 
@@ -139,7 +169,7 @@ public enum WorkerReply: Sendable, Equatable {
         switch self {
         case .decoded: return 1
         case .produced: return 1
-        case .measured, .failed, .probed, .accepted: return 0
+        case .measured, .failed, .probed: return 0
         }
     }
 
@@ -158,8 +188,6 @@ public enum WorkerReply: Sendable, Equatable {
             return ["type": "failed", "id": .integer(Int64(id)), "kind": .string(kind.rawValue), "message": .string(message)]
         case .probed(let id, let outcome, let detail):
             return ["type": "probed", "id": .integer(Int64(id)), "outcome": .string(outcome), "detail": .string(detail)]
-        case .accepted(let id):
-            return ["type": "accepted", "id": .integer(Int64(id))]
         }
     }
 
@@ -199,8 +227,6 @@ public enum WorkerReply: Sendable, Equatable {
         case "probed":
             self = .probed(id: id, outcome: sanitized(try json.field("outcome").string(), limit: 16),
                            detail: sanitized(try json.field("detail").string(), limit: 200))
-        case "accepted":
-            self = .accepted(id: id)
         case let other:
             throw ChannelMessageError("unknown reply type \(sanitized(other, limit: 20))")
         }
@@ -213,4 +239,115 @@ func sanitized(_ text: String, limit: Int) -> String {
         $0.value < 0x20 || $0.value == 0x7F ? " " : $0
     }))
     return cleaned
+}
+
+/// Worker → supervisor, as soon as a request is read and before any work: the job is taken.
+/// A worker that dies before its receipt did not run the job, so the supervisor gives the job
+/// to a fresh worker instead of blaming the input.
+public struct WorkerReceipt: Sendable, Equatable {
+    public var id: UInt64
+
+    public init(id: UInt64) {
+        self.id = id
+    }
+
+    public var json: JSONValue { ["type": "started", "id": .integer(Int64(id))] }
+
+    public init(json: JSONValue) throws(ChannelMessageError) {
+        guard try json.field("type").string() == "started" else { throw ChannelMessageError("expected a receipt") }
+        id = try json.field("id").id()
+    }
+}
+
+/// Worker → supervisor, once, before any request: how the worker sandboxed itself. A worker
+/// that could not (the filter did not load, root could not be dropped, …) sends `error` and
+/// exits. Read like every reply: bounded, because a worker is presumed compromised.
+public struct WorkerHello: Sendable, Equatable {
+    /// The worker's real, effective and saved uid after dropping root (unchanged when the
+    /// daemon does not run as root).
+    public var uid: Int
+    public var gid: Int
+    /// Namespaces the worker entered: `user`, `net`, `ipc`, `mnt`.
+    public var namespaces: [String]
+    /// Why namespaces are missing, when some are.
+    public var namespaceProblem: String?
+    /// Whether the seccomp filter is loaded (false only with `--unsafe-no-sandbox`).
+    public var filter: Bool
+    public var noNewPrivileges: Bool
+    public var dumpable: Bool
+    /// Allowed input formats the warm-up decoded.
+    public var warmedFormats: [String]
+    /// Non-fatal findings, e.g. a format this libvips cannot write for its warm-up.
+    public var notes: [String]
+    /// Set when the worker could not sandboxed itself; it exits after sending this.
+    public var error: String?
+
+    public init(uid: Int, gid: Int, namespaces: [String] = [], namespaceProblem: String? = nil, filter: Bool,
+                noNewPrivileges: Bool, dumpable: Bool, warmedFormats: [String] = [], notes: [String] = [],
+                error: String? = nil) {
+        self.uid = uid
+        self.gid = gid
+        self.namespaces = namespaces
+        self.namespaceProblem = namespaceProblem
+        self.filter = filter
+        self.noNewPrivileges = noNewPrivileges
+        self.dumpable = dumpable
+        self.warmedFormats = warmedFormats
+        self.notes = notes
+        self.error = error
+    }
+
+    /// A worker that failed before it could report anything else.
+    public static func failure(_ message: String) -> WorkerHello {
+        WorkerHello(uid: -1, gid: -1, filter: false, noNewPrivileges: false, dumpable: true, error: message)
+    }
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "type": "hello", "uid": .int(uid), "gid": .int(gid),
+            "namespaces": .array(namespaces.map(JSONValue.string)), "filter": .bool(filter),
+            "noNewPrivileges": .bool(noNewPrivileges), "dumpable": .bool(dumpable),
+            "warmedFormats": .array(warmedFormats.map(JSONValue.string)),
+            "notes": .array(notes.map(JSONValue.string)),
+        ]
+        if let namespaceProblem { object["namespaceProblem"] = .string(namespaceProblem) }
+        if let error { object["error"] = .string(error) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws(ChannelMessageError) {
+        guard try json.field("type").string() == "hello" else { throw ChannelMessageError("expected the worker's hello") }
+        func strings(_ key: String, limit: Int) throws(ChannelMessageError) -> [String] {
+            guard case .array(let values) = try json.field(key), values.count <= 16 else {
+                throw ChannelMessageError("\(key) must be an array of at most 16 strings")
+            }
+            var out: [String] = []
+            for value in values { out.append(sanitized(try value.string(), limit: limit)) }
+            return out
+        }
+        func flag(_ key: String) throws(ChannelMessageError) -> Bool {
+            guard case .bool(let value) = try json.field(key) else { throw ChannelMessageError("\(key) must be a boolean") }
+            return value
+        }
+        self.init(uid: try json.field("uid").int(), gid: try json.field("gid").int(),
+                  namespaces: try strings("namespaces", limit: 8),
+                  namespaceProblem: try json.optionalField("namespaceProblem")?.string().sanitizedMessage,
+                  filter: try flag("filter"), noNewPrivileges: try flag("noNewPrivileges"), dumpable: try flag("dumpable"),
+                  warmedFormats: try strings("warmedFormats", limit: 8), notes: try strings("notes", limit: 300),
+                  error: try json.optionalField("error")?.string().sanitizedMessage)
+    }
+}
+
+extension String {
+    fileprivate var sanitizedMessage: String { sanitized(self, limit: 300) }
+}
+
+/// Test hooks (`FOVEA_TEST_HOOKS=1` only): bytes that make a worker misbehave on decode, so
+/// tests can produce an input that reliably kills or stalls workers (poison pills, deadlines).
+/// A worker started without `--test-hooks` ignores them.
+public enum TestHookMarker {
+    /// Anywhere in an image's bytes: the worker decoding it dies with SIGSEGV.
+    public static let crashOnDecode = "FOVEA-TEST-HOOK:CRASH-ON-DECODE"
+    /// Anywhere in an image's bytes: the worker decoding it sleeps until it is killed.
+    public static let hangOnDecode = "FOVEA-TEST-HOOK:HANG-ON-DECODE"
 }

@@ -25,6 +25,11 @@ public enum ProcessControl {
         if parent == 1 || getppid() != parent { _exit(0) }
     }
 
+    /// `prctl(PR_SET_NAME, name)`: names the calling thread (15 bytes at most).
+    public static func setThreadName(_ name: String) {
+        _ = fovea_set_thread_name(name)
+    }
+
     /// The calling thread's kernel id (`gettid`).
     public static var threadID: pid_t { fovea_gettid() }
 }

@@ -6,7 +6,8 @@ import Glibc
 /// sandbox forbids, after sandboxing, and reports what happened. A probe the filter kills
 /// never returns; the supervisor observes the death and reports `killed`.
 public enum SandboxProbe {
-    public static let actions = ["open", "socket", "exec", "fork", "ptrace", "write_file", "sleep", "crash"]
+    public static let actions = ["open", "socket", "exec", "fork", "ptrace", "write_file", "mount", "bpf", "keyctl",
+                                 "unshare", "sleep", "crash"]
 
     public static func attempt(_ action: String, id: UInt64) -> WorkerReply {
         func outcome(_ result: Int, _ what: String) -> WorkerReply {
@@ -39,6 +40,14 @@ public enum SandboxProbe {
         case "ptrace":
             let result = fovea_ptrace_traceme()
             return outcome(Int(result), "ptrace(PTRACE_TRACEME)")
+        case "mount":
+            return outcome(fovea_probe_mount(), "mount(tmpfs on /tmp)")
+        case "bpf":
+            return outcome(fovea_probe_bpf(), "bpf(BPF_MAP_CREATE)")
+        case "keyctl":
+            return outcome(fovea_probe_keyctl(), "keyctl(KEYCTL_GET_KEYRING_ID)")
+        case "unshare":
+            return outcome(fovea_probe_unshare(), "unshare(CLONE_NEWUSER)")
         case "sleep":
             while true { sleep(1000) }
         case "crash":

@@ -74,6 +74,12 @@ public final class SealedMemfd: @unchecked Sendable {
         return bytes
     }
 
+    /// Maps the whole memfd read-only in a mapping that outlives this object and its
+    /// descriptor: a kept mapping then costs no descriptor (workers have 16).
+    public func mapDetached() throws -> DetachedMapping {
+        try DetachedMapping(descriptor: descriptor.rawValue, size: size)
+    }
+
     /// Maps the whole memfd read-only. The mapping keeps this memfd alive.
     public func mapReadOnly() throws -> MappedMemfd {
         try MappedMemfd(memfd: self)
@@ -104,7 +110,7 @@ public final class MappedMemfd: @unchecked Sendable {
 }
 
 /// A descriptor from another process that failed the seal or size check.
-public struct MemfdRejection: Error, Sendable, CustomStringConvertible {
+public struct MemfdRejection: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
@@ -137,6 +143,42 @@ public final class WritableMemfd {
         bytes = UnsafeMutableRawBufferPointer(start: address, count: size)
     }
 
+    /// Fills a scratch memfd lent by the supervisor (see ``ScratchMemfd``): checks that `fd` is
+    /// an unsealed memfd of at least `size` bytes, shrinks it to exactly `size` (shrinking is
+    /// allowed under `RLIMIT_FSIZE` 0; growing is not) and maps it for writing. Takes ownership
+    /// of `fd`: it is closed on failure.
+    public init(fillingScratch fd: Int32, size: Int) throws {
+        var capacity: UInt64 = 0
+        do {
+            let seals = fovea_memfd_get_seals(fd)
+            guard seals == 0 else {
+                throw MemfdRejection(seals < 0 ? "scratch descriptor is not a memfd (\(Errno.last))" : "scratch memfd is already sealed (seals \(seals))")
+            }
+            var status = stat()
+            guard fstat(fd, &status) == 0 else { throw SystemCallError("fstat", context: "scratch memfd") }
+            capacity = UInt64(status.st_size)
+            guard size >= 0, UInt64(size) <= capacity else {
+                throw MemfdRejection("an output of \(size) bytes does not fit the \(capacity)-byte scratch memfd")
+            }
+            try retryingInterrupts("ftruncate", context: "shrink scratch to \(size) bytes") { ftruncate(fd, off_t(size)) }
+        } catch {
+            _ = close(fd)
+            throw error
+        }
+        self.descriptor = FileDescriptor(rawValue: fd)
+        self.size = size
+        if size == 0 {
+            bytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), address != MAP_FAILED else {
+            let failure = SystemCallError("mmap", context: "\(size) bytes of scratch for writing")
+            _ = close(fd)
+            throw failure
+        }
+        bytes = UnsafeMutableRawBufferPointer(start: address, count: size)
+    }
+
     /// Unmaps the memory and adds every seal; the memfd is read-only from here on.
     public func seal() throws -> SealedMemfd {
         guard let fd = descriptor else { preconditionFailure("WritableMemfd.seal called twice") }
@@ -160,5 +202,25 @@ public final class WritableMemfd {
     deinit {
         unmap()
         try? descriptor?.close()
+    }
+}
+
+/// A read-only shared mapping that owns no descriptor; unmapped when released.
+public final class DetachedMapping: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
+
+    init(descriptor: Int32, size: Int) throws {
+        if size == 0 {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_SHARED, descriptor, 0), address != MAP_FAILED else {
+            throw SystemCallError("mmap", context: "\(size) bytes read-only")
+        }
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 }

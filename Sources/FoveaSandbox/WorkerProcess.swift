@@ -1,4 +1,5 @@
 import CLinux
+import FoveaProtocol
 import Glibc
 import SystemPackage
 
@@ -64,6 +65,60 @@ public final class WorkerProcess: @unchecked Sendable {
         return WorkerProcess(pid: pid, channel: supervisorEnd)
     }
 
+    /// Waits for the worker's first message, the hello that reports how it sandboxed itself.
+    /// Throws ``WorkerStartError`` (after killing and reaping the process) when the worker
+    /// exits, reports an error, sends anything else, or stays silent past the timeout.
+    public func awaitHello(timeoutMilliseconds: Int32) throws(WorkerStartError) -> WorkerHello {
+        let message: ChannelMessage?
+        do {
+            message = try channel.receive(timeoutMilliseconds: timeoutMilliseconds)
+        } catch ChannelError.closed {
+            throw WorkerStartError("the worker \(waitForExit()) before it reported its sandbox")
+        } catch {
+            kill()
+            waitForExit()
+            throw WorkerStartError("the worker's first message was unreadable (\(error))")
+        }
+        guard let message else {
+            kill()
+            waitForExit()
+            throw WorkerStartError("the worker did not report its sandbox within \(timeoutMilliseconds) ms")
+        }
+        message.closeDescriptors()
+        do {
+            let hello = try WorkerHello(json: message.json)
+            guard message.descriptors.isEmpty else { throw ChannelMessageError("the hello carried descriptors") }
+            if let error = hello.error {
+                kill()
+                waitForExit()
+                throw WorkerStartError(error)
+            }
+            return hello
+        } catch let error as WorkerStartError {
+            throw error
+        } catch {
+            kill()
+            waitForExit()
+            throw WorkerStartError("the worker's hello was invalid (\(error))")
+        }
+    }
+
+    /// User plus system CPU time the process has used (`/proc/PID/stat`), or nil once it is gone.
+    public var cpuSeconds: Double? {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        // After the command name in parentheses: state (field 3) … utime (14), stime (15).
+        let text = String(decoding: buffer[0..<count], as: UTF8.self)
+        guard let name = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: name)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Sends `signal` (SIGKILL by default); harmless if the process already exited.
     public func kill(_ signal: Int32 = SIGKILL) {
         if exitStatus == nil { _ = Glibc.kill(pid, signal) }
@@ -94,4 +149,10 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeM
     pointers.append(nil)
     defer { pointers.forEach { free($0) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// A worker that could not start or sandbox itself.
+public struct WorkerStartError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -105,10 +105,21 @@ final class RPCDispatcher: @unchecked Sendable {
                 var result: [String: JSONValue] = ["action": .string(action), "outcome": "killed", "detail": .string("worker \(status)")]
                 if case .signaled(let signal) = status { result["signal"] = .string(signalName(signal)) }
                 reply(.success(.object(result)))
+            case .failure(let failure) where failure.isDeadline:
+                // The supervisor killed it: a probe's answer, not a protocol error.
+                reply(.success(["action": .string(action), "outcome": "killed", "signal": "SIGKILL",
+                                "reason": "deadline", "detail": .string(failure.toolMessage)]))
             case .failure(let failure):
                 reply(.failure(failure.rpcError(handle: "")))
             }
         }
         tools.pool.submit(job)
+    }
+}
+
+extension WorkerJobFailure {
+    var isDeadline: Bool {
+        if case .deadlineExceeded = self { return true }
+        return false
     }
 }

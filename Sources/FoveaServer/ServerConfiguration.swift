@@ -30,6 +30,13 @@ public struct ServerConfiguration: Sendable {
     public var maxInFlightPerConnection = 64
     /// Seconds a connection may stay silent with nothing in flight before it is closed (0: never).
     public var idleTimeoutSeconds: Double = 300
+    /// Each worker's `RLIMIT_AS` in bytes.
+    public var workerAddressSpace: UInt64 = 4 << 30
+    /// Each worker's `RLIMIT_CPU` in seconds; nil: four times the most one call may use
+    /// (threads × deadline), at least 600. A worker is retired before it gets close.
+    public var workerCPUSeconds: Int?
+    /// Workers skip their seccomp filter (`--unsafe-no-sandbox`): for measuring its cost only.
+    public var unsafeNoSandbox = false
 
     public init(socketPath: String) {
         self.socketPath = socketPath
@@ -43,10 +50,23 @@ public struct ServerConfiguration: Sendable {
         return "/tmp/fovea-\(getuid())/fovea.sock"
     }
 
+    /// The CPU seconds one call may use at most before its deadline stops it.
+    var cpuSecondsPerCall: Int { Int((Double(kernelThreads) * deadlineSeconds).rounded(.up)) }
+
+    /// Each worker's `RLIMIT_CPU` soft limit.
+    var effectiveWorkerCPUSeconds: Int { workerCPUSeconds ?? max(600, 4 * cpuSecondsPerCall) }
+
+    /// A worker that has used this much CPU is replaced after its current call, so no call
+    /// ever meets `RLIMIT_CPU`.
+    var workerRetireCPUSeconds: Double { Double(effectiveWorkerCPUSeconds - cpuSecondsPerCall - 1) }
+
     /// Arguments after the executable for each worker.
     var workerArguments: [String] {
-        var arguments = ["worker", "--channel-fd", String(3), "--threads", String(kernelThreads)]
+        var arguments = ["worker", "--channel-fd", String(3), "--threads", String(kernelThreads),
+                         "--address-space", String(workerAddressSpace), "--cpu-seconds", String(effectiveWorkerCPUSeconds)]
+        if workerStderr { arguments.append("--keep-stderr") }
         if testHooks { arguments.append("--test-hooks") }
+        if unsafeNoSandbox { arguments.append("--unsafe-no-sandbox") }
         return arguments
     }
 }

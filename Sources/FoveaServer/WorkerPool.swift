@@ -8,12 +8,15 @@ final class WorkerPool: @unchecked Sendable {
     private let slots: [WorkerSlot]
     let poison = PoisonList()
 
-    init(count: Int, launcher: WorkerLauncher, maxQueue: Int, limits: DecodeLimits, logger: Logger) {
+    init(count: Int, launcher: WorkerLauncher, maxQueue: Int, limits: DecodeLimits, retireCPUSeconds: Double,
+         logger: Logger) {
         let queue = JobQueue(capacity: maxQueue)
         self.queue = queue
         let poison = self.poison
+        let notices = SandboxNotices(logger: logger)
         slots = (0..<count).map {
-            WorkerSlot(index: $0, launcher: launcher, queue: queue, limits: limits, poison: poison, logger: logger)
+            WorkerSlot(index: $0, launcher: launcher, queue: queue, limits: limits, poison: poison, notices: notices,
+                       retireCPUSeconds: retireCPUSeconds, logger: logger)
         }
     }
 

@@ -22,6 +22,8 @@ final class WorkerSlot: @unchecked Sendable {
     private let limits: DecodeLimits
     private let logger: Logger
     private let poison: PoisonList
+    private let notices: SandboxNotices
+    private let retireCPUSeconds: Double
     private let lock = NSLock()
     private var process: WorkerProcess?
     private var state = "starting"
@@ -33,12 +35,15 @@ final class WorkerSlot: @unchecked Sendable {
     /// lets one go (the weak reference empties), the worker is told to forget it.
     private var sentSources: [UInt64: WeakMemfd] = [:]
 
-    init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList, logger: Logger) {
+    init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList,
+         notices: SandboxNotices, retireCPUSeconds: Double, logger: Logger) {
         self.index = index
         self.launcher = launcher
         self.queue = queue
         self.limits = limits
         self.poison = poison
+        self.notices = notices
+        self.retireCPUSeconds = retireCPUSeconds
         self.logger = logger
     }
 
@@ -91,7 +96,8 @@ final class WorkerSlot: @unchecked Sendable {
     private func ensureWorker(_ existing: WorkerProcess?) -> WorkerProcess? {
         if let existing { return existing }
         do {
-            let process = try launcher.launch()
+            let (process, hello) = try launcher.launch()
+            notices.workerStarted(slot: index, pid: process.pid, hello: hello)
             setState("idle", process: .some(process))
             return process
         } catch {
@@ -108,6 +114,146 @@ final class WorkerSlot: @unchecked Sendable {
         return poller.revents & Int16(POLLHUP | POLLERR) == 0
     }
 
+    /// Kills (if needed) and reaps `process`, then starts its successor.
+    private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true,
+                         level: Logger.Level = .warning) -> WorkerProcess? {
+        if killFirst { process.kill() }
+        let status = process.waitForExit()
+        logger.log(level: level, "worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
+        sentSources = [:]
+        setState("restarting", process: .some(nil), restarted: true)
+        return ensureWorker(nil)
+    }
+
+    /// Runs one job; returns the process to use next (a replacement when this one failed).
+    /// `attempt` 2 is the retry of a job whose first worker died before it took the job.
+    private func run(_ job: WorkerJob, on process: WorkerProcess, attempt: Int = 1) -> WorkerProcess? {
+        if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
+            job.completion(.failure(.poisoned(deaths: deaths)))
+            return process
+        }
+        let id = nextID
+        nextID += 1
+        let request = job.request.withID(id)
+        // The worker cannot grow a memfd (RLIMIT_FSIZE 0): lend it one per output, sized to the
+        // largest output the limits allow (sparse until written).
+        let scratch: [ScratchMemfd]
+        do {
+            scratch = try request.scratchOutputs.map { try ScratchMemfd(name: "fovea-scratch", capacity: $0.capacity(limits)) }
+        } catch {
+            job.completion(.failure(.spawnFailed("the supervisor could not create output memfds (\(error))")))
+            return process
+        }
+        setState("dispatching")
+        defer {
+            lock.lock()
+            jobsDone += 1
+            if state == "busy" || state == "dispatching" { state = "idle" }
+            lock.unlock()
+        }
+        // A worker that dies before it takes the job (killed while idle, say) did not run it:
+        // a fresh worker takes the job, once, and the input is not blamed.
+        func retry(_ reason: String) -> WorkerProcess? {
+            let replacement = replace(process, reason: reason)
+            guard let replacement, attempt == 1 else {
+                job.completion(.failure(replacement == nil ? .spawnFailed("the worker binary could not be started")
+                                                           : .workerDied(process.waitForExit())))
+                return replacement
+            }
+            return run(job, on: replacement, attempt: attempt + 1)
+        }
+        do {
+            sendForgets(to: process)
+            try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue)
+                                                                + scratch.map(\.descriptor.rawValue))
+            if case .run = request, let source = job.descriptors.first {
+                sentSources[source.inode] = WeakMemfd(source)
+            }
+        } catch {
+            return retry("could not take a job (\(error))")
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(job.deadlineSeconds * 1000))
+
+        // 1. The receipt: the worker has read the job.
+        switch receive(from: process, until: deadline) {
+        case .closed:
+            return retry("died before it took a job")
+        case .timedOut:
+            job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
+            return replace(process, reason: "did not take a job within the \(job.deadlineSeconds) s deadline")
+        case .failed(let error):
+            job.completion(.failure(.protocolViolation("\(error)")))
+            return replace(process, reason: "sent a bad message (\(error))")
+        case .message(let message):
+            guard message.descriptors.isEmpty, (try? WorkerReceipt(json: message.json))?.id == id else {
+                message.closeDescriptors()
+                job.completion(.failure(.protocolViolation("expected the receipt of job \(id)")))
+                return replace(process, reason: "sent something other than the receipt of job \(id)")
+            }
+            setState("busy")
+        }
+
+        // 2. The reply.
+        let message: ChannelMessage
+        switch receive(from: process, until: deadline) {
+        case .closed:
+            let status = process.waitForExit()
+            if let key = job.inputKey { poison.recordDeath(for: key) }
+            job.completion(.failure(.workerDied(status)))
+            return replace(process, reason: "died during a job", killFirst: false)
+        case .timedOut:
+            if let key = job.inputKey { poison.recordDeath(for: key) }
+            job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
+            return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
+        case .failed(let error):
+            job.completion(.failure(.protocolViolation("\(error)")))
+            return replace(process, reason: "sent a bad message (\(error))")
+        case .message(let received):
+            message = received
+        }
+        do {
+            let reply = try WorkerReply(json: message.json, limits: limits)
+            guard reply.id == id else { throw ChannelMessageError("reply id \(reply.id) does not match job \(id)") }
+            guard reply.descriptorCount == message.descriptors.count else {
+                throw ChannelMessageError("reply carried \(message.descriptors.count) descriptors, expected \(reply.descriptorCount)")
+            }
+            // Only the memfds lent for this job may come back (their seals and sizes are
+            // checked where they are adopted, before anything maps them).
+            for (position, fd) in message.descriptors.enumerated() {
+                guard position < scratch.count, scratch[position].isSameFile(as: fd) else {
+                    throw ChannelMessageError("reply descriptor \(position) is not the scratch memfd lent for it")
+                }
+            }
+            job.completion(.success(WorkerResponse(reply: reply.withID(job.request.id), descriptors: message.descriptors)))
+            return retireIfSpent(process)
+        } catch {
+            message.closeDescriptors()
+            job.completion(.failure(.protocolViolation("\(error)")))
+            return replace(process, reason: "sent an invalid reply (\(error))")
+        }
+    }
+
+    private enum Received {
+        case message(ChannelMessage)
+        case closed
+        case timedOut
+        case failed(Error)
+    }
+
+    /// The worker's next message, waiting until `deadline`.
+    private func receive(from process: WorkerProcess, until deadline: ContinuousClock.Instant) -> Received {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        let milliseconds = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+        do {
+            guard let message = try process.channel.receive(timeoutMilliseconds: milliseconds) else { return .timedOut }
+            return .message(message)
+        } catch ChannelError.closed {
+            return .closed
+        } catch {
+            return .failed(error)
+        }
+    }
+
     /// Tells the worker to drop mappings of memfds the supervisor no longer holds.
     private func sendForgets(to process: WorkerProcess) {
         let gone = sentSources.filter { $0.value.memfd == nil }.map(\.key)
@@ -118,102 +264,12 @@ final class WorkerSlot: @unchecked Sendable {
         try? process.channel.send(WorkerRequest.forget(id: id, inodes: gone).json)
     }
 
-    /// Kills (if needed) and reaps `process`, then starts its successor.
-    private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true) -> WorkerProcess? {
-        if killFirst { process.kill() }
-        let status = process.waitForExit()
-        logger.warning("worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
-        sentSources = [:]
-        setState("restarting", process: .some(nil), restarted: true)
-        return ensureWorker(nil)
+    /// Replaces a worker whose CPU time is within one call of its `RLIMIT_CPU`, so the limit
+    /// only ever stops a runaway worker, never an honest call.
+    private func retireIfSpent(_ process: WorkerProcess) -> WorkerProcess? {
+        guard let used = process.cpuSeconds, used >= retireCPUSeconds else { return process }
+        return replace(process, reason: "retired after \(Int(used)) s of CPU", level: .info)
     }
-
-    /// Runs one job; returns the process to use next (a replacement when this one failed).
-    /// A job whose worker died before accepting it never started: it goes to the replacement,
-    /// up to ``maximumHandOffs`` times.
-    private func run(_ job: WorkerJob, on process: WorkerProcess, handOffs: Int = 0) -> WorkerProcess? {
-        if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
-            job.completion(.failure(.poisoned(deaths: deaths)))
-            return process
-        }
-        let id = nextID
-        nextID += 1
-        let request = job.request.withID(id)
-        setState("sending")
-        defer {
-            lock.lock()
-            jobsDone += 1
-            if state == "busy" || state == "sending" { state = "idle" }
-            lock.unlock()
-        }
-        func handOff(_ reason: String) -> WorkerProcess? {
-            guard let replacement = replace(process, reason: reason) else {
-                job.completion(.failure(.spawnFailed("the worker binary could not be started")))
-                return nil
-            }
-            guard handOffs < Self.maximumHandOffs else {
-                job.completion(.failure(.workerDied(.exited(-1))))
-                return replacement
-            }
-            return run(job, on: replacement, handOffs: handOffs + 1)
-        }
-        do {
-            sendForgets(to: process)
-            try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue))
-            if case .run = request, let source = job.descriptors.first {
-                sentSources[source.inode] = WeakMemfd(source)
-            }
-        } catch {
-            return handOff("could not take a job (\(error))")
-        }
-        let deadline = ContinuousClock.now + .milliseconds(Int(job.deadlineSeconds * 1000))
-        var accepted = false
-        while true {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            let milliseconds = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
-            let message: ChannelMessage?
-            do {
-                message = try process.channel.receive(timeoutMilliseconds: milliseconds)
-            } catch ChannelError.closed {
-                if !accepted { return handOff("exited before accepting a job") }
-                let status = process.waitForExit()
-                if let key = job.inputKey { poison.recordDeath(for: key) }
-                job.completion(.failure(.workerDied(status)))
-                return replace(process, reason: "died during a job", killFirst: false)
-            } catch {
-                job.completion(.failure(.protocolViolation("\(error)")))
-                return replace(process, reason: "sent a bad message (\(error))")
-            }
-            guard let message else {
-                if let key = job.inputKey { poison.recordDeath(for: key) }
-                job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
-                return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
-            }
-            do {
-                let reply = try WorkerReply(json: message.json, limits: limits)
-                guard reply.id == id else { throw ChannelMessageError("reply id \(reply.id) does not match job \(id)") }
-                guard reply.descriptorCount == message.descriptors.count else {
-                    throw ChannelMessageError("reply carried \(message.descriptors.count) descriptors, expected \(reply.descriptorCount)")
-                }
-                if case .accepted = reply {
-                    guard !accepted else { throw ChannelMessageError("job \(id) accepted twice") }
-                    accepted = true
-                    setState("busy")
-                    continue
-                }
-                guard accepted else { throw ChannelMessageError("reply to job \(id) before accepting it") }
-                job.completion(.success(WorkerResponse(reply: reply.withID(job.request.id), descriptors: message.descriptors)))
-                return process
-            } catch {
-                message.closeDescriptors()
-                job.completion(.failure(.protocolViolation("\(error)")))
-                return replace(process, reason: "sent an invalid reply (\(error))")
-            }
-        }
-    }
-
-    /// How often a job that never started may move to a fresh worker.
-    static let maximumHandOffs = 2
 
     /// Kills the current worker (for tests and `debug/` hooks).
     var currentPID: Int32? { snapshot.pid }
@@ -246,7 +302,6 @@ extension WorkerReply {
         case .produced(_, let layout, let encoded): return .produced(id: id, layout: layout, encodedByteCount: encoded)
         case .failed(_, let kind, let message): return .failed(id: id, kind: kind, message: message)
         case .probed(_, let outcome, let detail): return .probed(id: id, outcome: outcome, detail: detail)
-        case .accepted: return .accepted(id: id)
         }
     }
 }

@@ -10,11 +10,16 @@ final class JobRunner {
     let configuration: WorkerConfiguration
     let executor: PlanExecutor
     private let sources = SourceMappings()
-    private let scratch = ScratchMemory()
+    private let scratchMemory = ScratchMemory()
 
     init(configuration: WorkerConfiguration) {
         self.configuration = configuration
         executor = PlanExecutor(threads: configuration.kernelThreads)
+    }
+
+    /// Drops kept source mappings the supervisor has let go of.
+    func forget(_ inodes: [UInt64]) {
+        sources.forget(inodes)
     }
 
     /// The reply and the memfds that travel with it (kept alive until sent).
@@ -23,12 +28,15 @@ final class JobRunner {
         var memfds: [SealedMemfd] = []
     }
 
+    /// Handles `request`; `descriptors` are its inputs then its scratch outputs (as many as
+    /// ``WorkerRequest/descriptorCount``), all owned here: each is adopted or closed.
     func handle(_ request: WorkerRequest, descriptors: [Int32]) -> Outcome {
+        let scratch = Scratch(descriptors.dropFirst(request.inputDescriptorCount))
         switch request {
         case .decode(let id, let limits):
-            return respond(id) { try decode(limits: limits, encodedDescriptor: descriptors[0], id: id) }
+            return respond(id) { try decode(limits: limits, encodedDescriptor: descriptors[0], scratch: scratch, id: id) }
         case .run(let id, let source, let plan):
-            return respond(id) { try run(plan, source: source, sourceDescriptor: descriptors[0], id: id) }
+            return respond(id) { try run(plan, source: source, sourceDescriptor: descriptors[0], scratch: scratch, id: id) }
         case .forget(let id, _):
             return Outcome(reply: .failed(id: id, kind: .internalError, message: "forget takes no reply"))
         case .probe(let id, let action):
@@ -39,11 +47,6 @@ final class JobRunner {
         }
     }
 
-    /// Drops kept source mappings the supervisor has let go of.
-    func forget(_ inodes: [UInt64]) {
-        sources.forget(inodes)
-    }
-
     private func respond(_ id: UInt64, _ work: () throws -> Outcome) -> Outcome {
         do {
             return try work()
@@ -51,6 +54,8 @@ final class JobRunner {
             return Outcome(reply: .failed(id: id, kind: error.failureKind, message: error.message))
         } catch let error as PlanError {
             return Outcome(reply: .failed(id: id, kind: .invalidPlan, message: error.description))
+        } catch let error as JobFailure {
+            return Outcome(reply: .failed(id: id, kind: error.kind, message: error.message))
         } catch {
             return Outcome(reply: .failed(id: id, kind: .internalError, message: "\(error)"))
         }
@@ -62,14 +67,15 @@ final class JobRunner {
         return try SealedMemfd.adopt(descriptor, expectedSize: Int(status.st_size)).mapReadOnly()
     }
 
-    private func decode(limits: DecodeLimits, encodedDescriptor: Int32, id: UInt64) throws -> Outcome {
+    private func decode(limits: DecodeLimits, encodedDescriptor: Int32, scratch: Scratch, id: UInt64) throws -> Outcome {
         let encoded = try adoptInput(encodedDescriptor)
+        if configuration.testHooks { TestHooks.obey(encoded.bytes) }
         var output: WritableMemfd?
         let header = try Codec.decode(
             encoded.bytes,
             limits: ImageLimits(maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels, maxSide: limits.maxSide)
         ) { layout in
-            let memfd = try WritableMemfd(name: "fovea-decoded", size: layout.byteCount)
+            let memfd = try scratch.fill(0, size: layout.byteCount)
             output = memfd
             return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
         }
@@ -79,9 +85,10 @@ final class JobRunner {
                        memfds: [try output.seal()])
     }
 
-    /// Runs `plan`. An encoded result travels back as one memfd of encoded bytes (the final
-    /// pixels live in reused scratch memory); a `raw` result as one memfd of packed pixels.
-    private func run(_ plan: ImagePlan, source: PixelLayout, sourceDescriptor: Int32, id: UInt64) throws -> Outcome {
+    /// Runs `plan`. An encoded result goes back as one memfd of encoded bytes (the final pixels
+    /// live in reused scratch memory); a `raw` result as one memfd of packed pixels; statistics
+    /// in the reply alone.
+    private func run(_ plan: ImagePlan, source: PixelLayout, sourceDescriptor: Int32, scratch: Scratch, id: UInt64) throws -> Outcome {
         let mapping = try sources.map(sourceDescriptor, size: source.byteCount)
         try PlanExecutor.validate(plan, source: source)
         let view = ImageView(base: mapping.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: source)
@@ -90,11 +97,11 @@ final class JobRunner {
         var owner: PixelBuffer?
         let outcome = try executor.run(plan, source: view) { layout in
             if raw {
-                let memfd = try WritableMemfd(name: "fovea-result", size: layout.byteCount)
+                let memfd = try scratch.fill(0, size: layout.byteCount)
                 pixels = memfd
                 return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
             }
-            let (destination, buffer) = scratch.view(layout)
+            let (destination, buffer) = scratchMemory.view(layout)
             owner = buffer
             return destination
         }
@@ -108,9 +115,72 @@ final class JobRunner {
             return Outcome(reply: .produced(id: id, layout: result.layout, encodedByteCount: nil), memfds: [try pixels.seal()])
         }
         let output = plan.output ?? OutputOptions()
-        let encoded = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality)
-        let memfd = try SealedMemfd.create(name: "fovea-encoded", copying: encoded.bytes)
-        return Outcome(reply: .produced(id: id, layout: result.layout, encodedByteCount: memfd.size), memfds: [memfd])
+        let image = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality)
+        let bytes = image.bytes
+        guard bytes.count <= scratch.capacity(0) else {
+            throw JobFailure(.limit, "the encoded result is \(bytes.count) bytes, over the \(scratch.capacity(0)) byte limit for encoded images")
+        }
+        let memfd = try scratch.fill(0, size: bytes.count)
+        if let start = bytes.baseAddress, bytes.count > 0 {
+            memfd.bytes.baseAddress!.copyMemory(from: start, byteCount: bytes.count)
+        }
+        let encoded = try memfd.seal()
+        return Outcome(reply: .produced(id: id, layout: result.layout, encodedByteCount: encoded.size), memfds: [encoded])
+    }
+}
+
+/// The scratch memfds lent with a request, in order; each is filled at most once, and those
+/// never filled are closed when the job ends.
+final class Scratch {
+    private var descriptors: [Int32?]
+
+    init(_ descriptors: ArraySlice<Int32>) {
+        self.descriptors = descriptors.map { $0 }
+    }
+
+    deinit { for case let fd? in descriptors { _ = close(fd) } }
+
+    /// The size of scratch memfd `index` (0 when it was not lent).
+    func capacity(_ index: Int) -> Int {
+        guard index < descriptors.count, let fd = descriptors[index] else { return 0 }
+        var status = stat()
+        return fstat(fd, &status) == 0 ? Int(status.st_size) : 0
+    }
+
+    /// Shrinks scratch memfd `index` to `size` bytes and maps it for writing.
+    func fill(_ index: Int, size: Int) throws -> WritableMemfd {
+        guard index < descriptors.count, let fd = descriptors[index] else {
+            throw JobFailure(.internalError, "the supervisor lent no scratch memfd \(index) for this output")
+        }
+        descriptors[index] = nil
+        return try WritableMemfd(fillingScratch: fd, size: size)
+    }
+}
+
+/// A job that fails for a reason the model can act on.
+struct JobFailure: Error {
+    var kind: WorkerFailureKind
+    var message: String
+    init(_ kind: WorkerFailureKind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+}
+
+/// What `--test-hooks` workers do with ``TestHookMarker``s.
+enum TestHooks {
+    static func obey(_ bytes: UnsafeRawBufferPointer) {
+        if contains(bytes, TestHookMarker.crashOnDecode) { raise(SIGSEGV) }
+        if contains(bytes, TestHookMarker.hangOnDecode) { while true { sleep(1000) } }
+    }
+
+    private static func contains(_ bytes: UnsafeRawBufferPointer, _ marker: String) -> Bool {
+        let needle = Array(marker.utf8)
+        guard bytes.count >= needle.count else { return false }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+            if zip(needle.indices, needle).allSatisfy({ bytes[start + $0] == $1 }) { return true }
+        }
+        return false
     }
 }
 

@@ -5,14 +5,14 @@ import Glibc
 /// the same memfd (a new descriptor, the same inode) for every call on a cached image, and a
 /// mapping already faulted in costs nothing to reuse. Bounded by count and bytes, least
 /// recently used first; a kept mapping holds its memfd alive, so the bound also bounds the
-/// memory a worker can pin after the supervisor evicts an image.
+/// memory a worker can pin after the supervisor evicts an image. Mappings hold no descriptor.
 final class SourceMappings {
     private struct Key: Hashable {
         var device: UInt64
         var inode: UInt64
     }
 
-    private var mappings: [Key: (mapping: MappedMemfd, lastUse: UInt64)] = [:]
+    private var mappings: [Key: (mapping: DetachedMapping, lastUse: UInt64)] = [:]
     private var clock: UInt64 = 0
     private let maximumCount: Int
     private let maximumBytes: Int
@@ -24,7 +24,7 @@ final class SourceMappings {
 
     /// A read-only mapping of the sealed memfd `descriptor` (of exactly `size` bytes), taking
     /// ownership of the descriptor.
-    func map(_ descriptor: Int32, size: Int) throws -> MappedMemfd {
+    func map(_ descriptor: Int32, size: Int) throws -> DetachedMapping {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             close(descriptor)
@@ -32,12 +32,12 @@ final class SourceMappings {
         }
         let key = Key(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
         clock += 1
-        if let cached = mappings[key], cached.mapping.memfd.size == size {
+        if let cached = mappings[key], cached.mapping.bytes.count == size {
             close(descriptor)
             mappings[key]?.lastUse = clock
             return cached.mapping
         }
-        let mapping = try SealedMemfd.adopt(descriptor, expectedSize: size).mapReadOnly()
+        let mapping = try SealedMemfd.adopt(descriptor, expectedSize: size).mapDetached()
         mappings[key] = (mapping, clock)
         trim()
         return mapping
@@ -50,12 +50,12 @@ final class SourceMappings {
     }
 
     private func trim() {
-        var bytes = mappings.values.reduce(0) { $0 + $1.mapping.memfd.size }
+        var bytes = mappings.values.reduce(0) { $0 + $1.mapping.bytes.count }
         for (key, entry) in mappings.sorted(by: { $0.value.lastUse < $1.value.lastUse })
         where mappings.count > maximumCount || bytes > maximumBytes {
             guard mappings.count > 1 else { break }
             mappings[key] = nil
-            bytes -= entry.mapping.memfd.size
+            bytes -= entry.mapping.bytes.count
         }
     }
 }

@@ -4,51 +4,66 @@ import FoveaSandbox
 import Glibc
 import SystemPackage
 
-/// The worker process: set up, then answer one request at a time until the channel closes.
+/// The worker process: sandbox itself (``WorkerStartup``), say hello, then answer one request
+/// at a time until the channel closes. It leaves with `_exit`: no atexit handlers (GLib's
+/// and libvips's) run inside the sandbox.
 public enum WorkerMain {
     public static func run(_ configuration: WorkerConfiguration) -> Never {
         ProcessControl.dieWithParent()
         let channel = ChannelSocket(adopting: FileDescriptor(rawValue: configuration.channelDescriptor))
+        let hello: WorkerHello
         do {
-            try Codec.initialize(concurrency: 1)
+            hello = try WorkerStartup.sandbox(configuration)
         } catch {
-            exit(70)
+            try? channel.send(WorkerHello.failure("\(error)").json)
+            _exit(71)
         }
-        let runner = JobRunner(configuration: configuration)
+        do {
+            try channel.send(hello.json)
+        } catch {
+            _exit(0)
+        }
+        serve(channel, runner: JobRunner(configuration: configuration))
+    }
+
+    private static func serve(_ channel: ChannelSocket, runner: JobRunner) -> Never {
         while true {
             let message: ChannelMessage
             do {
                 guard let received = try channel.receive() else { continue }
                 message = received
             } catch {
-                exit(0)  // supervisor gone or channel broken: nothing left to serve
+                _exit(0)  // supervisor gone or channel broken: nothing left to serve
+            }
+            guard let request = try? WorkerRequest(json: message.json) else {
+                message.closeDescriptors()
+                _exit(65)  // the supervisor sent something unreadable: restart clean
             }
             let outcome: JobRunner.Outcome
-            do {
-                let request = try WorkerRequest(json: message.json)
-                guard message.descriptors.count == request.descriptorCount else {
-                    message.closeDescriptors()
-                    outcome = JobRunner.Outcome(reply: .failed(id: request.id, kind: .internalError,
-                        message: "request carried \(message.descriptors.count) descriptors, expected \(request.descriptorCount)"))
-                    try channel.send(outcome.reply.json)
-                    continue
-                }
-                if case .forget(_, let inodes) = request {
-                    runner.forget(inodes)
-                    continue
-                }
-                try channel.send(WorkerReply.accepted(id: request.id).json)
-                outcome = runner.handle(request, descriptors: message.descriptors)
-            } catch {
+            if case .forget(_, let inodes) = request {
                 message.closeDescriptors()
-                exit(65)  // the supervisor sent something unreadable: restart clean
+                runner.forget(inodes)  // no receipt and no reply
+                continue
             }
-            do {
-                try channel.send(outcome.reply.json, descriptors: outcome.memfds.map(\.descriptor.rawValue))
-            } catch {
-                exit(0)
+            if message.descriptors.count == request.descriptorCount {
+                send(WorkerReceipt(id: request.id).json, on: channel)
+                outcome = runner.handle(request, descriptors: message.descriptors)
+            } else {
+                message.closeDescriptors()
+                send(WorkerReceipt(id: request.id).json, on: channel)
+                outcome = JobRunner.Outcome(reply: .failed(id: request.id, kind: .internalError,
+                    message: "request carried \(message.descriptors.count) descriptors, expected \(request.descriptorCount)"))
             }
+            send(outcome.reply.json, descriptors: outcome.memfds.map(\.descriptor.rawValue), on: channel)
+        }
+    }
+
+    /// Sends or leaves: a worker whose supervisor is gone has nothing left to do.
+    private static func send(_ message: JSONValue, descriptors: [Int32] = [], on channel: ChannelSocket) {
+        do {
+            try channel.send(message, descriptors: descriptors)
+        } catch {
+            _exit(0)
         }
     }
 }
-

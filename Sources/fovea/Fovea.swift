@@ -10,5 +10,5 @@ struct Fovea: ParsableCommand {
             framing). It decodes untrusted images inside sandboxed worker processes and runs \
             crop, zoom and friends on them. Start it with `fovea serve`; try it with `fovea call`.
             """,
-        subcommands: [Serve.self, Call.self, Tools.self, Bench.self, Worker.self])
+        subcommands: [Serve.self, Call.self, Tools.self, Bench.self, Policy.self, Worker.self])
 }

@@ -19,10 +19,10 @@ struct ByteCount: ExpressibleByArgument {
         bytes = Int(value * Double(multiplier))
     }
 
-    /// `2G`, `64M`, `512K` or the byte count.
+    /// `4G`, `64M`, `512K` or a plain byte count, for `--help`.
     var defaultValueDescription: String {
-        for (unit, size) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes >= size && bytes % size == 0 {
-            return "\(bytes / size)\(unit)"
+        for (suffix, unit) in [("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] where bytes >= unit && bytes % unit == 0 {
+            return "\(bytes / unit)\(suffix)"
         }
         return String(bytes)
     }

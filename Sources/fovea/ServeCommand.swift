@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import FoveaProtocol
+import FoveaSandbox
 import FoveaServer
 import Glibc
 import Logging
@@ -67,6 +68,17 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Seconds before a silent connection with nothing in flight is closed (0: never).")
     var idleTimeout: Double = 300
 
+    @Option(name: .customLong("worker-address-space"), help: "Each worker's address-space limit (RLIMIT_AS), e.g. 4G.")
+    var workerAddressSpace: ByteCount = ByteCount(argument: "4G")!
+
+    @Option(name: .customLong("worker-cpu-seconds"),
+            help: "Each worker's CPU-time limit (RLIMIT_CPU); workers are replaced before they reach it. Default: max(600, 4 × threads × deadline).")
+    var workerCPUSeconds: Int?
+
+    @Flag(name: .customLong("unsafe-no-sandbox"),
+          help: "UNSAFE: workers do not load their seccomp filter (everything else still applies). Only for measuring the filter's cost.")
+    var unsafeNoSandbox = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -79,6 +91,15 @@ struct Serve: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100, got \(quality)") }
         guard deadline > 0 else { throw ValidationError("--deadline must be positive") }
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
+        guard workerAddressSpace.bytes >= 256 << 20 else {
+            throw ValidationError("--worker-address-space must be at least 256M, got \(workerAddressSpace.bytes) bytes")
+        }
+        if let workerCPUSeconds {
+            let perCall = Int((Double(threads) * deadline).rounded(.up))
+            guard workerCPUSeconds >= 2 * perCall + 2 else {
+                throw ValidationError("--worker-cpu-seconds \(workerCPUSeconds) is too small: one call may use \(perCall) s (threads × deadline); use at least \(2 * perCall + 2)")
+            }
+        }
     }
 
     func makeConfiguration() -> ServerConfiguration {
@@ -97,6 +118,9 @@ struct Serve: ParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.maxInFlightPerConnection = maxInFlight
         configuration.idleTimeoutSeconds = idleTimeout
+        configuration.workerAddressSpace = UInt64(workerAddressSpace.bytes)
+        configuration.workerCPUSeconds = workerCPUSeconds
+        configuration.unsafeNoSandbox = unsafeNoSandbox
         if let hooks = getenv("FOVEA_TEST_HOOKS"), String(cString: hooks) == "1" { configuration.testHooks = true }
         return configuration
     }
@@ -104,8 +128,20 @@ struct Serve: ParsableCommand {
     func run() throws {
         bootstrapLogging(level: logLevel)
         let logger = Logger(label: "fovea")
+        // A policy libseccomp refuses stops the daemon here, naming the line, not every worker later.
+        do {
+            _ = try WorkerPolicy.compiled(channelDescriptor: 3)
+        } catch {
+            throw ValidationError("the worker seccomp policy is invalid: \(error)")
+        }
         let server = try Server(configuration: makeConfiguration(), logger: logger)
-        if server.configuration.testHooks { logger.warning("FOVEA_TEST_HOOKS=1: debug/sandbox_probe is enabled") }
+        if server.configuration.testHooks { logger.warning("FOVEA_TEST_HOOKS=1: debug/sandbox_probe and test-hook markers are enabled") }
+        if unsafeNoSandbox {
+            logger.warning("""
+                UNSAFE: --unsafe-no-sandbox: workers will NOT load their seccomp filter. Untrusted images \
+                are decoded without the system-call allowlist. Use this only to measure the filter's cost.
+                """)
+        }
         try server.start()
         let signals = ([SIGINT, SIGTERM] as [Int32]).map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)

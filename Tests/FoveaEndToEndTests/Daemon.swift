@@ -66,6 +66,20 @@ final class Daemon: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Whatever the daemon has written to stderr so far (does not wait for more).
+    func stderrSoFar() -> String {
+        let fd = stderrPipe.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Worker pids from `server/stats`.
     func workerPIDs(_ client: FoveaClient) throws -> [Int32] {
         let stats = try client.call("server/stats")

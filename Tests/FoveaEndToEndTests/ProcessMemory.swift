@@ -1,7 +1,8 @@
 import Foundation
 
 /// Memory of the daemon and its workers, read from /proc: resident anonymous memory of every
-/// process plus each distinct memfd they hold or map (counted once, at its full size).
+/// process plus each distinct memfd they hold or map, counted once by the pages it really has
+/// (a sparse scratch memfd lent for an output costs only what was written).
 enum ProcessMemory {
     struct Snapshot {
         var anonymousBytes: Int
@@ -32,15 +33,17 @@ enum ProcessMemory {
                 let path = fdDirectory + "/" + entry
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path), target.hasPrefix("/memfd:") else { continue }
                 var info = stat()
-                if stat(path, &info) == 0 { memfds["\(info.st_ino)"] = Int(info.st_size) }
+                if stat(path, &info) == 0 { memfds["\(info.st_ino)"] = Int(info.st_blocks) * 512 }
             }
             let maps = (try? String(contentsOfFile: "/proc/\(process)/maps", encoding: .utf8)) ?? ""
             for line in maps.split(separator: "\n") where line.contains("/memfd:") {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count >= 5 else { continue }
-                let range = fields[0].split(separator: "-").compactMap { Int($0, radix: 16) }
                 let key = String(fields[4])
-                if range.count == 2 { memfds[key] = max(memfds[key] ?? 0, range[1] - range[0]) }
+                var info = stat()
+                if memfds[key] == nil, stat("/proc/\(process)/map_files/\(fields[0])", &info) == 0 {
+                    memfds[key] = Int(info.st_blocks) * 512
+                }
             }
         }
         return Snapshot(anonymousBytes: anonymous, memfdBytes: memfds.values.reduce(0, +))

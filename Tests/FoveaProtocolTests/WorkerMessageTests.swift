@@ -28,7 +28,6 @@ import Testing
             .produced(id: 3, layout: PixelLayout(width: 10, height: 10, bands: 1), encodedByteCount: nil),
             .failed(id: 4, kind: .corrupt, message: "truncated"),
             .probed(id: 5, outcome: "denied", detail: "EACCES"),
-            .accepted(id: 7),
         ]
         for reply in replies {
             #expect(try WorkerReply(json: JSONParser.parse(JSONWriter.bytes(reply.json)), limits: limits) == reply)

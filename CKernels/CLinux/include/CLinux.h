@@ -41,3 +41,47 @@ pid_t fovea_gettid(void);
 int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd, int keep_stderr);
 /// ptrace(PTRACE_TRACEME) (a sandbox probe).
 long fovea_ptrace_traceme(void);
+
+// --- Worker isolation (FoveaSandbox's WorkerSandbox) ---
+
+/// clearenv(): an empty environment.
+int fovea_clear_environment(void);
+/// close_range over every descriptor except `keep` (and 2 when `keep_stderr`).
+int fovea_close_descriptors_except(int keep, int keep_stderr);
+/// setrlimit(resource, {soft, hard}).
+int fovea_set_rlimit(int resource, uint64_t soft, uint64_t hard);
+/// getrlimit(resource) into *soft / *hard.
+int fovea_get_rlimit(int resource, uint64_t *soft, uint64_t *hard);
+/// setgroups(0, NULL), setresgid(gid, gid, gid), setresuid(uid, uid, uid), in that order.
+int fovea_drop_to_user(uid_t uid, gid_t gid);
+/// getresuid/getresgid and the supplementary group count, to verify a drop stuck.
+int fovea_get_credentials(uid_t *ruid, uid_t *euid, uid_t *suid, gid_t *rgid, gid_t *egid, gid_t *sgid, int *groups);
+/// setresuid(0, 0, 0): must fail once root is dropped.
+int fovea_try_regain_root(void);
+/// unshare(flags), with flags from these (linux/sched.h; Swift's Glibc does not export them).
+int fovea_unshare(int flags);
+#define FOVEA_CLONE_NEWNS 0x00020000
+#define FOVEA_CLONE_NEWIPC 0x08000000
+#define FOVEA_CLONE_NEWUSER 0x10000000
+#define FOVEA_CLONE_NEWNET 0x40000000
+/// capset() with empty effective, permitted and inheritable sets (v3).
+int fovea_drop_capabilities(void);
+/// The effective capability set's low 64 bits (capget v3), or -1.
+long long fovea_effective_capabilities(void);
+int fovea_get_no_new_privs(void);
+
+// --- Sandbox probes (test hooks): direct system calls a sandboxed worker must not make ---
+long fovea_probe_mount(void);
+long fovea_probe_bpf(void);
+long fovea_probe_keyctl(void);
+long fovea_probe_unshare(void);
+
+// --- Scratch memfds (RLIMIT_FSIZE 0 forbids growing a file; shrinking is allowed) ---
+/// fstat's st_dev and st_ino of `fd`.
+int fovea_file_identity(int fd, uint64_t *device, uint64_t *inode);
+/// prctl(PR_SET_NAME, name): the calling thread's name (at most 15 bytes are kept).
+int fovea_set_thread_name(const char *name);
+/// The value of a Linux ABI constant by name, from the system headers (CLONE_THREAD,
+/// F_ADD_SEALS, EACCES, …): lets tests check FoveaSandbox's PolicyConstants table. Sets
+/// `*found` to 0 for a name it does not know.
+long long fovea_abi_constant(const char *name, int *found);

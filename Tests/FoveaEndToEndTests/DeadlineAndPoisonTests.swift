@@ -1,0 +1,67 @@
+import Foundation
+import FoveaClient
+import FoveaProtocol
+import Testing
+
+/// Deadlines cut a call and replace its worker; an input that killed two workers is refused
+/// on sight afterwards.
+@Suite struct DeadlineAndPoisonTests {
+    @Test func aProbeRunningPastItsDeadlineIsCutAtTheDeadline() throws {
+        let daemon = try Daemon(workers: 1, arguments: ["--deadline", "1"])
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let before = try Sandbox.waitForWorkers(daemon, count: 1)
+        let start = Date()
+        let probe = try Sandbox.probe(client, "sleep")
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(abs(elapsed - 1) <= 0.5, "cut after \(elapsed) s")
+        #expect(probe.outcome == "killed" && probe.reason == "deadline", "\(probe)")
+        #expect(probe.detail == "the call ran past its deadline of 1 s and was stopped (the worker was replaced)")
+        let after = try Sandbox.waitForWorkers(daemon, count: 1, excluding: before)
+        #expect(after != before)
+        try Sandbox.expectZoomWorks(client, handle: try client.put(Sandbox.goodPNG))
+    }
+
+    @Test func aToolCallRunningPastItsDeadlineGetsAToolErrorSayingSo() throws {
+        let daemon = try Daemon(workers: 1, arguments: ["--deadline", "1"])
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let hanging = Sandbox.goodPNG + Array(TestHookMarker.hangOnDecode.utf8)
+        let start = Date()
+        let result = try client.tool("zoom", ["image": Sandbox.dataURL(hanging), "bbox_2d": [0, 0, 500, 500]])
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(abs(elapsed - 1) <= 0.5, "cut after \(elapsed) s")
+        #expect(result["isError"] == true)
+        #expect(result.toolText?.hasSuffix("the call ran past its deadline of 1 s and was stopped (the worker was replaced)") == true,
+                "\(result.toolText ?? "")")
+        try Sandbox.expectZoomWorks(client, handle: try client.put(Sandbox.goodPNG))
+    }
+
+    @Test func anImageThatKilledTwoWorkersIsRefusedOnSight() throws {
+        let daemon = try Daemon(workers: 2)
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let good = try client.put(Sandbox.goodPNG)
+        let poison = Sandbox.dataURL(Sandbox.goodPNG + Array(TestHookMarker.crashOnDecode.utf8))
+        let call: JSONValue = ["image": poison, "bbox_2d": [0, 0, 500, 500]]
+
+        for attempt in 1...2 {
+            let result = try client.tool("zoom", call)
+            #expect(result["isError"] == true)
+            #expect(result.toolText?.contains("killed by signal 11 (SIGSEGV) while running the call") == true,
+                    "attempt \(attempt): \(result.toolText ?? "")")
+        }
+        let start = Date()
+        let refused = try client.tool("zoom", call)
+        #expect(Date().timeIntervalSince(start) < 0.2, "refused at once, without a worker")
+        #expect(refused["isError"] == true)
+        #expect(refused.toolText?.hasSuffix("this image killed 2 workers before and is refused on sight; it is malformed or hostile") == true,
+                "\(refused.toolText ?? "")")
+
+        try Sandbox.expectZoomWorks(client, handle: good)
+        _ = try Sandbox.waitForWorkers(daemon, count: 2)  // both replacements are running
+        let stats = try client.call("server/stats")
+        #expect(stats["poisonedInputs"] == 1)
+        #expect((stats["workers"]?.arrayValue ?? []).compactMap { $0["restarts"]?.intValue }.reduce(0, +) == 2)
+    }
+}
