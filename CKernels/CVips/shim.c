@@ -95,10 +95,10 @@ int fovea_vips_autorot(VipsImage *in, VipsImage **out) { return vips_autorot(in,
 
 int fovea_vips_jpegsave_buffer(VipsImage *in, void **buf, size_t *len, int quality,
                                VipsForeignSubsample subsample_mode, gboolean optimize_coding,
-                               gboolean strip) {
+                               gboolean strip, int restart_interval) {
     return vips_jpegsave_buffer(in, buf, len, "Q", quality, "subsample_mode", subsample_mode,
                                 "interlace", FALSE, "optimize_coding", optimize_coding,
-                                "strip", strip, NULL);
+                                "strip", strip, "restart_interval", restart_interval, NULL);
 }
 
 int fovea_vips_pngsave_buffer(VipsImage *in, void **buf, size_t *len, int compression,

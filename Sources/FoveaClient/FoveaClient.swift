@@ -17,6 +17,9 @@ public final class FoveaClient: @unchecked Sendable {
     public let descriptor: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// `buffer[start..<scanned]` holds no newline.
+    private var scanned = 0
+    private var chunk = [UInt8](repeating: 0, count: 1 << 18)
     private var nextID: Int64 = 1
 
     /// Connects to the Unix socket at `socketPath`.
@@ -81,19 +84,22 @@ public final class FoveaClient: @unchecked Sendable {
         return id
     }
 
-    /// Reads the next line, or nil at end of stream.
+    /// Reads the next line, or nil at end of stream. Each received byte is scanned for the
+    /// newline once, so a multi-megabyte result line costs linear time.
     public func receiveLine() throws -> [UInt8]? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = firstNewline(from: Swift.max(start, scanned)) {
                 let line = Array(buffer[start..<newline])
                 start = newline + 1
+                scanned = start
                 if start > 1 << 20 && start * 2 > buffer.count {
                     buffer.removeFirst(start)
                     start = 0
+                    scanned = 0
                 }
                 return line
             }
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            scanned = buffer.count
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -101,6 +107,13 @@ public final class FoveaClient: @unchecked Sendable {
             }
             if count == 0 { return nil }
             buffer.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    private func firstNewline(from offset: Int) -> Int? {
+        guard offset < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { raw in
+            memchr(raw.baseAddress! + offset, 0x0A, raw.count - offset).map { $0 - UnsafeMutableRawPointer(mutating: raw.baseAddress!) }
         }
     }
 

@@ -25,13 +25,22 @@ extension Codec {
     /// pixels): keep its owner alive until this returns (`withExtendedLifetime`), or pass the
     /// ``PixelBuffer`` itself. Throws `invalidArgument` for a quality out of range, `encodeFailed` when
     /// libvips fails.
+    ///
+    /// With `threads` above 1 a large JPEG is encoded as strips on ``RowBands/parallelFor`` and
+    /// joined (``JPEGStrips``): the file then has a restart marker after every row of blocks.
     public static func encode(_ view: ImageView, format: EncodeFormat, quality: Int? = nil,
-                              lossless: Bool = false) throws -> EncodedImage {
+                              lossless: Bool = false, threads: Int = 1) throws -> EncodedImage {
         try requireInitialized()
         if let quality, !(1...100).contains(quality), format == .jpeg || format == .webp {
             throw CodecError(.invalidArgument, "quality \(quality) is invalid: it must be 1–100")
         }
         if format == .raw { return try encodeRaw(view) }
+        if format == .jpeg {
+            let quality = quality ?? defaultJPEGQuality
+            let strips = JPEGStrips.stripCount(for: view, threads: threads)
+            if strips > 1 { return try JPEGStrips.encode(view, quality: quality, strips: strips) }
+            return try encodeJPEG(view, quality: quality, restartInterval: 0)
+        }
 
         return try VipsMemoryImage.with(view) { image in
             var buffer: UnsafeMutableRawPointer?
@@ -39,15 +48,7 @@ extension Codec {
             let status: Int32
             switch format {
             case .jpeg:
-                var opaque = image
-                if view.bands == 2 || view.bands == 4 {
-                    opaque = try image.apply(.encodeFailed, "JPEG encode could not flatten alpha") {
-                        fovea_vips_flatten($0, $1, 255)
-                    }
-                }
-                status = fovea_vips_jpegsave_buffer(
-                    opaque.pointer, &buffer, &length, Int32(quality ?? defaultJPEGQuality),
-                    VIPS_FOREIGN_SUBSAMPLE_OFF, EncodeSettings.jpegOptimizeCoding ? 1 : 0, 1)
+                preconditionFailure("JPEG is handled above")
             case .png:
                 status = fovea_vips_pngsave_buffer(
                     image.pointer, &buffer, &length, Int32(pngCompressionLevel), EncodeSettings.pngFilter)
@@ -64,6 +65,27 @@ extension Codec {
                     .encodeFailed, "\(format.rawValue.uppercased()) encode of a \(view.layout) image failed")
             }
             return EncodedImage(format: format, adopting: buffer, count: length)
+        }
+    }
+
+    /// One libvips JPEG encode; `restartInterval` MCUs between restart markers (0: none).
+    static func encodeJPEG(_ view: ImageView, quality: Int, restartInterval: Int) throws -> EncodedImage {
+        try VipsMemoryImage.with(view) { image in
+            var opaque = image
+            if view.bands == 2 || view.bands == 4 {
+                opaque = try image.apply(.encodeFailed, "JPEG encode could not flatten alpha") {
+                    fovea_vips_flatten($0, $1, 255)
+                }
+            }
+            var buffer: UnsafeMutableRawPointer?
+            var length = 0
+            let status = fovea_vips_jpegsave_buffer(
+                opaque.pointer, &buffer, &length, Int32(quality), VIPS_FOREIGN_SUBSAMPLE_OFF,
+                EncodeSettings.jpegOptimizeCoding ? 1 : 0, 1, Int32(restartInterval))
+            guard status == 0, let buffer else {
+                throw CodecError.withVipsDetail(.encodeFailed, "JPEG encode of a \(view.layout) image failed")
+            }
+            return EncodedImage(format: .jpeg, adopting: buffer, count: length)
         }
     }
 

@@ -41,7 +41,7 @@ enum SampleImages {
             try image.apply(.encodeFailed, "CMYK conversion failed") {
                 fovea_vips_colourspace($0, $1, VIPS_INTERPRETATION_CMYK)
             }
-        }) { fovea_vips_jpegsave_buffer($0, $1, $2, 95, VIPS_FOREIGN_SUBSAMPLE_OFF, 0, 1) }
+        }) { fovea_vips_jpegsave_buffer($0, $1, $2, 95, VIPS_FOREIGN_SUBSAMPLE_OFF, 0, 1, 0) }
     }
 
     /// A 16-bit PNG whose samples are `view`'s × 257 (so >> 8 gives `view` back).

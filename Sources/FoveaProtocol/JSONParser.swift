@@ -144,6 +144,8 @@ public struct JSONParser {
         position += 1
         let start = position
         while position < bytes.count {
+            position = JSONStringScan.firstSpecial(bytes, from: position)
+            guard position < bytes.count else { break }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let run = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
@@ -151,8 +153,7 @@ public struct JSONParser {
                 return try validatedString(run, at: start)
             }
             if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in a string") }
-            position += 1
+            throw error("control character in a string")
         }
         guard position < bytes.count else { throw error("unterminated string") }
         return try parseEscapedString(from: start)

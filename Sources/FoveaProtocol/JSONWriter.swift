@@ -51,9 +51,11 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
         string.withUTF8 { utf8 in
             var runStart = 0
-            for i in 0..<utf8.count {
+            var i = 0
+            while true {
+                i = JSONStringScan.firstSpecial(UnsafeRawBufferPointer(utf8), from: i)
+                guard i < utf8.count else { break }
                 let byte = utf8[i]
-                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
                 runStart = i + 1
                 switch byte {
@@ -66,6 +68,7 @@ public enum JSONWriter {
                     out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30,
                                             hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
                 }
+                i += 1
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
         }

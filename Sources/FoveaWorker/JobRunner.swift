@@ -115,7 +115,8 @@ final class JobRunner {
             return Outcome(reply: .produced(id: id, layout: result.layout, encodedByteCount: nil), memfds: [try pixels.seal()])
         }
         let output = plan.output ?? OutputOptions()
-        let image = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality)
+        let image = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality,
+                                     threads: configuration.kernelThreads)
         let bytes = image.bytes
         guard bytes.count <= scratch.capacity(0) else {
             throw JobFailure(.limit, "the encoded result is \(bytes.count) bytes, over the \(scratch.capacity(0)) byte limit for encoded images")

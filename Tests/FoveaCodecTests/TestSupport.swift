@@ -98,7 +98,7 @@ enum TestSupport {
     /// A JPEG (q95, 4:4:4, metadata kept) whose EXIF orientation tag is `orientation`.
     static func jpeg(_ pixels: PixelBuffer, orientation: Int) throws -> [UInt8] {
         try save(pixels, prepare: { vips_image_set_int($0, "orientation", Int32(orientation)) }) {
-            fovea_vips_jpegsave_buffer($0, $1, $2, 95, VIPS_FOREIGN_SUBSAMPLE_OFF, 0, 0)
+            fovea_vips_jpegsave_buffer($0, $1, $2, 95, VIPS_FOREIGN_SUBSAMPLE_OFF, 0, 0, 0)
         }
     }
 

@@ -79,6 +79,23 @@ import Testing
         #expect(try JSONParser.parse(JSONWriter.bytes(value)) == value)
     }
 
+    /// The writer and parser skip plain runs 16 bytes at a time: a special byte at any offset
+    /// from a block boundary, or in the scalar tail, must still be escaped and read back.
+    @Test func escapesSpecialBytesAtEveryOffsetOfAScannedBlock() throws {
+        for length in [1, 15, 16, 17, 31, 33, 47] {
+            for position in 0..<length {
+                for special in ["\"", "\\", "\n", "\u{1F}"] {
+                    var text = String(repeating: "A", count: length)
+                    text.replaceSubrange(text.index(text.startIndex, offsetBy: position)...text.index(text.startIndex, offsetBy: position), with: special)
+                    let written = JSONWriter.string(.string(text))
+                    #expect(try JSONParser.parse(written) == .string(text), "\(length) bytes, special at \(position)")
+                    #expect(!written.dropFirst().dropLast().contains(where: { $0 == "\n" || $0 == "\u{1F}" }))
+                }
+            }
+        }
+        #expect(throws: JSONParser.Error.self) { try JSONParser.parse("\"" + String(repeating: "A", count: 20) + "\u{01}\"") }
+    }
+
     @Test func writesNonFiniteNumbersAsNull() {
         #expect(JSONWriter.string(.double(.infinity)) == "null")
     }

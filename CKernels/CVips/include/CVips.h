@@ -74,10 +74,11 @@ int fovea_vips_autorot(VipsImage *in, VipsImage **out);
 // MARK: - Savers (all write to a g_malloc'd buffer the caller frees with g_free)
 
 /// vips_jpegsave_buffer(in, buf, len, "Q", quality, "subsample_mode", mode,
-/// "interlace", FALSE, "optimize_coding", optimize_coding, "strip", strip).
+/// "interlace", FALSE, "optimize_coding", optimize_coding, "strip", strip,
+/// "restart_interval", restart_interval) — 0: no restart markers.
 int fovea_vips_jpegsave_buffer(VipsImage *in, void **buf, size_t *len, int quality,
                                VipsForeignSubsample subsample_mode, gboolean optimize_coding,
-                               gboolean strip);
+                               gboolean strip, int restart_interval);
 
 /// vips_pngsave_buffer(in, buf, len, "compression", compression, "filter", filter,
 /// "interlace", FALSE, "strip", TRUE).
