@@ -8,8 +8,8 @@ public struct ServerConfiguration: Sendable {
     /// Permission bits of the socket file (0600: the owner only).
     public var socketMode: mode_t = 0o600
     public var workers: Int = 2
-    /// Threads each worker's kernels may use.
-    public var kernelThreads: Int = 1
+    /// Threads each worker's kernels and JPEG encoder may use.
+    public var kernelThreads: Int = 2
     public var defaults = ToolDefaults()
     public var limits = DecodeLimits()
     public var maxLineBytes: Int = 64 << 20

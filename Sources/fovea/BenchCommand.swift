@@ -116,8 +116,8 @@ struct Bench: ParsableCommand {
         @Option(help: "Worker processes of the daemon started here.")
         var workers: Int = 2
 
-        @Option(help: "Kernel threads per worker of the daemon started here.")
-        var threads: Int = 1
+        @Option(help: "Kernel threads per worker of the daemon started here (as `fovea serve`).")
+        var threads: Int = 2
 
         @Option(parsing: .unconditional, help: "Extra `fovea serve` arguments for the daemon started here.")
         var serveArguments: String = ""

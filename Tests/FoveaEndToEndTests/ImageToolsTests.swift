@@ -24,6 +24,36 @@ import Testing
         try body(client, try client.put(Self.png))
     }
 
+    /// A worker with two kernel threads encodes a large JPEG as strips on its band threads,
+    /// inside its seccomp filter: the file carries restart markers and decodes to the same
+    /// pixels as the one-pass encode of the raw result.
+    @Test func aLargeJPEGIsEncodedInStripsInsideTheSandbox() throws {
+        try Codec.initialize()
+        let large = TestImages.pixels(width: 1200, height: 900, bands: 3, seed: 5)
+        let daemon = try Daemon(workers: 1, arguments: ["--threads", "2"])
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let handle = try client.put(try Codec.encode(large.view, format: .png).array)
+        let box: JSONValue = [0, 0, 1200, 900]
+        let jpeg = try client.tool("crop", ["image": .string(handle), "bbox_2d": box, "coords": "pixel", "format": "jpeg"])
+        #expect(jpeg["isError"] == false, "\(jpeg.toolText ?? "")")
+        let bytes = try #require(jpeg.toolImageBytes)
+        #expect(bytes.indices.dropLast().contains { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDD }, "no DRI segment: not strip-encoded")
+        let pixels = try raw(client.tool("crop", ["image": .string(handle), "bbox_2d": box, "coords": "pixel", "format": "raw"]))
+        let rawImage = PixelBuffer(width: pixels.width, height: pixels.height, bands: pixels.bands)
+        pixels.bytes.withUnsafeBufferPointer { packed in
+            for y in 0..<pixels.height {
+                rawImage.mutableView.row(y).update(from: packed.baseAddress! + y * pixels.width * 3, count: pixels.width * 3)
+            }
+        }
+        let expected = try Codec.decode(try Codec.encode(rawImage.view, format: .jpeg).array).pixels
+        let decoded = try Codec.decode(bytes).pixels
+        #expect(decoded.view.width == 1200 && decoded.view.height == 900)
+        var same = true
+        for y in 0..<900 where same { same = memcmp(decoded.view.row(y), expected.view.row(y), 1200 * 3) == 0 }
+        #expect(same, "strip-encoded JPEG decodes differently from the one-pass encode")
+    }
+
     @Test func rotateQuarterTurnsAndFlipsAreExact() throws {
         try withDaemon { client, handle in
             let w = Self.source.width, h = Self.source.height
