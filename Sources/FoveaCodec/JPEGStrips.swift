@@ -24,7 +24,9 @@ enum JPEGStrips {
     /// 256 K pixels, so small images stay on one thread (where the fixed cost of a libvips
     /// call, ~0.1 ms, would eat the gain).
     static func stripCount(for view: ImageView, threads: Int) -> Int {
-        guard threads > 1, !EncodeSettings.jpegOptimizeCoding else { return 1 }
+        // Optimised Huffman tables differ per strip; past 65535 rows JPEG cannot say the height
+        // (the one-pass encoder then reports the error).
+        guard threads > 1, !EncodeSettings.jpegOptimizeCoding, view.height <= Int(UInt16.max) else { return 1 }
         let byPixels = view.width * view.height / (256 << 10)
         let byRows = view.height / (4 * mcuRows)
         return Swift.max(1, Swift.min(threads, byPixels, byRows))

@@ -55,6 +55,8 @@ extension FoveaCodecTests {
             #expect(JPEGStrips.stripCount(for: large.view, threads: 2) == 2)
             #expect(JPEGStrips.stripCount(for: large.view, threads: 1) == 1)
             #expect(JPEGStrips.stripCount(for: small.view, threads: 2) == 1)
+            let tall = PixelBuffer(width: 16, height: 70_000, bands: 1)
+            #expect(JPEGStrips.stripCount(for: tall.view, threads: 2) == 1, "JPEG heights stop at 65535")
             let threaded = try withExtendedLifetime(large) { try Codec.encode(large.view, format: .jpeg, threads: 2).array }
             #expect(threaded == (try Self.onePass(large, quality: Codec.defaultJPEGQuality)))
             // One thread: the plain file without restart markers.
