@@ -33,32 +33,28 @@ enum Luma {
     /// The SIMD part for RGB; returns how many pixels it converted (a multiple of 16).
     private static func convertRGB(_ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>,
                                    pixels: Int) -> Int {
-        let s = UnsafeRawPointer(src), o = UnsafeMutableRawPointer(out)
-        return withUnsafeTemporaryAllocation(byteCount: 4 * chunk, alignment: 64) { buffer in
-            let pairs = buffer.baseAddress!
-            var p = 0
-            while p &+ 16 <= pixels {
-                let n = Swift.min(chunk, (pixels &- p) & ~15)
-                var q = 0
-                while q < n {
-                    let at = 3 &* (p &+ q)
-                    let (r, g, b) = deinterleave3(TonalSIMD.bytes(s, at: at),
-                                                  TonalSIMD.bytes(s, at: at &+ 16),
-                                                  TonalSIMD.bytes(s, at: at &+ 32))
-                    storePairs(r, g, b, into: pairs, at: 4 &* q)
-                    TonalSIMD.store(g, to: o, at: p &+ q)
-                    q &+= 16
-                }
-                finish(pairs, out + p, count: n)
-                p &+= n
-            }
-            return p
+        convertChunks(src, into: out, pixels: pixels, bands: 3) { s, at in
+            deinterleave3(TonalSIMD.bytes(s, at: at), TonalSIMD.bytes(s, at: at &+ 16),
+                          TonalSIMD.bytes(s, at: at &+ 32))
         }
     }
 
     /// The SIMD part for RGBA; returns how many pixels it converted (a multiple of 16).
     private static func convertRGBA(_ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>,
                                     pixels: Int) -> Int {
+        convertChunks(src, into: out, pixels: pixels, bands: 4) { s, at in
+            deinterleave4(TonalSIMD.bytes(s, at: at), TonalSIMD.bytes(s, at: at &+ 16),
+                          TonalSIMD.bytes(s, at: at &+ 32), TonalSIMD.bytes(s, at: at &+ 48))
+        }
+    }
+
+    /// Converts 16 pixels at a time, `chunk` pixels per pass over the pair buffer; `load`
+    /// splits the 16 pixels at a byte offset into R, G and B.
+    @inline(__always)
+    private static func convertChunks(
+        _ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, pixels: Int, bands: Int,
+        load: (UnsafeRawPointer, Int) -> (SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>)
+    ) -> Int {
         let s = UnsafeRawPointer(src), o = UnsafeMutableRawPointer(out)
         return withUnsafeTemporaryAllocation(byteCount: 4 * chunk, alignment: 64) { buffer in
             let pairs = buffer.baseAddress!
@@ -67,11 +63,7 @@ enum Luma {
                 let n = Swift.min(chunk, (pixels &- p) & ~15)
                 var q = 0
                 while q < n {
-                    let at = 4 &* (p &+ q)
-                    let (r, g, b) = deinterleave4(TonalSIMD.bytes(s, at: at),
-                                                  TonalSIMD.bytes(s, at: at &+ 16),
-                                                  TonalSIMD.bytes(s, at: at &+ 32),
-                                                  TonalSIMD.bytes(s, at: at &+ 48))
+                    let (r, g, b) = load(s, bands &* (p &+ q))
                     storePairs(r, g, b, into: pairs, at: 4 &* q)
                     TonalSIMD.store(g, to: o, at: p &+ q)
                     q &+= 16

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FoveaBench
 import FoveaCodec
+import FoveaKernels
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,15 @@ struct Bench: ParsableCommand {
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
+
+        /// Prints `rows` as JSON or as a table titled with the frame, threads and repeat count.
+        func print(_ rows: [BenchRow], frame: (pixels: PixelBuffer, label: String)) {
+            if json {
+                Swift.print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(threads)]))
+            } else {
+                Swift.print(BenchReport.table(rows, title: "\(frame.label); threads=\(threads); median ms of \(repeatCount)"))
+            }
+        }
     }
 
     struct ZoomCommand: ParsableCommand {
@@ -32,11 +42,7 @@ struct Bench: ParsableCommand {
             try Codec.initialize(concurrency: common.threads, vectorize: true)
             let frame = try BenchFrame.load(path: common.image)
             let rows = try ZoomBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
-            if common.json {
-                print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(common.threads)]))
-            } else {
-                print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount)"))
-            }
+            common.print(rows, frame: frame)
         }
     }
 
@@ -88,11 +94,7 @@ struct Bench: ParsableCommand {
                 return
             }
             let rows = try TilingBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
-            if common.json {
-                print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(common.threads)]))
-            } else {
-                print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount)"))
-            }
+            common.print(rows, frame: frame)
         }
     }
 
