@@ -27,7 +27,9 @@ public struct DecodeLimits: Sendable, Equatable {
 /// `decode` carries the encoded bytes, `run` the source pixels, both as sealed memfds.
 public enum WorkerRequest: Sendable, Equatable {
     case decode(id: UInt64, limits: DecodeLimits)
-    case run(id: UInt64, source: PixelLayout, plan: ImagePlan)
+    /// `threads`: how many of its kernel threads the worker may use for this job (0: all).
+    /// The supervisor lowers it when other workers are busy (``WorkerSlot``).
+    case run(id: UInt64, source: PixelLayout, plan: ImagePlan, threads: Int = 0)
     /// Test hook (`FOVEA_TEST_HOOKS=1`): attempt something the sandbox forbids.
     case probe(id: UInt64, action: String)
     /// Drop kept mappings of these memfd inodes: the supervisor no longer holds them. No reply.
@@ -35,7 +37,7 @@ public enum WorkerRequest: Sendable, Equatable {
 
     public var id: UInt64 {
         switch self {
-        case .decode(let id, _), .run(let id, _, _), .probe(let id, _), .forget(let id, _): return id
+        case .decode(let id, _), .run(let id, _, _, _), .probe(let id, _), .forget(let id, _): return id
         }
     }
 
@@ -54,7 +56,7 @@ public enum WorkerRequest: Sendable, Equatable {
     public var scratchOutputs: [ScratchOutput] {
         switch self {
         case .decode: return [.pixels]
-        case .run(_, _, let plan):
+        case .run(_, _, let plan, _):
             guard let output = plan.output else { return [] }
             return output.format == .raw ? [.pixels] : [.encoded]
         case .probe, .forget: return []
@@ -68,11 +70,12 @@ public enum WorkerRequest: Sendable, Equatable {
         switch self {
         case .decode(let id, let limits):
             return ["type": "decode", "id": .integer(Int64(id)), "limits": limits.json]
-        case .run(let id, let source, let plan):
+        case .run(let id, let source, let plan, let threads):
             var object: [String: JSONValue] = [
                 "type": "run", "id": .integer(Int64(id)), "source": source.channelJSON,
                 "steps": .array(plan.steps.map(\.json)),
             ]
+            if threads > 0 { object["threads"] = .int(threads) }
             if let output = plan.output {
                 object["output"] = ["format": .string(output.format.rawValue), "quality": .int(output.quality)]
             }
@@ -101,7 +104,9 @@ public enum WorkerRequest: Sendable, Equatable {
                 }
                 output = OutputOptions(format: format, quality: try outputJSON.field("quality").int())
             }
-            self = .run(id: id, source: source, plan: ImagePlan(steps: steps, output: output))
+            let threads = try json.optionalField("threads")?.int() ?? 0
+            guard (0...1024).contains(threads) else { throw ChannelMessageError("threads \(threads) is out of range") }
+            self = .run(id: id, source: source, plan: ImagePlan(steps: steps, output: output), threads: threads)
         case "probe":
             self = .probe(id: id, action: try json.field("action").string())
         case "forget":

@@ -14,9 +14,10 @@ final class WorkerPool: @unchecked Sendable {
         self.queue = queue
         let poison = self.poison
         let notices = SandboxNotices(logger: logger)
+        let load = WorkerLoad()
         slots = (0..<count).map {
             WorkerSlot(index: $0, launcher: launcher, queue: queue, limits: limits, poison: poison, notices: notices,
-                       retireCPUSeconds: retireCPUSeconds, logger: logger)
+                       retireCPUSeconds: retireCPUSeconds, load: load, logger: logger)
         }
     }
 

@@ -24,6 +24,7 @@ final class WorkerSlot: @unchecked Sendable {
     private let poison: PoisonList
     private let notices: SandboxNotices
     private let retireCPUSeconds: Double
+    private let load: WorkerLoad
     private let lock = NSLock()
     private var process: WorkerProcess?
     private var state = "starting"
@@ -36,8 +37,9 @@ final class WorkerSlot: @unchecked Sendable {
     private var sentSources: [UInt64: WeakMemfd] = [:]
 
     init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList,
-         notices: SandboxNotices, retireCPUSeconds: Double, logger: Logger) {
+         notices: SandboxNotices, retireCPUSeconds: Double, load: WorkerLoad, logger: Logger) {
         self.index = index
+        self.load = load
         self.launcher = launcher
         self.queue = queue
         self.limits = limits
@@ -134,7 +136,8 @@ final class WorkerSlot: @unchecked Sendable {
         }
         let id = nextID
         nextID += 1
-        let request = job.request.withID(id)
+        let request = job.request.withID(id).sharingCores(load.threadsForNewJob(queued: queue.count))
+        defer { load.jobFinished() }
         // The worker cannot grow a memfd (RLIMIT_FSIZE 0): lend it one per output, sized to the
         // largest output the limits allow (sparse until written).
         let scratch: [ScratchMemfd]
@@ -281,12 +284,49 @@ struct WeakMemfd {
     init(_ memfd: SealedMemfd) { self.memfd = memfd }
 }
 
+/// How many workers are running jobs, so that a job started while others run does not split
+/// itself across cores they need: on 2 cores a lone zoom uses both (lower latency), two at
+/// once use one each (no band hand-offs, two libvips calls per JPEG, or threads competing).
+/// Measured with `fovea bench latency` (docs/BENCHMARKS.md).
+final class WorkerLoad: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = 0
+    let cores: Int
+
+    init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.cores = max(1, cores)
+    }
+
+    /// Counts a job as running and returns the threads it may use: 0 (all the worker has)
+    /// when it runs alone with nothing queued, else the cores divided among the running and
+    /// queued jobs, at least 1.
+    func threadsForNewJob(queued: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        running += 1
+        let sharing = running + queued
+        return sharing <= 1 ? 0 : max(1, cores / sharing)
+    }
+
+    func jobFinished() {
+        lock.lock()
+        running -= 1
+        lock.unlock()
+    }
+}
+
 extension WorkerRequest {
+    /// A `run` limited to `threads` kernel threads (0: no limit); other requests unchanged.
+    func sharingCores(_ threads: Int) -> WorkerRequest {
+        guard case .run(let id, let source, let plan, _) = self else { return self }
+        return .run(id: id, source: source, plan: plan, threads: threads)
+    }
+
     /// The same request with a channel-local id.
     func withID(_ id: UInt64) -> WorkerRequest {
         switch self {
         case .decode(_, let limits): return .decode(id: id, limits: limits)
-        case .run(_, let source, let plan): return .run(id: id, source: source, plan: plan)
+        case .run(_, let source, let plan, let threads): return .run(id: id, source: source, plan: plan, threads: threads)
         case .probe(_, let action): return .probe(id: id, action: action)
         case .forget(_, let inodes): return .forget(id: id, inodes: inodes)
         }

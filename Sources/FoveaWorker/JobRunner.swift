@@ -8,13 +8,11 @@ import Glibc
 /// or run the plan, and build the reply with the memfds to send back.
 final class JobRunner {
     let configuration: WorkerConfiguration
-    let executor: PlanExecutor
     private let sources = SourceMappings()
     private let scratchMemory = ScratchMemory()
 
     init(configuration: WorkerConfiguration) {
         self.configuration = configuration
-        executor = PlanExecutor(threads: configuration.kernelThreads)
     }
 
     /// Drops kept source mappings the supervisor has let go of.
@@ -35,8 +33,11 @@ final class JobRunner {
         switch request {
         case .decode(let id, let limits):
             return respond(id) { try decode(limits: limits, encodedDescriptor: descriptors[0], scratch: scratch, id: id) }
-        case .run(let id, let source, let plan):
-            return respond(id) { try run(plan, source: source, sourceDescriptor: descriptors[0], scratch: scratch, id: id) }
+        case .run(let id, let source, let plan, let threads):
+            let threads = threads == 0 ? configuration.kernelThreads : min(threads, configuration.kernelThreads)
+            return respond(id) {
+                try run(plan, source: source, sourceDescriptor: descriptors[0], scratch: scratch, threads: threads, id: id)
+            }
         case .forget(let id, _):
             return Outcome(reply: .failed(id: id, kind: .internalError, message: "forget takes no reply"))
         case .probe(let id, let action):
@@ -88,14 +89,15 @@ final class JobRunner {
     /// Runs `plan`. An encoded result goes back as one memfd of encoded bytes (the final pixels
     /// live in reused scratch memory); a `raw` result as one memfd of packed pixels; statistics
     /// in the reply alone.
-    private func run(_ plan: ImagePlan, source: PixelLayout, sourceDescriptor: Int32, scratch: Scratch, id: UInt64) throws -> Outcome {
+    private func run(_ plan: ImagePlan, source: PixelLayout, sourceDescriptor: Int32, scratch: Scratch, threads: Int,
+                     id: UInt64) throws -> Outcome {
         let mapping = try sources.map(sourceDescriptor, size: source.byteCount)
         try PlanExecutor.validate(plan, source: source)
         let view = ImageView(base: mapping.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: source)
         let raw = plan.output?.format == .raw
         var pixels: WritableMemfd?
         var owner: PixelBuffer?
-        let outcome = try executor.run(plan, source: view) { layout in
+        let outcome = try PlanExecutor(threads: threads).run(plan, source: view) { layout in
             if raw {
                 let memfd = try scratch.fill(0, size: layout.byteCount)
                 pixels = memfd
@@ -116,7 +118,7 @@ final class JobRunner {
         }
         let output = plan.output ?? OutputOptions()
         let image = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality,
-                                     threads: configuration.kernelThreads)
+                                     threads: threads)
         let bytes = image.bytes
         guard bytes.count <= scratch.capacity(0) else {
             throw JobFailure(.limit, "the encoded result is \(bytes.count) bytes, over the \(scratch.capacity(0)) byte limit for encoded images")

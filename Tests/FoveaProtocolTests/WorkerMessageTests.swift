@@ -13,6 +13,7 @@ import Testing
                                          .resize(width: 32, height: 64, filter: .bicubic)],
                                  output: OutputOptions(format: .png, quality: 80))),
             .run(id: 3, source: PixelLayout(width: 1, height: 1, bands: 1), plan: ImagePlan(steps: [], output: nil)),
+            .run(id: 5, source: PixelLayout(width: 2, height: 2, bands: 4), plan: ImagePlan(steps: [], output: nil), threads: 1),
             .probe(id: 4, action: "open"),
         ]
         for request in requests {
