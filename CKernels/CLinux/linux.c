@@ -29,6 +29,12 @@ int fovea_memfd_get_seals(int fd) { return fcntl(fd, F_GET_SEALS); }
 
 int fovea_memfd_seals_complete(int seals) { return seals >= 0 && (seals & ALL_SEALS) == ALL_SEALS; }
 
+int fovea_memfd_seal_size(int fd) { return fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW); }
+
+int fovea_memfd_size_sealed(int seals) {
+    return seals >= 0 && (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) == (F_SEAL_SHRINK | F_SEAL_GROW);
+}
+
 ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count) {
     if (fd_count < 0 || fd_count > FOVEA_MAX_FDS_PER_MESSAGE) { errno = EINVAL; return -1; }
     struct iovec iov = { .iov_base = (void *)bytes, .iov_len = length };

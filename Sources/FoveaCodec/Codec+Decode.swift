@@ -39,6 +39,8 @@ extension Codec {
     /// half-grey image; the view's contents are then unspecified.
     ///
     /// - Parameters:
+    ///   - allocated: called once the view is allocated, before any row is decoded, with the
+    ///     header (so a caller can announce the image while its rows are still coming).
     ///   - progress: called after each strip with the output rows that are final so far
     ///     (`0..<n` for upright images, a range growing upwards for orientations 3 and 4;
     ///     for orientations 5–8 only once, at the end, since every strip touches every row).
@@ -47,6 +49,7 @@ extension Codec {
     @discardableResult
     public static func decode(
         _ bytes: UnsafeRawBufferPointer, limits: ImageLimits = .standard,
+        allocated: ((ImageHeader) -> Void)? = nil,
         progress: ((_ finishedRows: Range<Int>) -> Void)? = nil,
         into allocate: (PixelLayout) throws -> MutableImageView
     ) throws -> ImageHeader {
@@ -58,11 +61,12 @@ extension Codec {
                 .invalidArgument,
                 "decode needs a \(header.layout) view but the allocator returned \(view.layout)")
         }
+        allocated?(header)
         try pullRows(of: opened, into: view, progress: progress)
         return header
     }
 
-    /// Decodes into a new ``PixelBuffer`` (see ``decode(_:limits:progress:into:)``).
+    /// Decodes into a new ``PixelBuffer`` (see ``decode(_:limits:allocated:progress:into:)``).
     public static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits = .standard) throws -> DecodedImage {
         var buffer: PixelBuffer?
         let header = try decode(bytes, limits: limits) { layout in

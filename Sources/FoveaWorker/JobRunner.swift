@@ -27,12 +27,15 @@ final class JobRunner {
     }
 
     /// Handles `request`; `descriptors` are its inputs then its scratch outputs (as many as
-    /// ``WorkerRequest/descriptorCount``), all owned here: each is adopted or closed.
-    func handle(_ request: WorkerRequest, descriptors: [Int32]) -> Outcome {
+    /// ``WorkerRequest/descriptorCount``), all owned here: each is adopted or closed. A decode
+    /// sends ``WorkerNotice``s through `notify` as it goes.
+    func handle(_ request: WorkerRequest, descriptors: [Int32], notify: @escaping (WorkerNotice) -> Void = { _ in }) -> Outcome {
         let scratch = Scratch(descriptors.dropFirst(request.inputDescriptorCount))
         switch request {
         case .decode(let id, let limits):
-            return respond(id) { try decode(limits: limits, encodedDescriptor: descriptors[0], scratch: scratch, id: id) }
+            return respond(id) {
+                try decode(limits: limits, encodedDescriptor: descriptors[0], scratch: scratch, id: id, notify: notify)
+            }
         case .run(let id, let source, let plan, let threads):
             let threads = threads == 0 ? configuration.kernelThreads : min(threads, configuration.kernelThreads)
             return respond(id) {
@@ -68,13 +71,21 @@ final class JobRunner {
         return try SealedMemfd.adopt(descriptor, expectedSize: Int(status.st_size)).mapReadOnly()
     }
 
-    private func decode(limits: DecodeLimits, encodedDescriptor: Int32, scratch: Scratch, id: UInt64) throws -> Outcome {
+    /// Decodes into the lent scratch memfd. Once it has its final size the header goes out as a
+    /// notice, then each strip's finished rows: the supervisor lets other workers read those
+    /// rows before the decode ends (see ``WorkerNotice``).
+    private func decode(limits: DecodeLimits, encodedDescriptor: Int32, scratch: Scratch, id: UInt64,
+                        notify: @escaping (WorkerNotice) -> Void) throws -> Outcome {
         let encoded = try adoptInput(encodedDescriptor)
         if configuration.testHooks { TestHooks.obey(encoded.bytes) }
         var output: WritableMemfd?
         let header = try Codec.decode(
             encoded.bytes,
-            limits: ImageLimits(maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels, maxSide: limits.maxSide)
+            limits: ImageLimits(maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels, maxSide: limits.maxSide),
+            allocated: { header in
+                notify(.header(id: id, layout: header.layout, format: header.format.rawValue, orientation: header.orientation))
+            },
+            progress: { rows in notify(.rows(id: id, rows: rows)) }
         ) { layout in
             let memfd = try scratch.fill(0, size: layout.byteCount)
             output = memfd

@@ -22,7 +22,7 @@ final class SourceMappings {
         self.maximumBytes = maximumBytes
     }
 
-    /// A read-only mapping of the sealed memfd `descriptor` (of exactly `size` bytes), taking
+    /// A read-only mapping of the size-sealed memfd `descriptor` (of exactly `size` bytes), taking
     /// ownership of the descriptor.
     func map(_ descriptor: Int32, size: Int) throws -> DetachedMapping {
         var status = stat()
@@ -37,7 +37,7 @@ final class SourceMappings {
             mappings[key]?.lastUse = clock
             return cached.mapping
         }
-        let mapping = try SealedMemfd.adopt(descriptor, expectedSize: size).mapDetached()
+        let mapping = try DetachedMapping.mapSource(descriptor, size: size)
         mappings[key] = (mapping, clock)
         trim()
         return mapping

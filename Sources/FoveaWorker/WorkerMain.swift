@@ -47,7 +47,7 @@ public enum WorkerMain {
             }
             if message.descriptors.count == request.descriptorCount {
                 send(WorkerReceipt(id: request.id).json, on: channel)
-                outcome = runner.handle(request, descriptors: message.descriptors)
+                outcome = runner.handle(request, descriptors: message.descriptors) { send($0.json, on: channel) }
             } else {
                 message.closeDescriptors()
                 send(WorkerReceipt(id: request.id).json, on: channel)

@@ -49,7 +49,7 @@ extension FoveaCodecTests {
             #expect(decoded.header.width == width && decoded.header.height == height)
         }
 
-        @Test func encodeUsesStripsOnlyWhenThreadsAndSizeAllow() throws {
+        @Test func encodeUsesStripsOnlyWhenThreadsAndSizeAllowAndTheBytesNeverDependOnThreads() throws {
             let large = Self.noisy(992, 736, bands: 3)
             let small = Self.noisy(300, 200, bands: 3)
             #expect(JPEGStrips.stripCount(for: large.view, threads: 2) == 2)
@@ -59,10 +59,13 @@ extension FoveaCodecTests {
             #expect(JPEGStrips.stripCount(for: tall.view, threads: 2) == 1, "JPEG heights stop at 65535")
             let threaded = try withExtendedLifetime(large) { try Codec.encode(large.view, format: .jpeg, threads: 2).array }
             #expect(threaded == (try Self.onePass(large, quality: Codec.defaultJPEGQuality)))
-            // One thread: the plain file without restart markers.
-            let plain = try withExtendedLifetime(large) { try Codec.encode(large.view, format: .jpeg).array }
-            #expect(!Self.hasRestartInterval(plain))
+            // One thread: the same file, so a result's bytes never depend on free threads.
+            let oneThread = try withExtendedLifetime(large) { try Codec.encode(large.view, format: .jpeg).array }
+            #expect(oneThread == threaded)
             #expect(Self.hasRestartInterval(threaded))
+            // Too small to split: no restart markers.
+            let plain = try withExtendedLifetime(small) { try Codec.encode(small.view, format: .jpeg).array }
+            #expect(!Self.hasRestartInterval(plain))
         }
 
         @Test func aFileWithoutAScanIsRefused() throws {

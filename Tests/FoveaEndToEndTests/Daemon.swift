@@ -80,6 +80,19 @@ final class Daemon: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Waits (up to 20 s) until every worker is started and idle and nothing is queued: after
+    /// `images/put`, which answers once the header is read, the decode may still be running.
+    func waitUntilIdle(_ client: FoveaClient) throws {
+        for _ in 0..<400 {
+            let stats = try client.call("server/stats")
+            let workers = stats["workers"]?.arrayValue ?? []
+            if stats["queue"]?["depth"] == 0, !workers.isEmpty,
+               workers.allSatisfy({ $0["state"] == "idle" && $0["pid"]?.intValue != nil }) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw FoveaClient.Failure("the workers did not become idle")
+    }
+
     /// Worker pids from `server/stats`.
     func workerPIDs(_ client: FoveaClient) throws -> [Int32] {
         let stats = try client.call("server/stats")

@@ -145,6 +145,7 @@ import Testing
         defer { daemon.stop() }
         let client = try daemon.client()
         let handle = try client.put(Self.jpeg8K)
+        try daemon.waitUntilIdle(client)  // the decode done: the kill below hits an idle worker
         let before = try daemon.workerPIDs(client)
         #expect(before.count == 2)
 

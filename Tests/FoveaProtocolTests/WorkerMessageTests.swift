@@ -35,6 +35,38 @@ import Testing
         }
     }
 
+    @Test func noticesRoundTripAndAreBounded() throws {
+        let notices: [WorkerNotice] = [
+            .header(id: 7, layout: PixelLayout(width: 7680, height: 4320, bands: 3), format: "jpeg", orientation: 1),
+            .rows(id: 7, rows: 0..<128),
+        ]
+        for notice in notices {
+            let json = try JSONParser.parse(JSONWriter.bytes(notice.json))
+            #expect(WorkerNotice.isNotice(json))
+            #expect(try WorkerNotice(json: json, limits: limits) == notice)
+        }
+        #expect(!WorkerNotice.isNotice(WorkerReply.failed(id: 1, kind: .corrupt, message: "x").json))
+        let hostile: [JSONValue] = [
+            ["type": "header", "id": 1, "layout": [100_000, 100_000, 3], "format": "jpeg", "orientation": 1],
+            ["type": "header", "id": 1, "layout": [10, 10, 3], "format": "jpeg", "orientation": 9],
+            ["type": "rows", "id": 1, "from": 5, "to": 4],
+            ["type": "rows", "id": 1, "from": -1, "to": 4],
+            ["type": "rows", "id": 1, "from": 0, "to": 1_000_000_000_000],
+        ]
+        for json in hostile {
+            #expect(throws: ChannelMessageError.self) { try WorkerNotice(json: json, limits: limits) }
+        }
+    }
+
+    @Test func aPlanReadsTheRowsOfItsFirstBoxOrAll() {
+        let box = PixelRect(x: 10, y: 100, width: 50, height: 60)
+        #expect(ImagePlan(steps: [.crop(box), .resize(width: 5, height: 5, filter: .bicubic)], output: nil)
+            .sourceRows(height: 1000) == 100..<160)
+        #expect(ImagePlan(steps: [.statistics(box)], output: nil).sourceRows(height: 1000) == 100..<160)
+        #expect(ImagePlan(steps: [.flip(.horizontal), .crop(box)], output: nil).sourceRows(height: 1000) == 0..<1000)
+        #expect(ImagePlan(steps: [], output: nil).sourceRows(height: 7) == 0..<7)
+    }
+
     @Test func repliesFromACompromisedWorkerAreBounded() {
         let hostile: [JSONValue] = [
             ["type": "decoded", "id": 1, "layout": [100_000, 100_000, 3], "format": "jpeg", "orientation": 1],

@@ -16,6 +16,10 @@ int fovea_memfd_seal(int fd);
 int fovea_memfd_get_seals(int fd);
 /// Whether `seals` (from fovea_memfd_get_seals) include write, shrink, grow and seal.
 int fovea_memfd_seals_complete(int seals);
+/// fcntl(F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW): the size is fixed, the contents may still change.
+int fovea_memfd_seal_size(int fd);
+/// Whether `seals` include shrink and grow (the size cannot change).
+int fovea_memfd_size_sealed(int seals);
 
 /// sendmsg of one datagram with up to FOVEA_MAX_FDS_PER_MESSAGE descriptors (SCM_RIGHTS).
 ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count);

@@ -30,9 +30,11 @@ gboolean fovea_vips_vector_enabled(void);
 /// vips_call(loader, blob, &out, "access", ..., "fail_on", ..., "memory", TRUE):
 /// runs one named buffer loader (e.g. "jpegload_buffer") on memory the caller keeps alive
 /// for the life of *out. Reads the header only; pixels are decoded when a region asks.
-/// `memory` TRUE means a random-access load never spills to a temporary file.
+/// `memory` TRUE makes a load that cannot stream decode the whole image into memory on first
+/// access (never into a temporary file); FALSE lets a streaming loader (JPEG) decode strip by
+/// strip as regions ask.
 int fovea_vips_load_buffer(const char *loader, const void *data, size_t length,
-                           VipsAccess access, VipsFailOn fail_on, VipsImage **out);
+                           VipsAccess access, VipsFailOn fail_on, gboolean memory, VipsImage **out);
 
 /// VIPS_REGION_ADDR(region, x, y).
 VipsPel *fovea_vips_region_addr(VipsRegion *region, int x, int y);

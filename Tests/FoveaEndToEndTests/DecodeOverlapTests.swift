@@ -1,0 +1,57 @@
+import ExtrasBase64
+import FoveaClient
+import FoveaCodec
+import FoveaProtocol
+import Foundation
+import Testing
+@testable import FoveaServer
+
+/// Issue 5's cold path: `images/put` answers once the header is read, and a call on an image
+/// still being decoded starts each job as soon as the rows it reads are decoded, on another
+/// worker, reading the pixels the decoder is still writing.
+@Suite(.serialized) struct DecodeOverlapTests {
+    /// The tile call is sent right behind the put, on its content address, so it arrives while
+    /// the 8K JPEG is decoding (its first tile row is ready a quarter of the way through).
+    @Test func tilesOfAnImageStillDecodingMatchTheTilesOfTheDecodedImage() throws {
+        let daemon = try Daemon()
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let jpeg = VerticalSliceTests.jpeg8K
+        let handle = jpeg.withUnsafeBytes { ImageStore.handle(for: $0) }
+        let putID = try client.sendRequest("images/put", params: ["data": .string(Base64.encodeToString(bytes: jpeg))])
+        let tileID = try client.sendRequest("tools/call", params: ["name": "tile", "arguments": ["image": .string(handle), "grid": [4, 4]]])
+        var answers: [Int: JSONValue] = [:]
+        while answers.count < 2 {
+            let message = try client.receive()
+            answers[try #require(message["id"]?.intValue)] = message
+        }
+        #expect(answers[Int(putID)]?["result"]?["width"] == 7680)
+        let cold = try #require(answers[Int(tileID)]?["result"])
+        #expect(cold["isError"] == false, "\(cold.toolText ?? "")")
+
+        let warm = try client.tool("tile", ["image": .string(handle), "grid": [4, 4]])
+        func tileHandles(_ result: JSONValue) -> [String] {
+            (result["structuredContent"]?["tiles"]?.arrayValue ?? []).compactMap { $0["image"]?.stringValue }
+        }
+        // Results are content-addressed: equal handles are byte-identical tiles.
+        #expect(tileHandles(cold).count == 16)
+        #expect(tileHandles(cold) == tileHandles(warm))
+
+        let cache = try client.call("server/stats")["cache"]
+        #expect(cache?["decodes"] == 1)
+        #expect((cache?["jobsBeforeDecodeEnded"]?.intValue ?? 0) > 0, "\(cache ?? .null)")
+    }
+
+    @Test func aJPEGCorruptPastItsHeaderFailsTheCallNotThePut() throws {
+        let daemon = try Daemon()
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let jpeg = try TestImages.encoded(width: 2000, height: 1500, format: .jpeg).bytes
+        let truncated = Array(jpeg.prefix(jpeg.count / 3))
+        let handle = try client.put(truncated)
+        let result = try client.tool("tile", ["image": .string(handle), "grid": [2, 2]])
+        #expect(result["isError"] == true)
+        #expect(result.toolText?.contains("could not be decoded") == true, "\(result.toolText ?? "")")
+        #expect(try client.call("ping") == [:])
+    }
+}
