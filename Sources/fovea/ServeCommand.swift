@@ -17,7 +17,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Worker processes.")
     var workers: Int = 2
 
-    @Option(help: "Threads each worker's kernels and JPEG encoder may use. 2 lets one call use both cores of an otherwise idle 2-core machine (warm zoom p50 9.1 -> 6.3 ms) without costing throughput under load.")
+    @Option(help: "Threads each worker's kernels and JPEG encoder may use. 2 lets one call use both cores of an otherwise idle 2-core machine (warm zoom p50 9.1 -> 6.3 ms) ; a call started while other workers are busy uses fewer, so load costs no throughput.")
     var threads: Int = 2
 
     @Option(help: "Model conventions: qwen3-vl, qwen2.5-vl, deepeyes, mini-o3, pixel-reasoner.")
