@@ -58,11 +58,7 @@ extension DetachedMapping {
         guard fovea_memfd_size_sealed(seals) != 0 else {
             throw MemfdRejection("source descriptor is not a size-sealed memfd (seals \(seals))")
         }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw MemfdRejection("fstat failed: \(Errno.last)") }
-        guard (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) == size else {
-            throw MemfdRejection("source memfd holds \(status.st_size) bytes, expected \(size)")
-        }
+        try SealedMemfd.requireRegularFile(fd, size: size, named: "source memfd")
         return try DetachedMapping(descriptor: fd, size: size)
     }
 }

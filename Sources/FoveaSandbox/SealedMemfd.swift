@@ -47,12 +47,17 @@ public final class SealedMemfd: @unchecked Sendable {
         guard fovea_memfd_seals_complete(seals) != 0 else {
             throw MemfdRejection("descriptor is not a fully sealed memfd (seals \(seals))")
         }
+        try requireRegularFile(fd, size: expectedSize, named: "memfd")
+        return memfd
+    }
+
+    /// Throws unless `fd` is a regular file (a memfd) of exactly `size` bytes.
+    static func requireRegularFile(_ fd: Int32, size: Int, named name: String) throws(MemfdRejection) {
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw MemfdRejection("fstat failed: \(Errno.last)") }
-        guard (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) == expectedSize else {
-            throw MemfdRejection("memfd holds \(status.st_size) bytes, expected \(expectedSize)")
+        guard (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) == size else {
+            throw MemfdRejection("\(name) holds \(status.st_size) bytes, expected \(size)")
         }
-        return memfd
     }
 
     /// The memfd's inode number (identifies it across processes and descriptors).

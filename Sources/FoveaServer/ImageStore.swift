@@ -139,69 +139,43 @@ final class ImageStore: @unchecked Sendable {
     /// Calls `completion` with the handle's pixels, decoding them once if needed. Unknown
     /// handles fail with a tool error.
     func decoded(_ handle: String, completion: @escaping @Sendable (Result<DecodedImage, DecodeWaitError>) -> Void) {
-        lock.lock()
-        guard let entry = entries[handle] else {
-            lock.unlock()
-            completion(.failure(.tool(Self.unknownHandle(handle))))
-            return
-        }
-        touch(entry)
-        if let decoded = entry.decoded {
-            counters.hits += 1
-            lock.unlock()
-            completion(.success(decoded))
-            return
-        }
-        if let failure = entry.decodeFailure {
-            lock.unlock()
-            completion(.failure(.tool(failure)))
-            return
-        }
-        counters.misses += 1
-        entry.waiters.append(completion)
-        let start = startsDecode(entry)
-        lock.unlock()
-        if start { startDecode(handle: handle, encoded: entry.encoded) }
+        answer(handle, countsUse: true, fromDecoded: { $0 }, whileDecoding: { _ in nil },
+               wait: { $0.waiters.append(completion) }, completion: completion)
     }
 
     /// Calls `completion` once the handle's size, bands, format and orientation are known:
     /// at once for decoded pixels, else when the decoding worker has read the header (before
     /// its rows), starting the decode if needed.
     func header(_ handle: String, completion: @escaping @Sendable (Result<ImageInfo, DecodeWaitError>) -> Void) {
-        lock.lock()
-        guard let entry = entries[handle] else {
-            lock.unlock()
-            completion(.failure(.tool(Self.unknownHandle(handle))))
-            return
-        }
-        touch(entry)
-        if let decoded = entry.decoded {
-            counters.hits += 1
-            lock.unlock()
-            completion(.success(ImageInfo(layout: decoded.layout, format: decoded.format, orientation: decoded.orientation)))
-            return
-        }
-        if let failure = entry.decodeFailure {
-            lock.unlock()
-            completion(.failure(.tool(failure)))
-            return
-        }
-        counters.misses += 1
-        if let info = entry.info {
-            lock.unlock()
-            completion(.success(info))
-            return
-        }
-        entry.headerWaiters.append(completion)
-        let start = startsDecode(entry)
-        lock.unlock()
-        if start { startDecode(handle: handle, encoded: entry.encoded) }
+        answer(handle, countsUse: true,
+               fromDecoded: { ImageInfo(layout: $0.layout, format: $0.format, orientation: $0.orientation) },
+               whileDecoding: { $0.info },
+               wait: { $0.headerWaiters.append(completion) }, completion: completion)
     }
 
     /// Calls `completion` with pixels in which `rows` are final: the decoded image, or the
     /// image still being decoded once the worker has finished those rows.
     func rows(_ rows: Range<Int>, of handle: String,
               completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
+        answer(handle, countsUse: false,
+               fromDecoded: { SourcePixels(memfd: $0.memfd, layout: $0.layout) },
+               whileDecoding: { [self] entry in
+                   guard let partial = entry.partial, let info = entry.info, entry.finishedRows.contains(rows) else { return nil }
+                   counters.jobsBeforeDecodeEnded += 1
+                   return SourcePixels(memfd: partial, layout: info.layout)
+               },
+               wait: { $0.rowWaiters.append((rows, completion)) }, completion: completion)
+    }
+
+    /// The lookup behind ``decoded(_:completion:)``, ``header(_:completion:)`` and
+    /// ``rows(_:of:completion:)``: answers from the decoded pixels, a decode failure or what
+    /// `whileDecoding` finds in the entry (all under the lock), else registers the waiter with
+    /// `wait` and starts the decode if none runs. `countsUse` counts the call as a hit or miss.
+    private func answer<Value>(_ handle: String, countsUse: Bool,
+                               fromDecoded: (DecodedImage) -> Value,
+                               whileDecoding: (Entry) -> Value?,
+                               wait: (Entry) -> Void,
+                               completion: @Sendable (Result<Value, DecodeWaitError>) -> Void) {
         lock.lock()
         guard let entry = entries[handle] else {
             lock.unlock()
@@ -210,8 +184,9 @@ final class ImageStore: @unchecked Sendable {
         }
         touch(entry)
         if let decoded = entry.decoded {
+            if countsUse { counters.hits += 1 }
             lock.unlock()
-            completion(.success(SourcePixels(memfd: decoded.memfd, layout: decoded.layout)))
+            completion(.success(fromDecoded(decoded)))
             return
         }
         if let failure = entry.decodeFailure {
@@ -219,13 +194,13 @@ final class ImageStore: @unchecked Sendable {
             completion(.failure(.tool(failure)))
             return
         }
-        if let partial = entry.partial, let info = entry.info, entry.finishedRows.contains(rows) {
-            counters.jobsBeforeDecodeEnded += 1
+        if countsUse { counters.misses += 1 }
+        if let value = whileDecoding(entry) {
             lock.unlock()
-            completion(.success(SourcePixels(memfd: partial, layout: info.layout)))
+            completion(.success(value))
             return
         }
-        entry.rowWaiters.append((rows, completion))
+        wait(entry)
         let start = startsDecode(entry)
         lock.unlock()
         if start { startDecode(handle: handle, encoded: entry.encoded) }
@@ -288,8 +263,9 @@ final class ImageStore: @unchecked Sendable {
                 return true
             }
         }
+        let info = entry.info
         lock.unlock()
-        headerWaiters.forEach { $0(.success(entry.info!)) }
+        if let info { headerWaiters.forEach { $0(.success(info)) } }
         ready.forEach { $0.0(.success($0.1)) }
     }
 
