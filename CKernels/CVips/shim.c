@@ -31,11 +31,19 @@ gboolean fovea_vips_vector_enabled(void) { return vips_vector_isenabled(); }
 // MARK: - Loading
 
 int fovea_vips_load_buffer(const char *loader, const void *data, size_t length,
-                           VipsAccess access, VipsFailOn fail_on, gboolean memory, VipsImage **out) {
+                           VipsAccess access, VipsFailOn fail_on, gboolean memory, int shrink,
+                           VipsImage **out) {
     // The blob borrows `data` (no free function): the caller keeps it alive.
     VipsBlob *blob = vips_blob_new(NULL, data, length);
-    int result = vips_call(loader, blob, out, "access", access, "fail_on", fail_on,
-                           "memory", memory, NULL);
+    int result;
+    if (shrink <= 1)
+        result = vips_call(loader, blob, out, "access", access, "fail_on", fail_on, "memory", memory, NULL);
+    else if (strcmp(loader, "jpegload_buffer") == 0)
+        result = vips_call(loader, blob, out, "access", access, "fail_on", fail_on, "memory", memory,
+                           "shrink", shrink, NULL);
+    else
+        result = vips_call(loader, blob, out, "access", access, "fail_on", fail_on, "memory", memory,
+                           "scale", 1.0 / shrink, NULL);
     vips_area_unref(VIPS_AREA(blob));
     return result;
 }

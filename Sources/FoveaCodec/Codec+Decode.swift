@@ -39,6 +39,8 @@ extension Codec {
     /// half-grey image; the view's contents are then unspecified.
     ///
     /// - Parameters:
+    ///   - shrink: 2, 4 or 8 decodes a JPEG or WebP at that fraction of its size (libjpeg's DCT
+    ///     scaling, size rounded up; libwebp's scaled decode), for shrink-on-load.
     ///   - allocated: called once the view is allocated, before any row is decoded, with the
     ///     header (so a caller can announce the image while its rows are still coming).
     ///   - progress: called after each strip with the output rows that are final so far
@@ -48,12 +50,12 @@ extension Codec {
     /// - Returns: the header (its `width`, `height`, `bands` match the view).
     @discardableResult
     public static func decode(
-        _ bytes: UnsafeRawBufferPointer, limits: ImageLimits = .standard,
+        _ bytes: UnsafeRawBufferPointer, limits: ImageLimits = .standard, shrink: Int = 1,
         allocated: ((ImageHeader) -> Void)? = nil,
         progress: ((_ finishedRows: Range<Int>) -> Void)? = nil,
         into allocate: (PixelLayout) throws -> MutableImageView
     ) throws -> ImageHeader {
-        let opened = try open(bytes, limits: limits)
+        let opened = try open(bytes, limits: limits, shrink: shrink)
         let header = opened.header
         let view = try allocate(header.layout)
         guard view.width == header.width, view.height == header.height, view.bands == header.bands else {
@@ -67,9 +69,10 @@ extension Codec {
     }
 
     /// Decodes into a new ``PixelBuffer`` (see ``decode(_:limits:allocated:progress:into:)``).
-    public static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits = .standard) throws -> DecodedImage {
+    public static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits = .standard,
+                              shrink: Int = 1) throws -> DecodedImage {
         var buffer: PixelBuffer?
-        let header = try decode(bytes, limits: limits) { layout in
+        let header = try decode(bytes, limits: limits, shrink: shrink) { layout in
             let b = PixelBuffer(width: layout.width, height: layout.height, bands: layout.bands)
             buffer = b
             return b.mutableView
@@ -78,8 +81,8 @@ extension Codec {
     }
 
     /// ``decode(_:limits:)`` for bytes in an array.
-    public static func decode(_ bytes: [UInt8], limits: ImageLimits = .standard) throws -> DecodedImage {
-        try bytes.withUnsafeBytes { try decode($0, limits: limits) }
+    public static func decode(_ bytes: [UInt8], limits: ImageLimits = .standard, shrink: Int = 1) throws -> DecodedImage {
+        try bytes.withUnsafeBytes { try decode($0, limits: limits, shrink: shrink) }
     }
 
     /// Rows of the stored image are pulled in strips of this many (at least); libvips's own

@@ -28,8 +28,11 @@ extension Codec {
     /// Sniffs, checks limits, runs the format's buffer loader (header only, sequential access,
     /// `fail_on: error`) and builds the lazy normalisation to 8-bit 1/3/4 bands.
     ///
+    /// `shrink` > 1 (2, 4 or 8; JPEG and WebP only) opens the image at that fraction of its
+    /// size, the limits still applying to the full size.
+    ///
     /// `bytes` must stay valid for as long as the returned image is used.
-    static func open(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits) throws -> OpenedImage {
+    static func open(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits, shrink: Int = 1) throws -> OpenedImage {
         try requireInitialized()
         try limits.check(encodedBytes: bytes.count)
         guard bytes.count > 0, let base = bytes.baseAddress else {
@@ -51,6 +54,9 @@ extension Codec {
         if let declared = FormatSniffer.declaredSize(of: bytes, format: format) {
             try limits.check(width: declared.width, height: declared.height)
         }
+        guard [1, 2, 4, 8].contains(shrink), shrink == 1 || format == .jpeg || format == .webp else {
+            throw CodecError(.invalidArgument, "shrink-on-load by \(shrink) is not possible for \(format.displayName): it must be 2, 4 or 8, for JPEG or WebP")
+        }
 
         // JPEG streams: libjpeg decodes each strip as decode pulls it (an 8K photo: first rows
         // after 7 ms, all in 144 ms, against 190 ms before the first row when forced through
@@ -58,7 +64,7 @@ extension Codec {
         var out: UnsafeMutablePointer<VipsImage>?
         let streams = format == .jpeg
         guard fovea_vips_load_buffer(format.loaderNickname, base, bytes.count,
-                                     VIPS_ACCESS_SEQUENTIAL, VIPS_FAIL_ON_ERROR, streams ? 0 : 1, &out) == 0, let out else {
+                                     VIPS_ACCESS_SEQUENTIAL, VIPS_FAIL_ON_ERROR, streams ? 0 : 1, Int32(shrink), &out) == 0, let out else {
             throw CodecError.withVipsDetail(
                 .corrupt, "\(format.displayName) header could not be read: the data is truncated or corrupt")
         }

@@ -24,25 +24,32 @@
 /// let out = PixelBuffer(width: 1920, height: 1080, bands: 3)
 /// resample(frame.view, into: out.mutableView, filter: .lanczos3, threads: 2)
 /// ```
+///
+/// `box` maps only that part of `src` onto `dst` (Pillow's `resize(size, filter, box)`), with
+/// fractional edges; windows still read the pixels around it that lie in `src`.
 public func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter,
-                     threads: Int = 1) {
-    resample(src, into: dst, filter: filter, threads: threads, premultipliesAlpha: true)
+                     box: ResampleBox? = nil, threads: Int = 1) {
+    resample(src, into: dst, filter: filter, box: box, threads: threads, premultipliesAlpha: true)
 }
 
 /// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels (for tests).
-func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, threads: Int,
-              premultipliesAlpha: Bool) {
+func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox? = nil,
+              threads: Int, premultipliesAlpha: Bool) {
     precondition(src.bands == dst.bands,
                  "resample: source has \(src.bands) bands, destination \(dst.bands)")
     precondition(PixelLayout.supportedBands.contains(src.bands),
                  "resample: \(src.bands) bands; supported are 1, 3 and 4")
-    if src.width == dst.width && src.height == dst.height {
+    let box = box ?? ResampleBox(width: src.width, height: src.height)
+    precondition(box.left >= 0 && box.top >= 0 && box.right <= Double(src.width) && box.bottom <= Double(src.height)
+                    && box.right > box.left && box.bottom > box.top,
+                 "resample: box \(box) is not inside the \(src.width)×\(src.height) source")
+    if box.keepsColumns(inWidth: src.width, outWidth: dst.width) && box.keepsRows(inHeight: src.height, outHeight: dst.height) {
         copyRows(src, into: dst)
         return
     }
     let plan = ResamplePlan(filter: filter, bands: src.bands, inWidth: src.width,
                             inHeight: src.height, outWidth: dst.width, outHeight: dst.height,
-                            threads: threads)
+                            box: box, threads: threads)
     RowBands.run(rows: dst.height, threads: threads) { rows in
         ResampleBand(plan: plan, src: src, dst: dst,
                      premultipliesAlpha: premultipliesAlpha && src.bands == 4).run(rows)
@@ -52,15 +59,42 @@ func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilt
 /// A new packed `width` × `height` buffer holding `src` resized as ``resample(_:into:filter:threads:)``
 /// does.
 public func resample(_ src: ImageView, width: Int, height: Int, filter: ResampleFilter,
-                     threads: Int = 1) -> PixelBuffer {
+                     box: ResampleBox? = nil, threads: Int = 1) -> PixelBuffer {
     let out = PixelBuffer(width: width, height: height, bands: src.bands)
-    resample(src, into: out.mutableView, filter: filter, threads: threads)
+    resample(src, into: out.mutableView, filter: filter, box: box, threads: threads)
     return out
 }
 
 private func copyRows(_ src: ImageView, into dst: MutableImageView) {
     let length = src.width * src.bands
     for y in 0..<src.height { dst.row(y).update(from: src.row(y), count: length) }
+}
+
+/// The part of a source a resize maps onto its output, in source pixels, edges possibly
+/// fractional: Pillow's `box` (left, top, right, bottom).
+public struct ResampleBox: Sendable, Equatable, CustomStringConvertible {
+    public var left: Double, top: Double, right: Double, bottom: Double
+
+    public init(left: Double, top: Double, right: Double, bottom: Double) {
+        (self.left, self.top, self.right, self.bottom) = (left, top, right, bottom)
+    }
+
+    /// The whole of a `width` × `height` source.
+    public init(width: Int, height: Int) {
+        self.init(left: 0, top: 0, right: Double(width), bottom: Double(height))
+    }
+
+    /// Whether the horizontal pass is the identity (Pillow then skips it).
+    func keepsColumns(inWidth: Int, outWidth: Int) -> Bool {
+        inWidth == outWidth && left == 0 && right == Double(inWidth)
+    }
+
+    /// Whether the vertical pass is the identity.
+    func keepsRows(inHeight: Int, outHeight: Int) -> Bool {
+        inHeight == outHeight && top == 0 && bottom == Double(inHeight)
+    }
+
+    public var description: String { "[\(left), \(top), \(right), \(bottom)]" }
 }
 
 /// One band of output rows: the horizontal pass fills a ring of intermediate rows just ahead of

@@ -59,19 +59,21 @@ final class ResamplePlan: @unchecked Sendable {
     static let multiplyHighBits = 14
 
     /// With `threads` > 1 the two axes' taps are computed concurrently.
+    /// `box` is the part of the source mapped onto the output (the whole source when nil).
     init(filter: ResampleFilter, bands: Int, inWidth: Int, inHeight: Int, outWidth: Int,
-         outHeight: Int, threads: Int = 1) {
+         outHeight: Int, box: ResampleBox? = nil, threads: Int = 1) {
         self.bands = bands
         self.inWidth = inWidth
         self.inHeight = inHeight
         self.outWidth = outWidth
         self.outHeight = outHeight
 
+        let box = box ?? ResampleBox(width: inWidth, height: inHeight)
         let (h, v) = Self.taps(filter: filter, inWidth: inWidth, inHeight: inHeight,
-                               outWidth: outWidth, outHeight: outHeight, threads: threads)
+                               outWidth: outWidth, outHeight: outHeight, box: box, threads: threads)
         let groupSize = bands == 1 ? 8 : 2
         let groups = (h.maxCount + groupSize - 1) / groupSize
-        horizontalRoundingBits = inHeight == outHeight ? 0 : 6
+        horizontalRoundingBits = box.keepsRows(inHeight: inHeight, outHeight: outHeight) ? 0 : 6
         // The pass computes (sum << (16 + rounding - bits)) >> 16 in Int32: that needs
         // bits <= 16 + rounding and |sample · Σ|weights|| < 512 (Pillow's filters reach 1.57).
         horizontalBits = h.fixedPointBits(maxSample: 255, limit: 16 + horizontalRoundingBits)
@@ -142,16 +144,16 @@ final class ResamplePlan: @unchecked Sendable {
     }
 
     private static func taps(filter: ResampleFilter, inWidth: Int, inHeight: Int, outWidth: Int,
-                             outHeight: Int, threads: Int) -> (ResampleTaps, ResampleTaps) {
+                             outHeight: Int, box: ResampleBox, threads: Int) -> (ResampleTaps, ResampleTaps) {
         let horizontal: @Sendable () -> ResampleTaps = {
-            inWidth == outWidth
+            box.keepsColumns(inWidth: inWidth, outWidth: outWidth)
                 ? ResampleTaps(identity: inWidth)
-                : ResampleTaps(filter: filter, inSize: inWidth, outSize: outWidth)
+                : ResampleTaps(filter: filter, inSize: inWidth, outSize: outWidth, start: box.left, end: box.right)
         }
         let vertical: @Sendable () -> ResampleTaps = {
-            inHeight == outHeight
+            box.keepsRows(inHeight: inHeight, outHeight: outHeight)
                 ? ResampleTaps(identity: inHeight)
-                : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight)
+                : ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight, start: box.top, end: box.bottom)
         }
         guard threads > 1 && outWidth + outHeight >= 512 else { return (horizontal(), vertical()) }
         let results = TapsPair()

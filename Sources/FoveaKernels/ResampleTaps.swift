@@ -18,11 +18,14 @@ struct ResampleTaps {
     /// The largest sum of absolute weights of one output (1 without negative lobes).
     let largestAbsoluteSum: Double
 
-    /// Pillow's windows for resizing `inSize` samples to `outSize` with `filter`.
-    init(filter: ResampleFilter, inSize: Int, outSize: Int) {
+    /// Pillow's windows for resizing the samples `start ..< end` of `inSize` (whole or
+    /// fractional; the whole axis by default) to `outSize` with `filter`.
+    init(filter: ResampleFilter, inSize: Int, outSize: Int, start: Double = 0, end: Double? = nil) {
         precondition(inSize > 0 && outSize > 0, "ResampleTaps: sizes \(inSize) -> \(outSize)")
         // The arithmetic follows precompute_coeffs step by step (the box edges are floats there).
-        let scale = Double(Float(inSize) - Float(0)) / Double(outSize)
+        let start = Double(Float(start)), end = Double(Float(end ?? Double(inSize)))
+        precondition(end > start, "ResampleTaps: empty window \(start) ..< \(end)")
+        let scale = (end - start) / Double(outSize)
         let filterScale = Swift.max(scale, 1.0)
         let support = filter.support * filterScale
         let inverseScale = 1.0 / filterScale
@@ -30,7 +33,7 @@ struct ResampleTaps {
         var counts = [Int](repeating: 0, count: outSize)
         var maxCount = 1
         for i in 0..<outSize {
-            let center = Double(Float(0)) + (Double(i) + 0.5) * scale
+            let center = start + (Double(i) + 0.5) * scale
             starts[i] = Swift.max(0, Int(center - support + 0.5))
             counts[i] = Swift.min(inSize, Int(center + support + 0.5)) - starts[i]
             maxCount = Swift.max(maxCount, counts[i])
@@ -42,10 +45,10 @@ struct ResampleTaps {
                     // One loop per filter, so that the kernel is inlined, not switched on per tap.
                     let (w, s, c) = (weights, starts, counts)
                     switch filter {
-                    case .box: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.box.weight($0) }
-                    case .bilinear: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.bilinear.weight($0) }
-                    case .bicubic: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.bicubic.weight($0) }
-                    case .lanczos3: Self.fill(w, s, c, scale, inverseScale) { ResampleFilter.lanczos3.weight($0) }
+                    case .box: Self.fill(w, s, c, start, scale, inverseScale) { ResampleFilter.box.weight($0) }
+                    case .bilinear: Self.fill(w, s, c, start, scale, inverseScale) { ResampleFilter.bilinear.weight($0) }
+                    case .bicubic: Self.fill(w, s, c, start, scale, inverseScale) { ResampleFilter.bicubic.weight($0) }
+                    case .lanczos3: Self.fill(w, s, c, start, scale, inverseScale) { ResampleFilter.lanczos3.weight($0) }
                     }
                 }
             }
@@ -71,13 +74,13 @@ struct ResampleTaps {
     @inline(__always)
     private static func fill(_ weights: UnsafeMutableBufferPointer<Double>,
                              _ starts: UnsafeBufferPointer<Int>, _ counts: UnsafeBufferPointer<Int>,
-                             _ scale: Double, _ inverseScale: Double,
+                             _ start: Double, _ scale: Double, _ inverseScale: Double,
                              _ kernel: (Double) -> Double) {
         let stride = weights.count / starts.count
         for i in 0..<starts.count {
             let row = weights.baseAddress! + i &* stride
             let first = starts[i]
-            let center = Double(Float(0)) + (Double(i) + 0.5) * scale
+            let center = start + (Double(i) + 0.5) * scale
             var sum = 0.0
             for j in 0..<counts[i] {
                 let w = kernel((Double(j &+ first) - center + 0.5) * inverseScale)

@@ -13,7 +13,8 @@ public enum FlipDirection: String, Sendable, CaseIterable {
 /// One pixel operation a worker runs; coordinates are pixels of the step's input.
 public enum PlanStep: Sendable, Equatable {
     case crop(PixelRect)
-    case resize(width: Int, height: Int, filter: ResampleFilter)
+    /// Resizes the input, or only `box` of it (fractional edges, Pillow's `box`), to `width` × `height`.
+    case resize(width: Int, height: Int, filter: ResampleFilter, box: ResampleBox? = nil)
     /// An exact rotation by 90, 180 or 270 degrees counter-clockwise.
     case quarterTurn(degrees: Int)
     case flip(FlipDirection)
@@ -29,7 +30,7 @@ public enum PlanStep: Sendable, Equatable {
     public func output(from input: ImageShape) -> ImageShape {
         switch self {
         case .crop(let rect): return ImageShape(width: rect.width, height: rect.height, bands: input.bands)
-        case .resize(let width, let height, _): return ImageShape(width: width, height: height, bands: input.bands)
+        case .resize(let width, let height, _, _): return ImageShape(width: width, height: height, bands: input.bands)
         case .quarterTurn(let degrees):
             return degrees == 180 ? input : ImageShape(width: input.height, height: input.width, bands: input.bands)
         case .flip, .annotate, .statistics: return input
@@ -79,8 +80,11 @@ extension PlanStep {
         switch self {
         case .crop(let rect):
             return ["op": "crop", "rect": .ints([rect.x, rect.y, rect.width, rect.height])]
-        case .resize(let width, let height, let filter):
-            return ["op": "resize", "width": .int(width), "height": .int(height), "filter": .string(filter.rawValue)]
+        case .resize(let width, let height, let filter, let box):
+            var object: [String: JSONValue] = ["op": "resize", "width": .int(width), "height": .int(height),
+                                               "filter": .string(filter.rawValue)]
+            if let box { object["box"] = .array([box.left, box.top, box.right, box.bottom].map(JSONValue.double)) }
+            return .object(object)
         case .quarterTurn(let degrees):
             return ["op": "quarterTurn", "degrees": .int(degrees)]
         case .flip(let direction):
@@ -112,7 +116,14 @@ extension PlanStep {
             guard let filter = ResampleFilter(rawValue: try json.field("filter").string()) else {
                 throw ChannelMessageError("unknown resize filter")
             }
-            self = .resize(width: try json.field("width").int(), height: try json.field("height").int(), filter: filter)
+            var box: ResampleBox?
+            if let value = json.optionalField("box") {
+                guard case .array(let edges) = value, edges.count == 4 else { throw ChannelMessageError("resize box needs 4 numbers") }
+                let numbers = edges.compactMap(\.doubleValue)
+                guard numbers.count == 4, numbers.allSatisfy(\.isFinite) else { throw ChannelMessageError("resize box needs 4 finite numbers") }
+                box = ResampleBox(left: numbers[0], top: numbers[1], right: numbers[2], bottom: numbers[3])
+            }
+            self = .resize(width: try json.field("width").int(), height: try json.field("height").int(), filter: filter, box: box)
         case "quarterTurn":
             let degrees = try json.field("degrees").int()
             guard [90, 180, 270].contains(degrees) else { throw ChannelMessageError("quarter turn must be 90, 180 or 270") }

@@ -26,7 +26,9 @@ public struct DecodeLimits: Sendable, Equatable {
 /// Supervisor → worker. Descriptors travel beside the message (`SCM_RIGHTS`):
 /// `decode` carries the encoded bytes, `run` the source pixels, both as sealed memfds.
 public enum WorkerRequest: Sendable, Equatable {
-    case decode(id: UInt64, limits: DecodeLimits)
+    /// `shrink` > 1 decodes at that fraction of the size (2, 4 or 8; JPEG and WebP only, see
+    /// ``ShrinkOnLoad``).
+    case decode(id: UInt64, limits: DecodeLimits, shrink: Int = 1)
     /// `threads`: how many of its kernel threads the worker may use for this job (0: all).
     /// The supervisor lowers it when other workers are busy (``WorkerSlot``).
     case run(id: UInt64, source: PixelLayout, plan: ImagePlan, threads: Int = 0)
@@ -37,7 +39,7 @@ public enum WorkerRequest: Sendable, Equatable {
 
     public var id: UInt64 {
         switch self {
-        case .decode(let id, _), .run(let id, _, _, _), .probe(let id, _), .forget(let id, _): return id
+        case .decode(let id, _, _), .run(let id, _, _, _), .probe(let id, _), .forget(let id, _): return id
         }
     }
 
@@ -68,8 +70,8 @@ public enum WorkerRequest: Sendable, Equatable {
 
     public var json: JSONValue {
         switch self {
-        case .decode(let id, let limits):
-            return ["type": "decode", "id": .integer(Int64(id)), "limits": limits.json]
+        case .decode(let id, let limits, let shrink):
+            return ["type": "decode", "id": .integer(Int64(id)), "limits": limits.json, "shrink": .int(shrink)]
         case .run(let id, let source, let plan, let threads):
             var object: [String: JSONValue] = [
                 "type": "run", "id": .integer(Int64(id)), "source": source.channelJSON,
@@ -91,7 +93,9 @@ public enum WorkerRequest: Sendable, Equatable {
         let id = try json.field("id").id()
         switch try json.field("type").string() {
         case "decode":
-            self = .decode(id: id, limits: try DecodeLimits(json: json.field("limits")))
+            let shrink = try json.field("shrink").int()
+            guard [1, 2, 4, 8].contains(shrink) else { throw ChannelMessageError("decode shrink must be 1, 2, 4 or 8") }
+            self = .decode(id: id, limits: try DecodeLimits(json: json.field("limits")), shrink: shrink)
         case "run":
             let source = try PixelLayout(channelJSON: json.field("source"), maximumSide: maximumSide, maximumPixels: maximumPixels)
             guard case .array(let stepValues) = try json.field("steps") else { throw ChannelMessageError("steps must be an array") }

@@ -50,6 +50,8 @@ final class ImageStore: @unchecked Sendable {
         var lastUse: UInt64 = 0
         /// A tool result (its pixels are decoded from its encoded bytes only when a call chains on it).
         var isResult = false
+        /// Decodes at reduced scale (shrink-on-load), by factor.
+        var reductions: [Int: Reduction] = [:]
 
         init(handle: String, encoded: SealedMemfd) {
             self.handle = handle
@@ -57,10 +59,25 @@ final class ImageStore: @unchecked Sendable {
         }
 
         /// Bytes held (a raw result's pixels are its encoded bytes, counted once).
-        var bytes: Int { encoded.size + (decoded.map { $0.memfd === encoded ? 0 : $0.memfd.size } ?? 0) }
+        var bytes: Int {
+            encoded.size + (decoded.map { $0.memfd === encoded ? 0 : $0.memfd.size } ?? 0)
+                + reductions.values.reduce(0) { $0 + ($1.decoded?.memfd.size ?? 0) }
+        }
 
         /// Whether someone waits on this entry's decode (it must not be evicted).
-        var hasWaiters: Bool { !waiters.isEmpty || !headerWaiters.isEmpty || !rowWaiters.isEmpty || decoding }
+        var hasWaiters: Bool {
+            !waiters.isEmpty || !headerWaiters.isEmpty || !rowWaiters.isEmpty || decoding
+                || reductions.values.contains { $0.decoding }
+        }
+    }
+
+    /// One reduced-scale decode of an entry (see ``ShrinkOnLoad``): not streamed, as it is a
+    /// fraction of the full decode's time.
+    final class Reduction {
+        var decoded: DecodedImage?
+        var failure: ToolError?
+        var decoding = false
+        var waiters: [@Sendable (Result<SourcePixels, DecodeWaitError>) -> Void] = []
     }
 
     /// Why a decode did not produce pixels: a tool error, or a transient worker failure.
@@ -76,6 +93,8 @@ final class ImageStore: @unchecked Sendable {
         var evictions = 0
         /// Jobs that started on rows of an image whose decode had not finished.
         var jobsBeforeDecodeEnded = 0
+        /// Reduced-scale decodes started (shrink-on-load), not counted in `decodes`.
+        var reducedDecodes = 0
     }
 
     private let lock = NSLock()
@@ -206,6 +225,73 @@ final class ImageStore: @unchecked Sendable {
         if start { startDecode(handle: handle, encoded: entry.encoded) }
     }
 
+    /// Calls `completion` with the handle's pixels decoded at 1/`factor` scale (see
+    /// ``ShrinkOnLoad``), decoding them once if needed. `full` is the image's full-scale shape,
+    /// which the reduced decode must match (``ShrinkOnLoad/accepts(_:full:factor:)``).
+    func reduced(_ handle: String, factor: Int, full: ImageShape,
+                 completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
+        lock.lock()
+        guard let entry = entries[handle] else {
+            lock.unlock()
+            completion(.failure(.tool(Self.unknownHandle(handle))))
+            return
+        }
+        touch(entry)
+        let reduction = entry.reductions[factor] ?? Reduction()
+        entry.reductions[factor] = reduction
+        if let decoded = reduction.decoded {
+            lock.unlock()
+            completion(.success(SourcePixels(memfd: decoded.memfd, layout: decoded.layout)))
+            return
+        }
+        if let failure = reduction.failure {
+            lock.unlock()
+            completion(.failure(.tool(failure)))
+            return
+        }
+        reduction.waiters.append(completion)
+        let start = !reduction.decoding
+        if start {
+            reduction.decoding = true
+            counters.reducedDecodes += 1
+        }
+        let encoded = entry.encoded
+        lock.unlock()
+        guard start else { return }
+        let job = WorkerJob(request: .decode(id: 0, limits: limits, shrink: factor), descriptors: [encoded],
+                            deadlineSeconds: deadlineSeconds, inputKey: handle) { [self] outcome in
+            self.finishReducedDecode(handle: handle, factor: factor, full: full, outcome: outcome)
+        }
+        pool.submit(job)
+    }
+
+    private func finishReducedDecode(handle: String, factor: Int, full: ImageShape,
+                                     outcome: Result<WorkerResponse, WorkerJobFailure>) {
+        let (result, permanent) = Self.decodedImage(from: outcome, handle: handle, logger: logger) { layout in
+            ShrinkOnLoad.accepts(ImageShape(width: layout.width, height: layout.height, bands: layout.bands),
+                                 full: full, factor: factor)
+        }
+        lock.lock()
+        var waiters: [@Sendable (Result<SourcePixels, DecodeWaitError>) -> Void] = []
+        if let entry = entries[handle], let reduction = entry.reductions[factor] {
+            waiters = reduction.waiters
+            reduction.waiters = []
+            reduction.decoding = false
+            reduction.failure = permanent
+            if case .success(let decoded) = result {
+                totalBytes -= entry.bytes
+                reduction.decoded = decoded
+                totalBytes += entry.bytes
+            } else if permanent == nil {
+                entry.reductions[factor] = nil  // a worker failure: the next call tries again
+            }
+        }
+        evictIfNeeded()
+        lock.unlock()
+        let pixels = result.map { SourcePixels(memfd: $0.memfd, layout: $0.layout) }
+        waiters.forEach { $0(pixels) }
+    }
+
     private static func unknownHandle(_ handle: String) -> ToolError {
         ToolError.invalid("image", .string(handle),
             "no image with this handle is stored (it was never put, or was released); put the image again with images/put")
@@ -269,32 +355,47 @@ final class ImageStore: @unchecked Sendable {
         ready.forEach { $0.0(.success($0.1)) }
     }
 
-    private func finishDecode(handle: String, outcome: Result<WorkerResponse, WorkerJobFailure>) {
-        var result: Result<DecodedImage, DecodeWaitError>
-        var permanent: ToolError?
+    /// A decoding worker's outcome as pixels, or why not; `permanent` is set when decoding
+    /// again cannot help (the image is corrupt or poisoned). `accepts` checks the layout.
+    private static func decodedImage(from outcome: Result<WorkerResponse, WorkerJobFailure>, handle: String,
+                                     logger: Logger, accepts: (PixelLayout) -> Bool = { _ in true })
+        -> (result: Result<DecodedImage, DecodeWaitError>, permanent: ToolError?) {
         switch outcome {
         case .success(let response):
             switch response.reply {
             case .decoded(_, let layout, let format, let orientation):
                 do {
                     let memfd = try SealedMemfd.adopt(response.descriptors[0], expectedSize: layout.byteCount)
-                    result = .success(DecodedImage(memfd: memfd, layout: layout, format: format, orientation: orientation))
-                    if isResult(handle) { result = .success(DecodedImage(memfd: memfd, layout: layout, format: "result")) }
+                    guard accepts(layout) else {
+                        logger.error("worker returned a \(layout) decode of \(handle), which does not fit its header")
+                        return (.failure(.worker(.protocolViolation("decode of the wrong size"))), nil)
+                    }
+                    return (.success(DecodedImage(memfd: memfd, layout: layout, format: format, orientation: orientation)), nil)
                 } catch {
                     logger.error("worker returned an unusable decode of \(handle): \(error)")
-                    result = .failure(.worker(.protocolViolation("\(error)")))
+                    return (.failure(.worker(.protocolViolation("\(error)"))), nil)
                 }
             case .failed(_, _, let message):
                 response.descriptors.forEach { _ = close($0) }
-                permanent = ToolError("image \(ImageReference.abbreviated(handle)) could not be decoded: \(message)")
-                result = .failure(.tool(permanent!))
+                let permanent = ToolError("image \(ImageReference.abbreviated(handle)) could not be decoded: \(message)")
+                return (.failure(.tool(permanent)), permanent)
             default:
                 response.descriptors.forEach { _ = close($0) }
-                result = .failure(.worker(.protocolViolation("unexpected reply to decode")))
+                return (.failure(.worker(.protocolViolation("unexpected reply to decode"))), nil)
             }
         case .failure(let failure):
-            if case .poisoned = failure { permanent = ToolError("image \(ImageReference.abbreviated(handle)): \(failure.toolMessage)") }
-            result = .failure(.worker(failure))
+            guard case .poisoned = failure else { return (.failure(.worker(failure)), nil) }
+            let permanent = ToolError("image \(ImageReference.abbreviated(handle)): \(failure.toolMessage)")
+            return (.failure(.worker(failure)), permanent)
+        }
+    }
+
+    private func finishDecode(handle: String, outcome: Result<WorkerResponse, WorkerJobFailure>) {
+        var (result, permanent) = Self.decodedImage(from: outcome, handle: handle, logger: logger)
+        if case .success(var decoded) = result, isResult(handle) {
+            decoded.format = "result"
+            decoded.orientation = 1
+            result = .success(decoded)
         }
         lock.lock()
         var waiters: [@Sendable (Result<DecodedImage, DecodeWaitError>) -> Void] = []
@@ -392,16 +493,18 @@ final class ImageStore: @unchecked Sendable {
     }
 
     /// Walks entries from least to most recently used until under the budget: an entry with
-    /// decoded pixels loses them (its handle stays valid and decodes again on use); an entry
-    /// that is only encoded bytes is dropped. Entries being decoded are kept (their waiters
-    /// need them).
+    /// decoded pixels (full or reduced) loses them (its handle stays valid and decodes again on
+    /// use); an entry that is only encoded bytes is dropped. Entries being decoded are kept
+    /// (their waiters need them).
     private func evictIfNeeded() {
         guard totalBytes > capacityBytes else { return }
         for entry in entries.values.sorted(by: { $0.lastUse < $1.lastUse }) where totalBytes > capacityBytes {
             guard !entry.hasWaiters else { continue }
-            if let decoded = entry.decoded, decoded.memfd !== entry.encoded {
-                entry.decoded = nil
-                totalBytes -= decoded.memfd.size
+            if entry.bytes > entry.encoded.size {
+                totalBytes -= entry.bytes
+                if entry.decoded?.memfd !== entry.encoded { entry.decoded = nil }
+                entry.reductions = [:]
+                totalBytes += entry.bytes
             } else {
                 entries.removeValue(forKey: entry.handle)
                 totalBytes -= entry.bytes

@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var workerCPUSeconds: Int?
     /// Workers skip their seccomp filter (`--unsafe-no-sandbox`): for measuring its cost only.
     public var unsafeNoSandbox = false
+    /// Read reduced-scale JPEG decodes for zooms and tiles much smaller than their box (``ShrinkOnLoad``).
+    public var shrinkOnLoad = true
 
     public init(socketPath: String) {
         self.socketPath = socketPath

@@ -97,12 +97,26 @@ final class ToolService: @unchecked Sendable {
             reply(.success(ToolResult.success(planned, images: images, statistics: statistics)))
         }
         for (index, job) in jobs.enumerated() {
+            let finish: @Sendable (Result<JobOutput, CallFailure>) -> Void = { gather.finish(index, $0) }
+            if configuration.shrinkOnLoad, let factor = ShrinkOnLoad.factor(for: job, format: info.format) {
+                store.reduced(handle, factor: factor, full: source.shape) { [self] pixels in
+                    switch pixels {
+                    case .success(let pixels):
+                        let reduced = ImageShape(width: pixels.layout.width, height: pixels.layout.height, bands: pixels.layout.bands)
+                        let plan = ShrinkOnLoad.plan(job, factor: factor, format: info.format, full: source.shape, reduced: reduced)
+                        execute(plan, on: pixels, inputKey: handle, completion: finish)
+                    case .failure(let failure):
+                        finish(.failure(Self.callFailure(failure, handle: handle)))
+                    }
+                }
+                continue
+            }
             store.rows(job.sourceRows(height: info.layout.height), of: handle) { [self] pixels in
                 switch pixels {
                 case .success(let pixels):
-                    execute(job, on: pixels, inputKey: handle) { gather.finish(index, $0) }
+                    execute(job, on: pixels, inputKey: handle, completion: finish)
                 case .failure(let failure):
-                    gather.finish(index, .failure(Self.callFailure(failure, handle: handle)))
+                    finish(.failure(Self.callFailure(failure, handle: handle)))
                 }
             }
         }

@@ -339,7 +339,7 @@ extension WorkerRequest {
     /// The same request with a channel-local id.
     func withID(_ id: UInt64) -> WorkerRequest {
         switch self {
-        case .decode(_, let limits): return .decode(id: id, limits: limits)
+        case .decode(_, let limits, let shrink): return .decode(id: id, limits: limits, shrink: shrink)
         case .run(_, let source, let plan, let threads): return .run(id: id, source: source, plan: plan, threads: threads)
         case .probe(_, let action): return .probe(id: id, action: action)
         case .forget(_, let inodes): return .forget(id: id, inodes: inodes)

@@ -32,9 +32,9 @@ final class JobRunner {
     func handle(_ request: WorkerRequest, descriptors: [Int32], notify: @escaping (WorkerNotice) -> Void = { _ in }) -> Outcome {
         let scratch = Scratch(descriptors.dropFirst(request.inputDescriptorCount))
         switch request {
-        case .decode(let id, let limits):
+        case .decode(let id, let limits, let shrink):
             return respond(id) {
-                try decode(limits: limits, encodedDescriptor: descriptors[0], scratch: scratch, id: id, notify: notify)
+                try decode(limits: limits, shrink: shrink, encodedDescriptor: descriptors[0], scratch: scratch, id: id, notify: notify)
             }
         case .run(let id, let source, let plan, let threads):
             let threads = threads == 0 ? configuration.kernelThreads : min(threads, configuration.kernelThreads)
@@ -74,7 +74,7 @@ final class JobRunner {
     /// Decodes into the lent scratch memfd. Once it has its final size the header goes out as a
     /// notice, then each strip's finished rows: the supervisor lets other workers read those
     /// rows before the decode ends (see ``WorkerNotice``).
-    private func decode(limits: DecodeLimits, encodedDescriptor: Int32, scratch: Scratch, id: UInt64,
+    private func decode(limits: DecodeLimits, shrink: Int, encodedDescriptor: Int32, scratch: Scratch, id: UInt64,
                         notify: @escaping (WorkerNotice) -> Void) throws -> Outcome {
         let encoded = try adoptInput(encodedDescriptor)
         if configuration.testHooks { TestHooks.obey(encoded.bytes) }
@@ -82,6 +82,7 @@ final class JobRunner {
         let header = try Codec.decode(
             encoded.bytes,
             limits: ImageLimits(maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels, maxSide: limits.maxSide),
+            shrink: shrink,
             allocated: { header in
                 notify(.header(id: id, layout: header.layout, format: header.format.rawValue, orientation: header.orientation))
             },

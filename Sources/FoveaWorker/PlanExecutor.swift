@@ -21,8 +21,12 @@ struct PlanExecutor {
             case .crop(let rect), .statistics(let rect):
                 guard inside(rect) else { throw PlanError("step \(index): \(rect) is not inside \(shape)") }
                 if case .statistics = step, index != plan.steps.count - 1 { throw PlanError("statistics must be the last step") }
-            case .resize(let width, let height, _):
+            case .resize(let width, let height, _, let box):
                 guard (1...65536).contains(width), (1...65536).contains(height) else { throw PlanError("resize to \(width)x\(height) is out of range") }
+                if let box, !(box.left >= 0 && box.top >= 0 && box.right <= Double(shape.width) && box.bottom <= Double(shape.height)
+                              && box.right > box.left && box.bottom > box.top) {
+                    throw PlanError("step \(index): resize box \(box) is not inside \(shape)")
+                }
             case .quarterTurn, .flip: break
             case .rotate(let degrees, _, let expand, let fill, let width, let height):
                 let size = RotationGeometry.outputSize(width: shape.width, height: shape.height, degrees: degrees, expand: expand)
@@ -77,8 +81,8 @@ struct PlanExecutor {
         switch step {
         case .crop, .statistics:
             preconditionFailure("handled by run")
-        case .resize(_, _, let filter):
-            resample(source, into: destination, filter: filter, threads: threads)
+        case .resize(_, _, let filter, let box):
+            resample(source, into: destination, filter: filter, box: box, threads: threads)
         case .quarterTurn(let degrees):
             rotate(source, by: QuarterTurn(rawValue: degrees)!, into: destination, threads: threads)
         case .flip(let direction):

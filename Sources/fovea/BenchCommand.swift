@@ -7,7 +7,7 @@ import FoveaKernels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, SandboxBenchCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, ShrinkCommand.self, SandboxBenchCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -95,6 +95,27 @@ struct Bench: ParsableCommand {
             }
             let rows = try TilingBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
             common.print(rows, frame: frame)
+        }
+    }
+
+    struct ShrinkCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "shrink",
+            abstract: "Shrink-on-load: a whole-image zoom to a small model size, cold and warm, with and without reduced JPEG decodes, against the bare decode.")
+
+        @OptionGroup var common: Common
+
+        @Option(name: .customLong("model-max-pixels"), help: "The daemons' --model-max-pixels (the zoom's output size).")
+        var modelMaxPixels: Int = 250_000
+
+        func run() throws {
+            try Codec.initialize(concurrency: common.threads, vectorize: true)
+            let frame = try BenchFrame.load(path: common.image)
+            let jpeg = try BenchFrame.jpeg(path: common.image, frame: frame.pixels)
+            let rows = try ShrinkBench.run(jpeg: jpeg, threads: common.threads, modelMaxPixels: modelMaxPixels,
+                                           repeat: common.repeatCount)
+            print(common.json ? BenchReport.json(rows, context: ["frame": frame.label])
+                  : BenchReport.table(rows, title: "\(frame.label); 2 workers x \(common.threads) threads; --model-max-pixels \(modelMaxPixels); median ms of \(common.repeatCount)"))
         }
     }
 

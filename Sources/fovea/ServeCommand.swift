@@ -23,6 +23,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Model conventions: qwen3-vl, qwen2.5-vl, deepeyes, mini-o3, pixel-reasoner.")
     var preset: String = "qwen3-vl"
 
+    @Option(name: .customLong("model-max-pixels"),
+            help: "The model processor's max_pixels for smart_resize (e.g. 1003520 = 1280·28²), overriding the preset's.")
+    var modelMaxPixels: Int?
+
+    @Flag(name: .customLong("no-shrink-on-load"),
+          help: "Always read full-scale decodes, even for zooms and tiles far smaller than their box (see docs/ARCHITECTURE.md, shrink-on-load).")
+    var noShrinkOnLoad = false
+
     @Option(help: "Default box coordinates (rel1000, pixel, norm); default: the preset's.")
     var coords: CoordinateSystem?
 
@@ -88,6 +96,11 @@ struct Serve: ParsableCommand {
         guard Preset.named(preset) != nil else {
             throw ValidationError("--preset \(preset) is unknown; presets: \(Preset.all.map(\.name).joined(separator: ", "))")
         }
+        if let modelMaxPixels, let rule = Preset.named(preset)?.resize {
+            guard modelMaxPixels >= max(rule.minPixels, rule.factor * rule.factor) else {
+                throw ValidationError("--model-max-pixels \(modelMaxPixels) is below the preset's min_pixels \(rule.minPixels) (and factor² \(rule.factor * rule.factor))")
+            }
+        }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100, got \(quality)") }
         guard deadline > 0 else { throw ValidationError("--deadline must be positive") }
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
@@ -106,7 +119,9 @@ struct Serve: ParsableCommand {
         var configuration = ServerConfiguration(socketPath: socket ?? ServerConfiguration.defaultSocketPath)
         configuration.workers = workers
         configuration.kernelThreads = threads
-        configuration.defaults = ToolDefaults(preset: Preset.named(preset)!, coords: coords,
+        var preset = Preset.named(preset)!
+        if let modelMaxPixels { preset.resize.maxPixels = modelMaxPixels }
+        configuration.defaults = ToolDefaults(preset: preset, coords: coords,
                                               output: OutputOptions(format: format, quality: quality))
         configuration.cacheBytes = cacheBytes.bytes
         configuration.maxQueue = maxQueue
@@ -121,6 +136,7 @@ struct Serve: ParsableCommand {
         configuration.workerAddressSpace = UInt64(workerAddressSpace.bytes)
         configuration.workerCPUSeconds = workerCPUSeconds
         configuration.unsafeNoSandbox = unsafeNoSandbox
+        configuration.shrinkOnLoad = !noShrinkOnLoad
         if let hooks = getenv("FOVEA_TEST_HOOKS"), String(cString: hooks) == "1" { configuration.testHooks = true }
         return configuration
     }

@@ -48,7 +48,7 @@ extension FoveaCodecTests {
             for loader in ["svgload_buffer", "magickload_buffer", "jp2kload_buffer", "jxlload_buffer", "radload_buffer"] {
                 junk.withUnsafeBytes { raw in
                     var out: UnsafeMutablePointer<VipsImage>?
-                    let status = fovea_vips_load_buffer(loader, raw.baseAddress, raw.count, VIPS_ACCESS_SEQUENTIAL, VIPS_FAIL_ON_ERROR, 1, &out)
+                    let status = fovea_vips_load_buffer(loader, raw.baseAddress, raw.count, VIPS_ACCESS_SEQUENTIAL, VIPS_FAIL_ON_ERROR, 1, 1, &out)
                     let detail = VipsErrorBuffer.take() ?? ""
                     #expect(status != 0, "\(loader) ran")
                     // Blocked, or (for a module libvips did not load in this process) absent: it cannot run.

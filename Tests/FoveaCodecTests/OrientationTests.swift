@@ -86,7 +86,7 @@ extension FoveaCodecTests {
             try bytes.withUnsafeBytes { raw in
                 let format = try #require({ if case .allowed(let f) = FormatSniffer.kind(of: raw) { f } else { nil } }())
                 var out: UnsafeMutablePointer<VipsImage>?
-                #expect(fovea_vips_load_buffer(format.loaderNickname, raw.baseAddress, raw.count, VIPS_ACCESS_RANDOM, VIPS_FAIL_ON_ERROR, 1, &out) == 0)
+                #expect(fovea_vips_load_buffer(format.loaderNickname, raw.baseAddress, raw.count, VIPS_ACCESS_RANDOM, VIPS_FAIL_ON_ERROR, 1, 1, &out) == 0)
                 let loaded = VipsImageRef(try #require(out))
                 let turned = try loaded.apply(.corrupt, "autorot") { fovea_vips_autorot($0, $1) }
                 var size = 0

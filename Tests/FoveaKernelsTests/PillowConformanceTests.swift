@@ -52,6 +52,39 @@ struct PillowConformanceTests {
         }
     }
 
+    /// Fractional boxes (Pillow's `resize(size, filter, box)`), as shrink-on-load uses them:
+    /// down, up, and a shifted box of the output's own size.
+    static let boxCases: [((Int, Int), (Int, Int), ResampleBox)] = [
+        ((37, 23), (11, 7), ResampleBox(left: 1.25, top: 0.5, right: 35.75, bottom: 22.4)),
+        ((40, 30), (9, 12), ResampleBox(left: 3.6, top: 2.125, right: 30.3, bottom: 29.9)),
+        ((19, 13), (30, 20), ResampleBox(left: 0.3, top: 1.7, right: 18.2, bottom: 12)),
+        ((25, 18), (20, 15), ResampleBox(left: 2.5, top: 1.5, right: 22.5, bottom: 16.5)),
+    ]
+
+    @Test(arguments: ResampleFilter.allCases)
+    func matchesPillowImageResizeWithBox(filter: ResampleFilter) throws {
+        var jobs: [PillowRunner.Job] = []
+        var ours: [[UInt8]] = []
+        for bands in [1, 3] {
+            for kind in TestImages.Kind.allCases where kind != .patchyAlpha {
+                for ((w, h), (ow, oh), box) in Self.boxCases {
+                    let pixels = TestImages.pixels(kind, width: w, height: h, bands: bands, seed: 7)
+                    jobs.append(.init(pixels: pixels, width: w, height: h, bands: bands,
+                                      outWidth: ow, outHeight: oh, filter: filter, box: box))
+                    let source = TestImages.buffer(pixels, width: w, height: h, bands: bands)
+                    ours.append(resample(source.view, width: ow, height: oh, filter: filter, box: box).packedBytes())
+                }
+            }
+        }
+        let pillow = try PillowRunner.resize(jobs)
+        for (job, (mine, theirs)) in zip(jobs, zip(ours, pillow)) {
+            let label = "\(filter) \(job.width)x\(job.height)x\(job.bands) box \(job.box!) -> \(job.outWidth)x\(job.outHeight)"
+            try #require(mine.count == theirs.count, "\(label): Pillow returned \(theirs.count) bytes")
+            #expect(TestImages.maxDifference(mine, theirs) <= 1, "\(label)")
+            #expect(psnr(mine, theirs) >= 40, "\(label): PSNR \(psnr(mine, theirs)) dB")
+        }
+    }
+
     private func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
         let mse = zip(a, b).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(a.count)
         return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
@@ -65,6 +98,8 @@ enum PillowRunner {
         var width: Int, height: Int, bands: Int
         var outWidth: Int, outHeight: Int
         var filter: ResampleFilter
+        /// Pillow's `box`, or nil for the whole image.
+        var box: ResampleBox? = nil
     }
 
     static let script = """
@@ -75,10 +110,11 @@ enum PillowRunner {
         MODES = {1: "L", 3: "RGB", 4: "RGBA"}
         folder = sys.argv[1]
         for line in open(folder + "/jobs.txt"):
-            name, w, h, bands, ow, oh, flt = line.split()
+            name, w, h, bands, ow, oh, flt, *box = line.split()
             data = open(f"{folder}/{name}.in", "rb").read()
             image = Image.frombytes(MODES[int(bands)], (int(w), int(h)), data)
-            out = image.resize((int(ow), int(oh)), FILTERS[flt])
+            box = tuple(float(v) for v in box) if box else None
+            out = image.resize((int(ow), int(oh)), FILTERS[flt], box=box)
             open(f"{folder}/{name}.out", "wb").write(out.tobytes())
         """
 
@@ -90,7 +126,8 @@ enum PillowRunner {
         var list = ""
         for (i, job) in jobs.enumerated() {
             try Data(job.pixels).write(to: folder.appendingPathComponent("\(i).in"))
-            list += "\(i) \(job.width) \(job.height) \(job.bands) \(job.outWidth) \(job.outHeight) \(job.filter.rawValue)\n"
+            let box = job.box.map { " \($0.left) \($0.top) \($0.right) \($0.bottom)" } ?? ""
+            list += "\(i) \(job.width) \(job.height) \(job.bands) \(job.outWidth) \(job.outHeight) \(job.filter.rawValue)\(box)\n"
         }
         try list.write(to: folder.appendingPathComponent("jobs.txt"), atomically: true, encoding: .utf8)
         try run(["-c", script, folder.path])

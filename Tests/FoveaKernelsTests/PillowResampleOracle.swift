@@ -31,12 +31,15 @@ enum PillowResampleOracle {
     }
 
     /// Per output index: first source index and normalised weights.
-    static func windows(_ filter: ResampleFilter, inSize: Int, outSize: Int) -> [(Int, [Double])] {
-        let scale = Double(inSize) / Double(outSize)
+    /// Pillow's `precompute_coeffs`: source `start ..< end` (its `box` edges, floats) onto `outSize`.
+    static func windows(_ filter: ResampleFilter, inSize: Int, outSize: Int,
+                        start: Double = 0, end: Double? = nil) -> [(Int, [Double])] {
+        let start = Double(Float(start)), end = Double(Float(end ?? Double(inSize)))
+        let scale = (end - start) / Double(outSize)
         let filterScale = Swift.max(1, scale)
         let support = support(filter) * filterScale
         return (0..<outSize).map { i in
-            let center = (Double(i) + 0.5) * scale
+            let center = start + (Double(i) + 0.5) * scale
             let lo = Swift.max(0, Int(center - support + 0.5))
             let hi = Swift.min(inSize, Int(center + support + 0.5))
             var w = (lo..<hi).map { kernel(filter, (Double($0) - center + 0.5) / filterScale) }
@@ -51,15 +54,19 @@ enum PillowResampleOracle {
     /// `pixels` is packed `width × height × bands`; returns packed `outWidth × outHeight × bands`.
     /// `premultipliesAlpha: false` treats 4 bands as independent channels.
     static func resize(_ pixels: [UInt8], width: Int, height: Int, bands: Int, outWidth: Int,
-                       outHeight: Int, filter: ResampleFilter, premultipliesAlpha: Bool = true)
-        -> [UInt8]
+                       outHeight: Int, filter: ResampleFilter, box: ResampleBox? = nil,
+                       premultipliesAlpha: Bool = true) -> [UInt8]
     {
-        if width == outWidth && height == outHeight { return pixels }
+        let box = box ?? ResampleBox(width: width, height: height)
+        // Pillow's `need_horizontal` / `need_vertical` in ImagingResample.
+        let horizontal = outWidth != width || box.left != 0 || box.right != Double(width)
+        let vertical = outHeight != height || box.top != 0 || box.bottom != Double(height)
+        if !horizontal && !vertical { return pixels }
         let alpha = bands == 4 && premultipliesAlpha
         var image = alpha ? premultiplied(pixels) : pixels
         var w = width
-        if outWidth != width {
-            let win = windows(filter, inSize: width, outSize: outWidth)
+        if horizontal {
+            let win = windows(filter, inSize: width, outSize: outWidth, start: box.left, end: box.right)
             var out = [UInt8](repeating: 0, count: outWidth * height * bands)
             for y in 0..<height {
                 for x in 0..<outWidth {
@@ -75,8 +82,8 @@ enum PillowResampleOracle {
             image = out
             w = outWidth
         }
-        if outHeight != height {
-            let win = windows(filter, inSize: height, outSize: outHeight)
+        if vertical {
+            let win = windows(filter, inSize: height, outSize: outHeight, start: box.top, end: box.bottom)
             var out = [UInt8](repeating: 0, count: w * outHeight * bands)
             for y in 0..<outHeight {
                 for i in 0..<(w * bands) {

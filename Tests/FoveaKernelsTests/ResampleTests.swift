@@ -36,6 +36,36 @@ let resampleSizeCases: [((Int, Int), (Int, Int))] = [
         }
     }
 
+    /// A fractional `box` (Pillow's `resize(size, filter, box)`), including one the output's
+    /// own size but shifted, where neither pass may be skipped.
+    @Test(arguments: ResampleFilter.allCases)
+    func boxMatchesPillowAlgorithmWithinOneLevel(filter: ResampleFilter) {
+        let cases: [((Int, Int), (Int, Int), ResampleBox)] = [
+            ((17, 13), (5, 4), ResampleBox(left: 1.5, top: 0.25, right: 16.2, bottom: 12)),
+            ((13, 11), (29, 23), ResampleBox(left: 0, top: 2.75, right: 9.5, bottom: 11)),
+            ((23, 19), (20, 19), ResampleBox(left: 1.5, top: 0, right: 21.5, bottom: 19)),
+            ((23, 19), (23, 17), ResampleBox(left: 0, top: 1.25, right: 23, bottom: 18.25)),
+            ((9, 9), (3, 3), ResampleBox(left: 8, top: 8, right: 9, bottom: 9)),
+        ]
+        for bands in [1, 3, 4] {
+            for kind in TestImages.Kind.allCases {
+                for ((w, h), (ow, oh), box) in cases {
+                    let pixels = TestImages.pixels(kind, width: w, height: h, bands: bands)
+                    let source = TestImages.buffer(pixels, width: w, height: h, bands: bands)
+                    let out = PixelBuffer(width: ow, height: oh, bands: bands)
+                    resample(source.view, into: out.mutableView, filter: filter, box: box, threads: 1,
+                             premultipliesAlpha: false)
+                    let want = PillowResampleOracle.resize(
+                        pixels, width: w, height: h, bands: bands, outWidth: ow, outHeight: oh,
+                        filter: filter, box: box, premultipliesAlpha: false)
+                    let difference = TestImages.maxDifference(out.packedBytes(), want)
+                    #expect(difference <= Self.tolerance,
+                            "\(filter) \(kind) \(w)x\(h)x\(bands) box \(box) -> \(ow)x\(oh): max difference \(difference)")
+                }
+            }
+        }
+    }
+
     /// End to end, RGBA through premultiplication: alpha within 1 level; premultiplied colour
     /// within 1 level too, which unpremultiplying (÷ alpha/255) turns into 1 + 2·255/alpha.
     @Test(arguments: ResampleFilter.allCases)

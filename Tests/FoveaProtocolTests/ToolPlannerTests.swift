@@ -22,7 +22,7 @@ import Testing
         let call = ToolCall(image: .handle(handle), request: .crop(CropRequest(box: [0, 0, 1000, 1000], coords: .rel1000)), output: OutputOptions())
         let planned = try ToolPlanner.plan(call, source: SourceImage(handle: handle, width: 8000, height: 4000, bands: 3, format: "png"),
                                            defaults: ToolDefaults())
-        guard case .resize(let w, let h, _)? = planned.jobs.first?.steps.last else { Issue.record("no resize"); return }
+        guard case .resize(let w, let h, _, _)? = planned.jobs.first?.steps.last else { Issue.record("no resize"); return }
         #expect(w * h <= Preset.qwen3VL.resize.maxPixels)
         #expect(w == 5792 && h == 2896)
     }

@@ -8,6 +8,7 @@ import Testing
     @Test func requestsRoundTrip() throws {
         let requests: [WorkerRequest] = [
             .decode(id: 1, limits: limits),
+            .decode(id: 2, limits: limits, shrink: 4),
             .run(id: 2, source: PixelLayout(width: 640, height: 480, bands: 3),
                  plan: ImagePlan(steps: [.crop(PixelRect(x: 1, y: 2, width: 3, height: 4)),
                                          .resize(width: 32, height: 64, filter: .bicubic)],

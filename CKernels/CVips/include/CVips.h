@@ -32,9 +32,11 @@ gboolean fovea_vips_vector_enabled(void);
 /// for the life of *out. Reads the header only; pixels are decoded when a region asks.
 /// `memory` TRUE makes a load that cannot stream decode the whole image into memory on first
 /// access (never into a temporary file); FALSE lets a streaming loader (JPEG) decode strip by
-/// strip as regions ask.
+/// strip as regions ask. `shrink` > 1 decodes at 1/shrink scale: "shrink" for jpegload_buffer,
+/// "scale" 1/shrink for other loaders (only webpload_buffer has it).
 int fovea_vips_load_buffer(const char *loader, const void *data, size_t length,
-                           VipsAccess access, VipsFailOn fail_on, gboolean memory, VipsImage **out);
+                           VipsAccess access, VipsFailOn fail_on, gboolean memory, int shrink,
+                           VipsImage **out);
 
 /// VIPS_REGION_ADDR(region, x, y).
 VipsPel *fovea_vips_region_addr(VipsRegion *region, int x, int y);
