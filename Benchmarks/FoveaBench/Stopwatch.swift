@@ -38,11 +38,13 @@ public struct BenchRow: Sendable {
 public enum BenchReport {
     /// A table; with `memcpy`, a last column gives Fovea's time in memcpys of the frame.
     public static func table(_ rows: [BenchRow], title: String, memcpy: Double? = nil) -> String {
-        var header = pad("operation", 34) + lpad("fovea ms", 10) + "  " + pad("reference", 22) + lpad("ref ms", 10) + lpad("ratio", 8)
+        let nameWidth = max(34, (rows.map(\.name.count).max() ?? 0) + 1)
+        let referenceWidth = max(22, (rows.map(\.referenceName.count).max() ?? 0) + 1)
+        var header = pad("operation", nameWidth) + lpad("fovea ms", 10) + "  " + pad("reference", referenceWidth) + lpad("ref ms", 10) + lpad("ratio", 8)
         if memcpy != nil { header += lpad("x memcpy", 10) }
         var lines = [title, header]
         for row in rows {
-            var line = pad(row.name, 34) + lpad(fixed(row.foveaMilliseconds, 2), 10) + "  " + pad(row.referenceName, 22)
+            var line = pad(row.name, nameWidth) + lpad(fixed(row.foveaMilliseconds, 2), 10) + "  " + pad(row.referenceName, referenceWidth)
                 + lpad(fixed(row.referenceMilliseconds, 2), 10) + lpad(fixed(row.ratio, 2), 8)
             if let memcpy { line += lpad(fixed(row.foveaMilliseconds / memcpy, 2), 10) }
             lines.append(line)

@@ -110,4 +110,21 @@ import Testing
         #expect(cache?["reducedDecodes"] == 1, "\(cache ?? .null)")
         #expect(cache?["decodes"] == 1, "\(cache ?? .null)")
     }
+
+    @Test func noShrinkOnLoadReadsTheFullDecode() throws {
+        let daemon = try Daemon(arguments: ["--preset", "mini-o3", "--model-max-pixels", "60000", "--no-shrink-on-load"])
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let jpeg = try Codec.encode(Self.page, format: .jpeg, quality: 95).array
+        let handle = try client.put(jpeg)
+        let result = try client.tool("zoom", ["image": .string(handle), "bbox_2d": [0, 0, 1, 1], "format": "raw"])
+        #expect(result["isError"] == false, "\(result.toolText ?? "")")
+        let width = try #require(result["structuredContent"]?["width"]?.intValue)
+        let height = try #require(result["structuredContent"]?["height"]?.intValue)
+        let plan = ImagePlan(steps: [.crop(PixelRect(x: 0, y: 0, width: 2400, height: 1600)),
+                                     .resize(width: width, height: height, filter: .bicubic)], output: nil)
+        // The full-scale path, as the worker runs it: the same kernels, so the same bytes.
+        #expect(result.toolImageBytes == Self.fullPath(try Codec.decode(jpeg).pixels, plan: plan).packedBytes())
+        #expect(try client.call("server/stats")["cache"]?["reducedDecodes"] == 0)
+    }
 }
