@@ -34,7 +34,8 @@ struct SourcePixels: Sendable {
 /// rollouts sending one image share one decode; concurrent first uses wait for the same decode.
 /// Bounded by bytes, least recently used first (pixels are dropped before encoded bytes).
 final class ImageStore: @unchecked Sendable {
-    final class Entry {
+    /// Mutable state read and written only under the store's lock.
+    final class Entry: @unchecked Sendable {
         let handle: String
         var encoded: SealedMemfd
         var decoded: DecodedImage?
@@ -73,7 +74,7 @@ final class ImageStore: @unchecked Sendable {
 
     /// One reduced-scale decode of an entry (see ``ShrinkOnLoad``): not streamed, as it is a
     /// fraction of the full decode's time.
-    final class Reduction {
+    final class Reduction: @unchecked Sendable {
         var decoded: DecodedImage?
         var failure: ToolError?
         var decoding = false
@@ -222,7 +223,7 @@ final class ImageStore: @unchecked Sendable {
         wait(entry)
         let start = startsDecode(entry)
         lock.unlock()
-        if start { startDecode(handle: handle, encoded: entry.encoded) }
+        if start { startDecode(entry) }
     }
 
     /// Calls `completion` with the handle's pixels decoded at 1/`factor` scale (see
@@ -260,32 +261,31 @@ final class ImageStore: @unchecked Sendable {
         guard start else { return }
         let job = WorkerJob(request: .decode(id: 0, limits: limits, shrink: factor), descriptors: [encoded],
                             deadlineSeconds: deadlineSeconds, inputKey: handle) { [self] outcome in
-            self.finishReducedDecode(handle: handle, factor: factor, full: full, outcome: outcome)
+            self.finishReducedDecode(entry, reduction, factor: factor, full: full, outcome: outcome)
         }
         pool.submit(job)
     }
 
-    private func finishReducedDecode(handle: String, factor: Int, full: ImageShape,
+    /// Hands a reduced decode to its waiters, and keeps it if the entry is still stored.
+    private func finishReducedDecode(_ entry: Entry, _ reduction: Reduction, factor: Int, full: ImageShape,
                                      outcome: Result<WorkerResponse, WorkerJobFailure>) {
-        let (result, permanent) = Self.decodedImage(from: outcome, handle: handle, logger: logger) { layout in
+        let (result, permanent) = Self.decodedImage(from: outcome, handle: entry.handle, logger: logger) { layout in
             ShrinkOnLoad.accepts(ImageShape(width: layout.width, height: layout.height, bands: layout.bands),
                                  full: full, factor: factor)
         }
         lock.lock()
-        var waiters: [@Sendable (Result<SourcePixels, DecodeWaitError>) -> Void] = []
-        if let entry = entries[handle], let reduction = entry.reductions[factor] {
-            waiters = reduction.waiters
-            reduction.waiters = []
-            reduction.decoding = false
-            reduction.failure = permanent
-            if case .success(let decoded) = result {
-                totalBytes -= entry.bytes
-                reduction.decoded = decoded
-                totalBytes += entry.bytes
-            } else if permanent == nil {
-                entry.reductions[factor] = nil  // a worker failure: the next call tries again
-            }
+        let waiters = reduction.waiters
+        reduction.waiters = []
+        reduction.decoding = false
+        reduction.failure = permanent
+        let stored = isStored(entry)
+        if stored { totalBytes -= entry.bytes }
+        if case .success(let decoded) = result {
+            reduction.decoded = decoded
+        } else if permanent == nil, entry.reductions[factor] === reduction {
+            entry.reductions[factor] = nil  // a worker failure: the next call tries again
         }
+        if stored { totalBytes += entry.bytes }
         evictIfNeeded()
         lock.unlock()
         let pixels = result.map { SourcePixels(memfd: $0.memfd, layout: $0.layout) }
@@ -305,14 +305,18 @@ final class ImageStore: @unchecked Sendable {
         return true
     }
 
-    private func startDecode(handle: String, encoded: SealedMemfd) {
-        let job = WorkerJob(request: .decode(id: 0, limits: limits), descriptors: [encoded],
+    private func startDecode(_ entry: Entry) {
+        let handle = entry.handle
+        let job = WorkerJob(request: .decode(id: 0, limits: limits), descriptors: [entry.encoded],
                             deadlineSeconds: deadlineSeconds, inputKey: handle,
                             notice: { [self] notice, scratch in self.noticed(notice, scratch: scratch, handle: handle) }) { [self] outcome in
-            self.finishDecode(handle: handle, outcome: outcome)
+            self.finishDecode(entry, outcome: outcome)
         }
         pool.submit(job)
     }
+
+    /// Whether `entry` is still the one stored under its handle (not released). Under the lock.
+    private func isStored(_ entry: Entry) -> Bool { entries[entry.handle] === entry }
 
     /// A decoding worker's header or progress: makes the rows it finished readable by jobs.
     private func noticed(_ notice: WorkerNotice, scratch: [ScratchMemfd], handle: String) {
@@ -390,35 +394,31 @@ final class ImageStore: @unchecked Sendable {
         }
     }
 
-    private func finishDecode(handle: String, outcome: Result<WorkerResponse, WorkerJobFailure>) {
-        var (result, permanent) = Self.decodedImage(from: outcome, handle: handle, logger: logger)
-        if case .success(var decoded) = result, isResult(handle) {
+    /// Hands a decode to everyone waiting on `entry` (also when it was released meanwhile, so
+    /// calls in flight still finish) and keeps the pixels if the entry is still stored.
+    private func finishDecode(_ entry: Entry, outcome: Result<WorkerResponse, WorkerJobFailure>) {
+        var (result, permanent) = Self.decodedImage(from: outcome, handle: entry.handle, logger: logger)
+        lock.lock()
+        if case .success(var decoded) = result, entry.isResult {
             decoded.format = "result"
             decoded.orientation = 1
             result = .success(decoded)
         }
-        lock.lock()
-        var waiters: [@Sendable (Result<DecodedImage, DecodeWaitError>) -> Void] = []
-        var headerWaiters: [@Sendable (Result<ImageInfo, DecodeWaitError>) -> Void] = []
-        var rowWaiters: [@Sendable (Result<SourcePixels, DecodeWaitError>) -> Void] = []
-        if let entry = entries[handle] {
-            waiters = entry.waiters
-            headerWaiters = entry.headerWaiters
-            rowWaiters = entry.rowWaiters.map(\.completion)
-            entry.waiters = []
-            entry.headerWaiters = []
-            entry.rowWaiters = []
-            entry.decoding = false
-            entry.info = nil
-            entry.partial = nil
-            entry.finishedRows = 0..<0
-            if case .success(let decoded) = result {
-                totalBytes -= entry.bytes
-                entry.decoded = decoded
-                totalBytes += entry.bytes
-            }
-            entry.decodeFailure = permanent
-        }
+        let waiters = entry.waiters
+        let headerWaiters = entry.headerWaiters
+        let rowWaiters = entry.rowWaiters.map(\.completion)
+        entry.waiters = []
+        entry.headerWaiters = []
+        entry.rowWaiters = []
+        entry.decoding = false
+        entry.info = nil
+        entry.partial = nil
+        entry.finishedRows = 0..<0
+        let stored = isStored(entry)
+        if stored { totalBytes -= entry.bytes }
+        if case .success(let decoded) = result { entry.decoded = decoded }
+        if stored { totalBytes += entry.bytes }
+        entry.decodeFailure = permanent
         evictIfNeeded()
         lock.unlock()
         waiters.forEach { $0(result) }
@@ -426,12 +426,6 @@ final class ImageStore: @unchecked Sendable {
         headerWaiters.forEach { $0(info) }
         let pixels = result.map { SourcePixels(memfd: $0.memfd, layout: $0.layout) }
         rowWaiters.forEach { $0(pixels) }
-    }
-
-    private func isResult(_ handle: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[handle]?.isResult ?? false
     }
 
     /// Stores a tool result: its encoded bytes and, for raw results, its pixels (an encoded

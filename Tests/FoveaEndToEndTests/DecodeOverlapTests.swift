@@ -42,6 +42,32 @@ import Testing
         #expect((cache?["jobsBeforeDecodeEnded"]?.intValue ?? 0) > 0, "\(cache ?? .null)")
     }
 
+    /// A release while the decode runs drops the image, but the calls already waiting on its
+    /// rows (full or reduced scale) still get their answer.
+    @Test func callsWaitingOnADecodeFinishWhenTheImageIsReleased() throws {
+        let daemon = try Daemon(arguments: ["--model-max-pixels", "262144"])
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let jpeg = VerticalSliceTests.jpeg8K
+        let handle = jpeg.withUnsafeBytes { ImageStore.handle(for: $0) }
+        _ = try client.sendRequest("images/put", params: ["data": .string(Base64.encodeToString(bytes: jpeg))])
+        let tileID = try client.sendRequest("tools/call", params: ["name": "tile", "arguments": ["image": .string(handle), "grid": [2, 2]]])
+        let zoomID = try client.sendRequest("tools/call", params: ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": [0, 0, 1000, 1000]]])
+        _ = try client.sendRequest("images/release", params: ["image": .string(handle)])
+        var answers: [Int: JSONValue] = [:]
+        while answers.count < 4 {
+            let message = try client.receive()
+            answers[try #require(message["id"]?.intValue)] = message
+        }
+        for id in [tileID, zoomID] {
+            let result = try #require(answers[Int(id)]?["result"])
+            // The call either ran on the pixels or came after the release; it never hangs.
+            #expect(result["isError"] == false || result.toolText?.contains("no image with this handle") == true,
+                    "\(result.toolText ?? "")")
+        }
+        #expect(try client.call("ping") == [:])
+    }
+
     @Test func aJPEGCorruptPastItsHeaderFailsTheCallNotThePut() throws {
         let daemon = try Daemon()
         defer { daemon.stop() }
