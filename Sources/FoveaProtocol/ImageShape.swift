@@ -1,3 +1,5 @@
+import FoveaKernels
+
 /// The size and bands of an image a step starts from or produces.
 public struct ImageShape: Sendable, Equatable, CustomStringConvertible {
     public var width: Int
@@ -8,6 +10,11 @@ public struct ImageShape: Sendable, Equatable, CustomStringConvertible {
         self.width = width
         self.height = height
         self.bands = bands
+    }
+
+    /// The shape of pixels laid out as `layout`.
+    public init(_ layout: PixelLayout) {
+        self.init(width: layout.width, height: layout.height, bands: layout.bands)
     }
 
     public var pixels: Int { width * height }

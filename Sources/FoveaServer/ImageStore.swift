@@ -270,8 +270,7 @@ final class ImageStore: @unchecked Sendable {
     private func finishReducedDecode(_ entry: Entry, _ reduction: Reduction, factor: Int, full: ImageShape,
                                      outcome: Result<WorkerResponse, WorkerJobFailure>) {
         let (result, permanent) = Self.decodedImage(from: outcome, handle: entry.handle, logger: logger) { layout in
-            ShrinkOnLoad.accepts(ImageShape(width: layout.width, height: layout.height, bands: layout.bands),
-                                 full: full, factor: factor)
+            ShrinkOnLoad.accepts(ImageShape(layout), full: full, factor: factor)
         }
         lock.lock()
         let waiters = reduction.waiters

@@ -97,27 +97,23 @@ final class ToolService: @unchecked Sendable {
             reply(.success(ToolResult.success(planned, images: images, statistics: statistics)))
         }
         for (index, job) in jobs.enumerated() {
-            let finish: @Sendable (Result<JobOutput, CallFailure>) -> Void = { gather.finish(index, $0) }
-            if configuration.shrinkOnLoad, let factor = ShrinkOnLoad.factor(for: job, format: info.format) {
-                store.reduced(handle, factor: factor, full: source.shape) { [self] pixels in
-                    switch pixels {
-                    case .success(let pixels):
-                        let reduced = ImageShape(width: pixels.layout.width, height: pixels.layout.height, bands: pixels.layout.bands)
-                        let plan = ShrinkOnLoad.plan(job, factor: factor, format: info.format, full: source.shape, reduced: reduced)
-                        execute(plan, on: pixels, inputKey: handle, completion: finish)
-                    case .failure(let failure):
-                        finish(.failure(Self.callFailure(failure, handle: handle)))
-                    }
-                }
-                continue
-            }
-            store.rows(job.sourceRows(height: info.layout.height), of: handle) { [self] pixels in
+            // A job far smaller than its box reads a reduced decode (ShrinkOnLoad), else its rows.
+            let factor = configuration.shrinkOnLoad ? ShrinkOnLoad.factor(for: job, format: info.format) : nil
+            let pixelsReady: @Sendable (Result<SourcePixels, ImageStore.DecodeWaitError>) -> Void = { [self] pixels in
                 switch pixels {
                 case .success(let pixels):
-                    execute(job, on: pixels, inputKey: handle, completion: finish)
+                    let plan = factor.map {
+                        ShrinkOnLoad.plan(job, factor: $0, format: info.format, full: source.shape, reduced: ImageShape(pixels.layout))
+                    } ?? job
+                    execute(plan, on: pixels, inputKey: handle) { gather.finish(index, $0) }
                 case .failure(let failure):
-                    finish(.failure(Self.callFailure(failure, handle: handle)))
+                    gather.finish(index, .failure(Self.callFailure(failure, handle: handle)))
                 }
+            }
+            if let factor {
+                store.reduced(handle, factor: factor, full: source.shape, completion: pixelsReady)
+            } else {
+                store.rows(job.sourceRows(height: info.layout.height), of: handle, completion: pixelsReady)
             }
         }
     }
@@ -131,8 +127,7 @@ final class ToolService: @unchecked Sendable {
     /// Sends `plan` to a worker and turns its reply into a stored, encoded result.
     func execute(_ plan: ImagePlan, on source: SourcePixels, inputKey: String,
                  completion: @escaping @Sendable (Result<JobOutput, CallFailure>) -> Void) {
-        let expected = plan.outputShape(from: ImageShape(width: source.layout.width, height: source.layout.height,
-                                                         bands: source.layout.bands))
+        let expected = plan.outputShape(from: ImageShape(source.layout))
         let job = WorkerJob(request: .run(id: 0, source: source.layout, plan: plan), descriptors: [source.memfd],
                             deadlineSeconds: configuration.deadlineSeconds, inputKey: inputKey) { [self] outcome in
             switch outcome {

@@ -14,7 +14,7 @@ struct PlanExecutor {
 
     /// Checks that every step fits the image it receives, before any work.
     static func validate(_ plan: ImagePlan, source: PixelLayout) throws(PlanError) {
-        var shape = ImageShape(width: source.width, height: source.height, bands: source.bands)
+        var shape = ImageShape(source)
         for (index, step) in plan.steps.enumerated() {
             func inside(_ rect: PixelRect) -> Bool { !rect.isEmpty && rect.isInside(width: shape.width, height: shape.height) }
             switch step {
@@ -64,8 +64,7 @@ struct PlanExecutor {
                 current = current.cropped(to: rect)
                 continue
             }
-            let inputShape = ImageShape(width: current.width, height: current.height, bands: current.bands)
-            let shape = step.output(from: inputShape)
+            let shape = step.output(from: ImageShape(current.layout))
             let destination = try allocate(PixelLayout(width: shape.width, height: shape.height, bands: shape.bands))
             try apply(step, from: current, into: destination)
             current = destination.readOnly

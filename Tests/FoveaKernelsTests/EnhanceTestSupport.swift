@@ -146,28 +146,7 @@ enum PythonOracle {
             list += "\(i) \(job.width) \(job.height) \(job.bands) \(job.operation) \(job.parameter)\n"
         }
         try list.write(to: folder.appendingPathComponent("jobs.txt"), atomically: true, encoding: .utf8)
-        try run([enhanceScript, folder.path])
+        try PillowRunner.run([enhanceScript, folder.path])
         return try jobs.indices.map { try Data(contentsOf: folder.appendingPathComponent("\($0).out")) }
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    @discardableResult
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "python3 failed: " + String(decoding: message, as: UTF8.self))
-        }
-        return process.terminationStatus
     }
 }
