@@ -129,13 +129,13 @@ private struct ResampleBand {
             windowRows.deallocate()
         }
 
+        func pixels(row y: Int) -> UnsafePointer<UInt8> {
+            guard let premultiplied else { return src.row(y) }
+            AlphaPremultiplication.premultiply(src.row(y), into: premultiplied, pixels: src.width)
+            return UnsafePointer(premultiplied)
+        }
         func expand(row y: Int, into out: UnsafeMutablePointer<Int16>) {
-            var pixels = src.row(y)
-            if let premultiplied {
-                AlphaPremultiplication.premultiply(pixels, into: premultiplied, pixels: src.width)
-                pixels = UnsafePointer(premultiplied)
-            }
-            horizontal.expand(pixels, into: out)
+            horizontal.expand(pixels(row: y), into: out)
         }
         func slot(_ row: Int) -> UnsafeMutablePointer<Int16> { ring + (row % capacity) * rowLength }
 
@@ -144,6 +144,13 @@ private struct ResampleBand {
         var next = plan.verticalStarts[rows.lowerBound] & ~3
         for y in rows {
             let first = plan.verticalStarts[y], count = plan.verticalCounts[y]
+            if plan.keepsColumns {
+                next = max(next, first)
+                while next < first + count {
+                    horizontal.widen(pixels(row: next), into: slot(next))
+                    next += 1
+                }
+            }
             while next < first + count {
                 func source(_ i: Int) -> UnsafePointer<Int16> {
                     let row = Swift.min(next + i, plan.inHeight - 1)

@@ -57,6 +57,26 @@ struct HorizontalPass {
         }
     }
 
+    /// The identity pass (the width does not change): `src`'s samples into `out` in the plan's
+    /// units, exactly what filtering with a single weight of 1 gives.
+    func widen(_ src: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<Int16>) {
+        let n = plan.outSamples
+        let raw = UnsafeRawPointer(src)
+        let dst = UnsafeMutableRawPointer(out)
+        let shift = Int16(plan.intermediateBits)
+        var s = 0
+        while s &+ 16 <= n {
+            let v = raw.loadVector(SIMD16<UInt8>.self, at: s)
+            dst.storeVector(widenedLow(v) &<< shift, at: 2 &* s)
+            dst.storeVector(widenedHigh(v) &<< shift, at: 2 &* s &+ 16)
+            s &+= 16
+        }
+        while s < n {
+            out[s] = Int16(src[s]) &<< shift
+            s &+= 1
+        }
+    }
+
     /// Filters four expanded rows into four intermediate rows, in the plan's units, rounded to
     /// `horizontalRoundingBits` and clamped to 0…255 as Pillow's `clip8` does.
     func filter(_ rows: FourRows<UnsafePointer<Int16>>, into out: FourRows<UnsafeMutablePointer<Int16>>) {

@@ -28,6 +28,9 @@ final class ResamplePlan: @unchecked Sendable {
     /// Fraction bits the horizontal pass rounds to (6, or 0 when the height does not change).
     let horizontalRoundingBits: Int
     let groupsPerPixel: Int
+    /// Whether the horizontal pass is the identity: rows are then only widened to Int16
+    /// (``HorizontalPass/widen(_:into:)``), as Pillow skips that pass.
+    let keepsColumns: Bool
     /// Byte offset of each output pixel's first tap group in an expanded row.
     let horizontalOffsets: UnsafeMutablePointer<Int32>
     let horizontalWeights: UnsafeMutablePointer<SIMD8<Int16>>
@@ -69,6 +72,7 @@ final class ResamplePlan: @unchecked Sendable {
         self.outHeight = outHeight
 
         let box = box ?? ResampleBox(width: inWidth, height: inHeight)
+        keepsColumns = box.keepsColumns(inWidth: inWidth, outWidth: outWidth)
         let (h, v) = Self.taps(filter: filter, inWidth: inWidth, inHeight: inHeight,
                                outWidth: outWidth, outHeight: outHeight, box: box, threads: threads)
         let groupSize = bands == 1 ? 8 : 2

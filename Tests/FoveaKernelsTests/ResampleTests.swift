@@ -137,7 +137,8 @@ let resampleSizeCases: [((Int, Int), (Int, Int))] = [
     func outputIsIdenticalForAnyThreadCount(filter: ResampleFilter) {
         for bands in [1, 3, 4] {
             // The last case is large enough for the plan's taps to be built concurrently too.
-            for ((w, h), (ow, oh)) in [((60, 90), (23, 240)), ((50, 700), (37, 230)), ((90, 70), (300, 220))] {
+            for ((w, h), (ow, oh)) in [((60, 90), (23, 240)), ((50, 700), (37, 230)), ((90, 70), (300, 220)),
+                                       ((60, 90), (60, 141))] {
                 let kind: TestImages.Kind = bands == 4 ? .patchyAlpha : .noise
                 let pixels = TestImages.pixels(kind, width: w, height: h, bands: bands)
                 let source = TestImages.buffer(pixels, width: w, height: h, bands: bands)
@@ -146,6 +147,24 @@ let resampleSizeCases: [((Int, Int), (Int, Int))] = [
                     let many = resample(source.view, width: ow, height: oh, filter: filter, threads: threads)
                     #expect(many.packedBytes() == one, "\(bands) bands, \(threads) threads")
                 }
+            }
+        }
+    }
+
+    /// An unchanged width skips the horizontal filter (rows are only widened, as Pillow skips
+    /// that pass): wide enough rows for the vector loop and its tail, up and down, all bands.
+    @Test(arguments: ResampleFilter.allCases)
+    func unchangedWidthMatchesPillowAlgorithmWithinOneLevel(filter: ResampleFilter) {
+        for bands in [1, 3, 4] {
+            for ((w, h), oh) in [((37, 30), 41), ((37, 30), 8), ((64, 9), 10)] {
+                let pixels = TestImages.pixels(bands == 4 ? .patchyAlpha : .noise, width: w, height: h, bands: bands)
+                let source = TestImages.buffer(pixels, width: w, height: h, bands: bands)
+                let got = PixelBuffer(width: w, height: oh, bands: bands)
+                resample(source.view, into: got.mutableView, filter: filter, threads: 1, premultipliesAlpha: false)
+                let want = PillowResampleOracle.resize(pixels, width: w, height: h, bands: bands, outWidth: w,
+                                                       outHeight: oh, filter: filter, premultipliesAlpha: false)
+                let difference = TestImages.maxDifference(got.packedBytes(), want)
+                #expect(difference <= Self.tolerance, "\(filter) \(w)x\(h)x\(bands) -> \(w)x\(oh): \(difference)")
             }
         }
     }
