@@ -92,6 +92,6 @@ let package = Package(
         // Starts the real `fovea` binary: real socket, real workers, real seccomp.
         .testTarget(
             name: "FoveaEndToEndTests",
-            dependencies: ["fovea", "FoveaClient", "FoveaProtocol", "FoveaKernels", "FoveaCodec", "FoveaServer"]),
+            dependencies: ["fovea", "FoveaClient", "FoveaProtocol", "FoveaKernels", "FoveaCodec", "FoveaServer", "FoveaSandbox"]),
     ]
 )

@@ -146,6 +146,7 @@ public final class WritableMemfd {
             throw failure
         }
         bytes = UnsafeMutableRawBufferPointer(start: address, count: size)
+        HugePages.advise(address, size: size)
     }
 
     /// Fills a scratch memfd lent by the supervisor (see ``ScratchMemfd``): checks that `fd` is
@@ -182,6 +183,7 @@ public final class WritableMemfd {
             throw failure
         }
         bytes = UnsafeMutableRawBufferPointer(start: address, count: size)
+        HugePages.advise(address, size: size)
     }
 
     /// Unmaps the memory and adds every seal; the memfd is read-only from here on.
@@ -223,6 +225,7 @@ public final class DetachedMapping: @unchecked Sendable {
             throw SystemCallError("mmap", context: "\(size) bytes read-only")
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)
+        HugePages.advise(address, size: size)
     }
 
     deinit {

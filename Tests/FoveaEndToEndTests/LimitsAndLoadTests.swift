@@ -3,6 +3,7 @@ import FoveaClient
 import FoveaCodec
 import FoveaKernels
 import FoveaProtocol
+import FoveaSandbox
 import Foundation
 import Synchronization
 import Testing
@@ -64,6 +65,7 @@ import Testing
         let stats = try daemon.client().call("server/stats")
         #expect(stats["cache"]?["decodes"] == 1)
         #expect(stats["tools"]?["zoom"]?["calls"] == 16)
+        #expect(stats["cache"]?["shmemHugePages"] == HugePages.shmemSetting().map(JSONValue.string) ?? .null)
     }
 
     @Test func aFloodPastTheQueueGetsOverloadedAtOnceAndPingStillAnswers() throws {
