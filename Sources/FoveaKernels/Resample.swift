@@ -140,7 +140,7 @@ private struct ResampleBand {
         func slot(_ row: Int) -> UnsafeMutablePointer<Int16> { ring + (row % capacity) * rowLength }
 
         // Source rows 4m … 4m + 3 go through the horizontal pass together; missing rows past
-        // the last repeat it into slots no window reads.
+        // the last repeat it into slots no window reads. An unchanged width only widens rows.
         var next = plan.verticalStarts[rows.lowerBound] & ~3
         for y in rows {
             let first = plan.verticalStarts[y], count = plan.verticalCounts[y]
@@ -150,18 +150,19 @@ private struct ResampleBand {
                     horizontal.widen(pixels(row: next), into: slot(next))
                     next += 1
                 }
-            }
-            while next < first + count {
-                func source(_ i: Int) -> UnsafePointer<Int16> {
-                    let row = Swift.min(next + i, plan.inHeight - 1)
-                    let e = expanded + i * expandedLength
-                    if row == next + i { expand(row: row, into: e) }
-                    return UnsafePointer(row == next + i ? e : expanded + (row - next) * expandedLength)
+            } else {
+                while next < first + count {
+                    func source(_ i: Int) -> UnsafePointer<Int16> {
+                        let row = Swift.min(next + i, plan.inHeight - 1)
+                        let e = expanded + i * expandedLength
+                        if row == next + i { expand(row: row, into: e) }
+                        return UnsafePointer(row == next + i ? e : expanded + (row - next) * expandedLength)
+                    }
+                    let rowsIn = HorizontalPass.FourRows(a: source(0), b: source(1), c: source(2), d: source(3))
+                    horizontal.filter(rowsIn, into: HorizontalPass.FourRows(
+                        a: slot(next), b: slot(next + 1), c: slot(next + 2), d: slot(next + 3)))
+                    next += 4
                 }
-                let rowsIn = HorizontalPass.FourRows(a: source(0), b: source(1), c: source(2), d: source(3))
-                horizontal.filter(rowsIn, into: HorizontalPass.FourRows(
-                    a: slot(next), b: slot(next + 1), c: slot(next + 2), d: slot(next + 3)))
-                next += 4
             }
             for i in 0..<count { windowRows[i] = UnsafePointer(slot(first + i)) }
             vertical.filterRow(y, rows: windowRows, vectors: weightVectors, into: dst.row(y))
