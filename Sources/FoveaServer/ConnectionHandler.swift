@@ -18,6 +18,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let maxInFlight: Int
     private var inFlight = 0
     private var readingPaused = false
+    /// The client has ended its input (half-close, or stdin's end): close once all is answered.
+    private var inputEnded = false
 
     init(dispatcher: RPCDispatcher, maxInFlight: Int, logger: Logger) {
         self.dispatcher = dispatcher
@@ -62,6 +64,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// One request fully answered (its response written, or none due).
     private func finished(_ context: ChannelHandlerContext) {
         inFlight -= 1
+        if inputEnded && inFlight == 0 { return context.close(promise: nil) }
         if readingPaused && inFlight < maxInFlight / 2 + 1 && context.channel.isWritable {
             readingPaused = false
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
@@ -87,6 +90,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputEnded = true
+            if inFlight == 0 { context.close(promise: nil) }
+            return
+        }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, inFlight == 0 {
             logger.debug("closing an idle connection")
             context.close(promise: nil)

@@ -14,6 +14,8 @@ public final class Server: @unchecked Sendable {
     private let dispatcher: RPCDispatcher
     private let limiter: ConnectionLimiter
     private var listener: Channel?
+    /// The socket file this server created (removed at shutdown), if any.
+    private var boundSocketPath: String?
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -35,33 +37,19 @@ public final class Server: @unchecked Sendable {
     public func start() throws {
         signal(SIGPIPE, SIG_IGN)
         pool.start()
-        let dispatcher = self.dispatcher
-        let logger = self.logger
-        let maxLine = configuration.maxLineBytes
-        let maxInFlight = configuration.maxInFlightPerConnection
-        let idle = configuration.idleTimeoutSeconds
         let limiter = self.limiter
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 8 << 20))
-            .childChannelInitializer { channel in
+            .childChannelInitializer { [self] channel in
                 guard limiter.admit(channel) else {
                     var bytes = JSONWriter.bytes(RPCMessage.errorResponse(id: .null, error: RPCError(
                         .overloaded, "too many connections (the limit is \(limiter.limit)); retry later or share a connection")))
                     bytes.append(0x0A)
                     return channel.writeAndFlush(ByteBuffer(bytes: bytes)).flatMap { channel.close() }
                 }
-                return channel.eventLoop.makeCompletedFuture {
-                    if idle > 0 {
-                        try channel.pipeline.syncOperations.addHandler(
-                            IdleStateHandler(readTimeout: .milliseconds(Int64(idle * 1000))))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maxLine)))
-                    try channel.pipeline.syncOperations.addHandler(
-                        ConnectionHandler(dispatcher: dispatcher, maxInFlight: maxInFlight, logger: logger))
-                }
+                return channel.eventLoop.makeCompletedFuture { try addProtocolHandlers(to: channel, idleTimeout: true) }
             }
         if let activated = SocketActivation.listeningDescriptor() {
             listener = try bootstrap.withBoundSocket(activated).wait()
@@ -69,9 +57,46 @@ public final class Server: @unchecked Sendable {
         } else {
             try prepareSocketDirectory()
             listener = try bootstrap.bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true).wait()
+            boundSocketPath = configuration.socketPath
             chmod(configuration.socketPath, configuration.socketMode)
             logger.info("listening on \(configuration.socketPath) with \(configuration.workers) workers")
         }
+        logHugePageSetting()
+    }
+
+    /// Starts the workers and serves one connection on standard input and output (`fovea mcp`):
+    /// the same handlers as a socket connection, without the idle timeout. The channel closes,
+    /// and ``waitUntilClosed()`` returns, once input has ended and every answer is written.
+    public func startStandardIO() throws {
+        signal(SIGPIPE, SIG_IGN)
+        pool.start()
+        let input = dup(STDIN_FILENO), output = dup(STDOUT_FILENO)
+        guard input >= 0, output >= 0 else { throw SystemCallError("dup", context: "standard input and output") }
+        listener = try NIOPipeBootstrap(group: group)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 8 << 20))
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try addProtocolHandlers(to: channel, idleTimeout: false) }
+            }
+            .takingOwnershipOfDescriptors(input: input, output: output)
+            .wait()
+        logger.info("serving MCP on standard input and output with \(configuration.workers) workers")
+        logHugePageSetting()
+    }
+
+    /// Line framing and JSON-RPC dispatch: what every connection runs, socket or stdio.
+    private func addProtocolHandlers(to channel: Channel, idleTimeout: Bool) throws {
+        let idle = configuration.idleTimeoutSeconds
+        if idleTimeout && idle > 0 {
+            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(idle * 1000))))
+        }
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: configuration.maxLineBytes)))
+        try channel.pipeline.syncOperations.addHandler(
+            ConnectionHandler(dispatcher: dispatcher, maxInFlight: configuration.maxInFlightPerConnection, logger: logger))
+    }
+
+    private func logHugePageSetting() {
         let hugePages = HugePages.shmemSetting()
         if !HugePages.grantsAdvisedMappings(hugePages) {
             logger.info("""
@@ -90,7 +115,7 @@ public final class Server: @unchecked Sendable {
     public func shutdown() {
         try? listener?.close().wait()
         pool.shutdown()
-        if SocketActivation.listeningDescriptor() == nil { unlink(configuration.socketPath) }
+        if let boundSocketPath { unlink(boundSocketPath) }
         try? group.syncShutdownGracefully()
     }
 

@@ -1,5 +1,6 @@
 import FoveaProtocol
 import FoveaSandbox
+import Glibc
 import Logging
 
 /// The supervisor's workers: N slots sharing one bounded queue.
@@ -25,6 +26,9 @@ final class WorkerPool: @unchecked Sendable {
         slots.forEach { $0.start() }
     }
 
+    /// Longest ``shutdown()`` waits for the workers to be killed and reaped.
+    static let shutdownWait: Double = 2
+
     /// Queues a job; fails at once (never blocks) when the queue is full or the input is poisoned.
     func submit(_ job: WorkerJob) {
         if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
@@ -39,10 +43,15 @@ final class WorkerPool: @unchecked Sendable {
     var queueDepth: Int { queue.count }
     var snapshots: [WorkerSlot.Snapshot] { slots.map(\.snapshot) }
 
-    /// Stops accepting jobs, fails the queued ones and stops the workers.
+    /// Stops accepting jobs, fails the queued ones and stops the workers: each slot kills and
+    /// reaps its worker once its call at hand is done, waited for up to ``shutdownWait`` seconds.
     func shutdown() {
         for job in queue.close() {
             job.completion(.failure(.spawnFailed("the server is shutting down")))
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(Self.shutdownWait * 1000))
+        while snapshots.contains(where: { $0.pid != nil }) && ContinuousClock.now < deadline {
+            usleep(10_000)
         }
     }
 }

@@ -8,7 +8,8 @@ struct Fovea: ParsableCommand {
         discussion: """
             Fovea is a daemon that agent servers talk to over a Unix socket in JSON-RPC (MCP \
             framing). It decodes untrusted images inside sandboxed worker processes and runs \
-            crop, zoom and friends on them. Start it with `fovea serve`; try it with `fovea call`.
+            crop, zoom and friends on them. Start it with `fovea serve` (or `fovea mcp` for an MCP client \
+            that launches it over stdio); try it with `fovea call`.
             """,
-        subcommands: [Serve.self, Call.self, Tools.self, Bench.self, Policy.self, Worker.self])
+        subcommands: [Serve.self, Mcp.self, Call.self, Tools.self, Bench.self, Policy.self, Worker.self])
 }

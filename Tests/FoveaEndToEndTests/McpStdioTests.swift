@@ -1,0 +1,132 @@
+import ExtrasBase64
+import Foundation
+import FoveaClient
+import FoveaCodec
+import FoveaKernels
+import FoveaProtocol
+import Testing
+
+/// `fovea mcp`: the socket's protocol on standard input and output, for MCP clients that launch
+/// their servers; and the end of a client's input on either transport.
+@Suite struct McpStdioTests {
+    @Test func anMCPClientOverStdioIsServedAndTheServerExitsWhenItsInputEnds() throws {
+        try Codec.initialize()
+        let source = TestImages.pixels(width: 301, height: 211, bands: 3, seed: 11)
+        let png = try Codec.encode(source.view, format: .png).array
+        let box = PixelRect(x1: 17, y1: 33, x2: 250, y2: 200)
+        let session = try StdioSession(arguments: ["mcp", "--workers", "1", "--log-level", "warning"])
+        defer { session.stop() }
+
+        try session.send(["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": [
+            "protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "test", "version": "1"]]])
+        try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+        try session.send(["jsonrpc": "2.0", "id": 2, "method": "tools/list"])
+        try session.send(["jsonrpc": "2.0", "id": 3, "method": "images/put", "params": ["data": .string(Base64.encodeToString(bytes: png))]])
+        var answers: [Int: JSONValue] = [:]
+        while answers.count < 3 {
+            let message = try session.receive()
+            answers[try #require(message["id"]?.intValue)] = message
+        }
+        #expect(answers[1]?["result"]?["serverInfo"]?["name"] == "fovea")
+        let names = answers[2]?["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(names.contains("zoom") && names.contains("crop"))
+        let handle = try #require(answers[3]?["result"]?["image"]?.stringValue)
+
+        try session.send(["jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": ["name": "crop", "arguments": [
+            "image": .string(handle), "bbox_2d": .ints(box.corners), "coords": "pixel", "format": "png"]]])
+        try session.send(["jsonrpc": "2.0", "id": 5, "method": "server/stats"])
+        session.endInput()  // the answers still come, then the server exits
+        var rest: [Int: JSONValue] = [:]
+        while let line = try session.receiveLine() {
+            let message = try JSONParser.parse(line)  // stdout carries protocol lines only
+            rest[try #require(message["id"]?.intValue)] = message
+        }
+        let crop = try #require(rest[4]?["result"])
+        #expect(crop["isError"] == false, "\(crop.toolText ?? "")")
+        let decoded = try Codec.decode(try #require(crop.toolImageBytes))
+        #expect(decoded.pixels.packedBytes() == PixelBuffer.copy(of: source.view.cropped(to: box)).packedBytes())
+        let workerPIDs = (rest[5]?["result"]?["workers"]?.arrayValue ?? []).compactMap { $0["pid"]?.intValue }
+        #expect(workerPIDs.count == 1)
+
+        #expect(session.waitForExit(seconds: 20) == 0, "stderr: \(session.stderrText())")
+        for pid in workerPIDs { #expect(kill(pid_t(pid), 0) == -1 && errno == ESRCH, "worker \(pid) outlived the server") }
+    }
+
+    @Test func aSocketClientThatEndsItsInputGetsItsAnswersAndThenTheEnd() throws {
+        let daemon = try Daemon(workers: 1)
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let handle = try client.put(try TestImages.encoded(width: 640, height: 480, format: .jpeg).bytes)
+        try client.sendRequest("tools/call", params: ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": [0, 0, 500, 500]]])
+        try client.sendRequest("ping")
+        #expect(shutdown(client.descriptor, Int32(SHUT_WR)) == 0)
+        var answered = 0
+        while let line = try client.receiveLine() {
+            #expect(try JSONParser.parse(line)["result"] != nil)
+            answered += 1
+        }
+        #expect(answered == 2)
+    }
+}
+
+/// A `fovea` child process spoken to over its standard input and output.
+final class StdioSession {
+    let process = Process()
+    private let input = Pipe(), output = Pipe(), errors = Pipe()
+    private var buffer: [UInt8] = []
+
+    init(arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: Daemon.executable)
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+    }
+
+    func send(_ message: JSONValue) throws {
+        try input.fileHandleForWriting.write(contentsOf: JSONWriter.bytes(message) + [0x0A])
+    }
+
+    func endInput() { try? input.fileHandleForWriting.close() }
+
+    /// The next line of standard output, or nil at its end.
+    func receiveLine() throws -> [UInt8]? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                defer { buffer.removeFirst(newline + 1) }
+                return Array(buffer[..<newline])
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let count = chunk.withUnsafeMutableBytes { read(output.fileHandleForReading.fileDescriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { return buffer.isEmpty ? nil : { defer { buffer = [] }; return buffer }() }
+            buffer += chunk[0..<count]
+        }
+    }
+
+    func receive() throws -> JSONValue {
+        guard let line = try receiveLine() else { throw FoveaClient.Failure("fovea mcp closed its output: \(stderrText())") }
+        return try JSONParser.parse(line)
+    }
+
+    /// The exit status, or nil if the process is still running after `seconds`.
+    func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    func stderrText() -> String {
+        let fd = errors.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return count > 0 ? String(decoding: chunk[0..<count], as: UTF8.self) : ""
+    }
+
+    func stop() {
+        endInput()
+        if waitForExit(seconds: 5) == nil { process.terminate() }
+        process.waitUntilExit()
+    }
+}
