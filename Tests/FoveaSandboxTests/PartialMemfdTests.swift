@@ -27,6 +27,18 @@ import Testing
         #expect(reader.bytes[4] == 5)
     }
 
+    /// A small image's decoder can finish and seal everything before the supervisor handles
+    /// its header notice; the rows are then shared as they are (found by `fovea fuzz`).
+    @Test func aMemfdTheDecoderAlreadySealedIsSharedAsItIs() throws {
+        let (scratch, writer) = try decoding(size: 8)
+        writer.bytes.copyBytes(from: [9, 8, 7, 6, 5, 4, 3, 2])
+        let sealed = try writer.seal()
+        let partial = try PartialMemfd(sealingSizeOf: scratch, expectedSize: 8)
+        let reader = try DetachedMapping.mapSource(dup(partial.descriptor.rawValue), size: 8)
+        #expect(Array(reader.bytes) == [9, 8, 7, 6, 5, 4, 3, 2])
+        withExtendedLifetime(sealed) {}
+    }
+
     @Test func theSizeCannotChangeUnderAReader() throws {
         let (scratch, writer) = try decoding(size: 4096)
         let partial = try PartialMemfd(sealingSizeOf: scratch, expectedSize: 4096)
