@@ -216,13 +216,26 @@ final class ToolService: @unchecked Sendable {
         do {
             bytes = try Base64.decode(string: text)
         } catch {
-            throw ToolError.invalid(argument, .string(text), "the data is not valid base64 (\(error))")
+            throw ToolError.invalid(argument, .string(text), "the data is not valid base64: \(Self.base64Problem(text))")
         }
         guard bytes.count <= limits.maxEncodedBytes else {
             throw ToolError("\(argument) is \(bytes.count) bytes, over the \(limits.maxEncodedBytes) byte limit for encoded images")
         }
         guard !bytes.isEmpty else { throw ToolError.invalid(argument, .string(""), "the image data is empty") }
         return bytes
+    }
+
+    /// Why `text` is not base64, in words a model can act on.
+    static func base64Problem(_ text: String) -> String {
+        for (offset, scalar) in text.unicodeScalars.enumerated() {
+            switch scalar {
+            case "A"..."Z", "a"..."z", "0"..."9", "+", "/", "=", " ", "\n", "\r", "\t": continue
+            default:
+                let shown = scalar.properties.isWhitespace || scalar.value < 0x20 ? String(format: "U+%04X", scalar.value) : "'\(scalar)'"
+                return "\(shown) at character \(offset) is not in the base64 alphabet (A-Z, a-z, 0-9, +, /, = padding)"
+            }
+        }
+        return "its \(text.filter { !$0.isWhitespace }.count) characters do not form whole 4-character groups with = padding only at the end (is it cut short?)"
     }
 
     /// `images/put {data | path}` → `{image, width, height, bands, format}` as soon as the

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import FoveaCodec
+import FoveaKernels
+import FoveaProtocol
+import FoveaServer
+
+struct Fuzz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hammer a running daemon with valid, mutated and hostile calls, and report.",
+        discussion: """
+            Each client sends one call at a time: valid tool calls (which must succeed), valid \
+            calls with one argument made wrong (which must get a clear error), and broken lines \
+            and damaged or forged images (which must get an error and never hurt the daemon); \
+            every 20 calls a ping. Exits 1 if anything a healthy daemon never does happened \
+            (no answer, dropped connection, internal error, error without a message, a valid \
+            call failing, a worker lost or restarted), printing up to 20 of them.
+            """)
+
+    @Option(help: "Socket of the daemon (default $XDG_RUNTIME_DIR/fovea.sock, else /tmp/fovea-$UID/fovea.sock).")
+    var socket: String?
+
+    @Option(help: "Concurrent clients.")
+    var clients: Int = 4
+
+    @Option(help: "How long to run.")
+    var seconds: Double = 30
+
+    @Option(help: "Seed of the calls (the same seed and daemon settings give the same calls).")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("answer-timeout"), help: "Seconds to wait for one answer before it counts as missing (keep it above the daemon's --deadline).")
+    var answerTimeout: Double = 30
+
+    @Option(name: .customLong("sample-errors"), help: "Print up to this many distinct error texts (what a model would read).")
+    var sampleErrors: Int = 0
+
+    @Option(help: "An image to fuzz with, beside the generated JPEG, PNG and WebP (repeatable).")
+    var image: [String] = []
+
+    func validate() throws {
+        guard (1...256).contains(clients) else { throw ValidationError("--clients must be 1...256, got \(clients)") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
+        guard answerTimeout > 0 else { throw ValidationError("--answer-timeout must be positive") }
+    }
+
+    func run() throws {
+        try Codec.initialize()
+        var images = try Self.generatedImages()
+        for path in image {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--image \(path) cannot be read") }
+            images.append(Array(data))
+        }
+        var fuzzer = Fuzzer(socketPath: socket ?? ServerConfiguration.defaultSocketPath, clients: clients, seconds: seconds,
+                            seed: seed, answerTimeout: answerTimeout, cases: FuzzCases(images: images))
+        fuzzer.errorSamples = sampleErrors
+        let report: Fuzzer.Report
+        do {
+            report = try fuzzer.run()
+        } catch {
+            print("fovea fuzz: cannot start: \(error)")
+            throw ExitCode(2)
+        }
+        print(Self.text(report, clients: clients, seed: seed))
+        if report.anomalyCount > 0 { throw ExitCode(1) }
+    }
+
+    /// Small photo-like images in the three common formats (one with alpha).
+    static func generatedImages() throws -> [[UInt8]] {
+        let formats: [(Int, Int, Int, EncodeFormat)] = [(640, 480, 3, .jpeg), (333, 217, 4, .png), (200, 150, 3, .webp), (97, 61, 1, .png)]
+        return try formats.enumerated().map { index, format in
+            let (width, height, bands, encoding) = format
+            let pixels = PixelBuffer(width: width, height: height, bands: bands)
+            var state = UInt32(index + 1) &* 2_654_435_761
+            for y in 0..<height {
+                let row = pixels.mutableView.row(y)
+                for x in 0..<(width * bands) {
+                    state = state &* 1_664_525 &+ 1_013_904_223
+                    row[x] = UInt8(truncatingIfNeeded: (x * 255 / (width * bands)) + Int(state >> 28))
+                }
+            }
+            return try Codec.encode(pixels.view, format: encoding).array
+        }
+    }
+
+    static func text(_ report: Fuzzer.Report, clients: Int, seed: UInt64) -> String {
+        var lines = [String(format: "fovea fuzz: %d clients, %.1f s, seed %llu: %d calls (%.0f/s), %d pings, %d reconnects",
+                            clients, report.elapsed, seed, report.calls, Double(report.calls) / max(report.elapsed, 0.001),
+                            report.pings, report.reconnects)]
+        for category in FuzzCategory.allCases {
+            let outcomes = report.outcomes[category] ?? [:]
+            let total = outcomes.values.reduce(0, +)
+            let parts = outcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
+            lines.append("  \(category.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(total): \(parts.joined(separator: ", "))")
+        }
+        lines.append("  workers restarted: \(report.workerRestarts); daemon answering at the end: \(report.aliveAtEnd ? "yes" : "no")")
+        if !report.errorSamples.isEmpty {
+            lines.append("error texts (\(report.errorSamples.count) distinct, as sampled):")
+            lines += report.errorSamples.map { "  \($0)" }
+        }
+        if report.anomalyCount == 0 {
+            lines.append("anomalies: none")
+        } else {
+            lines.append("anomalies: \(report.anomalyCount)\(report.anomalyCount > report.anomalies.count ? " (first \(report.anomalies.count))" : "")")
+            for anomaly in report.anomalies {
+                lines.append("  [\(anomaly.category.rawValue)] \(anomaly.problem)\n      request: \(anomaly.request)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

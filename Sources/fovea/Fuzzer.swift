@@ -1,0 +1,242 @@
+import ExtrasBase64
+import Foundation
+import FoveaClient
+import FoveaProtocol
+import Synchronization
+
+/// `fovea fuzz`: clients that each send valid, mutated and hostile calls one at a time to a
+/// running daemon and judge every answer. An anomaly is anything a healthy daemon never does:
+/// no answer in time, a dropped connection, an answer that is not JSON-RPC, an internal error
+/// (-32603), an error without a message, a valid call that fails, a worker lost, a ping left
+/// unanswered, or workers restarting during the run.
+struct Fuzzer {
+    var socketPath: String
+    var clients: Int
+    var seconds: Double
+    var seed: UInt64
+    /// Longest wait for one answer before it counts as missing.
+    var answerTimeout: Double
+    var cases: FuzzCases
+
+    /// One answer, classified.
+    enum Outcome: Hashable, CustomStringConvertible {
+        case ok
+        case toolError
+        case rpcError(Int)
+        case noAnswer
+
+        var description: String {
+            switch self {
+            case .ok: return "ok"
+            case .toolError: return "tool error"
+            case .rpcError(let code): return "rpc \(code)"
+            case .noAnswer: return "no answer"
+            }
+        }
+    }
+
+    struct Anomaly {
+        var category: FuzzCategory
+        var request: String
+        var problem: String
+    }
+
+    final class Report: @unchecked Sendable {
+        let lock = NSLock()
+        var outcomes: [FuzzCategory: [Outcome: Int]] = [:]
+        var anomalies: [Anomaly] = []
+        var anomalyCount = 0
+        var pings = 0
+        var reconnects = 0
+        var workerRestarts = 0
+        var aliveAtEnd = false
+        var elapsed = 0.0
+        /// Distinct error texts a model would read, up to ``errorSampleLimit``.
+        var errorSamples: [String] = []
+        var errorSampleLimit = 0
+
+        func sampleError(_ text: String) {
+            lock.withLock {
+                if errorSamples.count < errorSampleLimit && !errorSamples.contains(text) { errorSamples.append(text) }
+            }
+        }
+
+        func record(_ category: FuzzCategory, _ outcome: Outcome) {
+            lock.withLock { outcomes[category, default: [:]][outcome, default: 0] += 1 }
+        }
+
+        func flag(_ anomaly: Anomaly) {
+            lock.withLock {
+                anomalyCount += 1
+                if anomalies.count < 20 { anomalies.append(anomaly) }
+            }
+        }
+
+        var calls: Int { outcomes.values.reduce(0) { $0 + $1.values.reduce(0, +) } }
+    }
+
+    /// Distinct error texts to keep for the report.
+    var errorSamples = 0
+
+    func run() throws -> Report {
+        let report = Report()
+        report.errorSampleLimit = errorSamples
+        let setup = try connect()
+        let restartsBefore = try Self.restarts(setup)
+        var handles: [String] = []
+        for image in cases.images {
+            let answer = try setup.call("images/put", params: ["data": .string(Base64.encodeToString(bytes: image))])
+            guard let handle = answer["image"]?.stringValue else { throw FuzzError("images/put of a valid image returned \(JSONWriter.string(answer))") }
+            handles.append(handle)
+        }
+        let start = Date()
+        let putHandles = handles
+        let threads = (0..<clients).map { index in
+            Thread { [self] in
+                var random = FuzzRandom(seed: seed &+ UInt64(index) &* 0x1000_0000_01)
+                runClient(&random, handles: putHandles, until: start.addingTimeInterval(seconds), report: report)
+            }
+        }
+        threads.forEach { $0.start() }
+        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.05) }
+        report.elapsed = Date().timeIntervalSince(start)
+        if let final = try? connect(), let restartsAfter = try? Self.restarts(final) {
+            report.aliveAtEnd = (try? final.call("ping")) != nil
+            report.workerRestarts = restartsAfter - restartsBefore
+            if report.workerRestarts > 0 {
+                report.flag(Anomaly(category: .hostile, request: "(the whole run)",
+                                    problem: "workers restarted \(report.workerRestarts) times"))
+            }
+        }
+        if !report.aliveAtEnd {
+            report.flag(Anomaly(category: .hostile, request: "(the whole run)", problem: "the daemon did not answer ping at the end"))
+        }
+        return report
+    }
+
+    private func connect() throws -> FoveaClient {
+        let client = try FoveaClient(socketPath: socketPath)
+        client.setReceiveTimeout(seconds: answerTimeout)
+        return client
+    }
+
+    private static func restarts(_ client: FoveaClient) throws -> Int {
+        let workers = try client.call("server/stats")["workers"]?.arrayValue ?? []
+        return workers.compactMap { $0["restarts"]?.intValue }.reduce(0, +)
+    }
+
+    private func runClient(_ random: inout FuzzRandom, handles: [String], until deadline: Date, report: Report) {
+        var handles = handles
+        var client = try? connect()
+        var count = 0
+        while Date() < deadline {
+            guard let connection = client else {
+                report.flag(Anomaly(category: .valid, request: "(connect)", problem: "cannot connect to \(socketPath)"))
+                return
+            }
+            // Valid calls use the images put at the start (a result can be too thin or small for
+            // a random box to be valid); mutated calls use results too, so calls chain.
+            let roll = random.int(0...99)
+            let fuzzCase = roll < 40 ? cases.valid(&random, handle: random.pick(Array(handles.prefix(cases.images.count))))
+                : roll < 80 ? cases.mutated(&random, handle: random.pick(handles)) : cases.hostile(&random)
+            let (outcome, answer, request) = exchange(fuzzCase, on: connection)
+            report.record(fuzzCase.category, outcome)
+            if let text = Self.errorText(answer) { report.sampleError(Self.abbreviated(text)) }
+            if let problem = Self.judge(fuzzCase.category, outcome, answer) {
+                report.flag(Anomaly(category: fuzzCase.category, request: request, problem: problem))
+            }
+            if outcome == .noAnswer {
+                client = try? connect()  // the connection is in an unknown state: start afresh
+                report.lock.withLock { report.reconnects += 1 }
+                continue
+            }
+            if fuzzCase.keepsHandle, outcome == .ok,
+               let new = answer?["result"]?["image"]?.stringValue ?? answer?["result"]?["structuredContent"]?["image"]?.stringValue,
+               fuzzCase.category == .valid {
+                handles.append(new)
+                if handles.count > 32 { handles.remove(at: cases.images.count) }
+            }
+            count += 1
+            if count % 20 == 0 {  // the daemon stays responsive between calls
+                let ping = exchange(FuzzCase(category: .valid, message: .request(method: "ping", params: [:])), on: connection)
+                report.lock.withLock { report.pings += 1 }
+                if ping.outcome != .ok {
+                    report.flag(Anomaly(category: .valid, request: "ping", problem: "ping got \(ping.outcome)"))
+                }
+            }
+        }
+    }
+
+    /// Sends one case and reads its answer. A raw line is followed by a ping so that a line
+    /// which gets no answer (an empty line) still ends the exchange.
+    private func exchange(_ fuzzCase: FuzzCase, on client: FoveaClient) -> (outcome: Outcome, answer: JSONValue?, request: String) {
+        do {
+            switch fuzzCase.message {
+            case .request(let method, let params):
+                let id = try client.sendRequest(method, params: params)
+                let request = Self.abbreviated(JSONWriter.string(["method": .string(method), "params": params]))
+                while true {
+                    guard let line = try client.receiveLine() else { return (.noAnswer, nil, request + " (connection closed)") }
+                    let answer = try JSONParser.parse(line)
+                    guard answer["id"] == .integer(id) else { continue }
+                    return (Self.outcome(of: answer), answer, request)
+                }
+            case .line(let bytes):
+                let request = Self.abbreviated(String(decoding: bytes, as: UTF8.self))
+                try client.sendRaw(bytes + [0x0A])
+                let pingID = try client.sendRequest("ping")
+                var answerToLine: JSONValue?
+                while true {
+                    guard let line = try client.receiveLine() else { return (.noAnswer, nil, request + " (connection closed)") }
+                    let answer = try JSONParser.parse(line)
+                    if answer["id"] == .integer(pingID) { break }
+                    answerToLine = answer
+                }
+                return (answerToLine.map(Self.outcome(of:)) ?? .ok, answerToLine, request)
+            }
+        } catch {
+            return (.noAnswer, nil, "\(fuzzCase.message) (\(error))")
+        }
+    }
+
+    /// The sentence a model would read for an error answer.
+    static func errorText(_ answer: JSONValue?) -> String? {
+        if let message = answer?["error"]?["message"]?.stringValue { return message }
+        guard answer?["result"]?["isError"] == .bool(true) else { return nil }
+        return answer?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue
+    }
+
+    static func outcome(of answer: JSONValue) -> Outcome {
+        if let error = answer["error"] { return .rpcError(error["code"]?.intValue ?? 0) }
+        if answer["result"]?["isError"] == .bool(true) { return .toolError }
+        return .ok
+    }
+
+    /// What is wrong with this answer, if anything.
+    static func judge(_ category: FuzzCategory, _ outcome: Outcome, _ answer: JSONValue?) -> String? {
+        switch outcome {
+        case .noAnswer: return "no answer"
+        case .rpcError(-32603): return "internal error: \(answer?["error"]?["message"]?.stringValue ?? "")"
+        case .rpcError(-32003): return "worker lost: \(answer?["error"]?["message"]?.stringValue ?? "")"
+        case .rpcError(let code):
+            if answer?["error"]?["message"]?.stringValue?.isEmpty ?? true { return "error \(code) without a message" }
+            if category == .valid && code != -32001 { return "a valid call got error \(code): \(answer?["error"]?["message"]?.stringValue ?? "")" }
+        case .toolError:
+            let text = answer?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
+            if text.isEmpty { return "a tool error without text" }
+            if category == .valid { return "a valid call failed: \(text)" }
+        case .ok:
+            break
+        }
+        return nil
+    }
+
+    static func abbreviated(_ text: String) -> String {
+        text.count <= 300 ? text : String(text.prefix(300)) + "… (\(text.utf8.count) bytes)"
+    }
+}
+
+struct FuzzError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,80 @@
+import ExtrasBase64
+import Foundation
+import FoveaClient
+import FoveaProtocol
+import Testing
+
+/// `fovea fuzz` against real daemons: a healthy one passes, a broken one is caught.
+@Suite struct FuzzCommandTests {
+    /// Runs `fovea fuzz` to completion; its exit status and standard output.
+    static func fuzz(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Daemon.executable)
+        process.arguments = ["fuzz"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test func aHealthyDaemonPassesEveryKindOfCall() throws {
+        let daemon = try Daemon(workers: 2)
+        defer { daemon.stop() }
+        let (status, output) = try Self.fuzz(["--socket", daemon.socketPath, "--seconds", "4", "--clients", "3", "--seed", "5"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("anomalies: none"), "\(output)")
+        for category in ["valid", "mutated", "hostile"] {
+            let line = output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(category) }
+            let count = line.flatMap { Int($0.split(separator: " ")[1].dropLast()) } ?? 0
+            #expect(count > 0, "no \(category) calls in: \(output)")
+        }
+        #expect(try daemon.client().call("ping") == [:])
+    }
+
+    @Test func aDaemonThatDiesDuringTheRunIsReported() throws {
+        let daemon = try Daemon(workers: 1)
+        defer { daemon.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Daemon.executable)
+        process.arguments = ["fuzz", "--socket", daemon.socketPath, "--seconds", "4", "--clients", "2", "--answer-timeout", "5"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(daemon.process.processIdentifier, SIGKILL)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(text)")
+        #expect(text.contains("the daemon did not answer ping at the end"), "\(text)")
+    }
+
+    @Test func noDaemonIsACleanFailure() throws {
+        let (status, output) = try Self.fuzz(["--socket", "/nonexistent/fovea.sock", "--seconds", "1"])
+        #expect(status == 2)
+        #expect(output.contains("cannot connect to /nonexistent/fovea.sock"), "\(output)")
+    }
+}
+
+/// Error texts the fuzzer showed were unclear.
+@Suite struct InputErrorTextTests {
+    @Test func dataThatIsNotBase64IsExplainedInWords() throws {
+        let daemon = try Daemon(workers: 1)
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        #expect(throws: RPCFailureResponse.self) { try client.call("images/put", params: ["data": "!!!not base64!!!"]) }
+        do {
+            _ = try client.call("images/put", params: ["data": "QUJD!RA=="])
+        } catch let failure as RPCFailureResponse {
+            #expect(failure.message.contains("'!' at character 4 is not in the base64 alphabet"), "\(failure.message)")
+            #expect(!failure.message.contains("DecodingError"), "\(failure.message)")
+        }
+        do {
+            _ = try client.call("images/put", params: ["data": "QUJDRA="])
+        } catch let failure as RPCFailureResponse {
+            #expect(failure.message.contains("do not form whole 4-character groups"), "\(failure.message)")
+        }
+    }
+}
