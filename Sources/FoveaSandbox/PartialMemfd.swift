@@ -35,10 +35,12 @@ public final class PartialMemfd: InputMemfd, @unchecked Sendable {
         guard Int(status.st_size) == expectedSize else {
             throw MemfdRejection("the decoding memfd holds \(status.st_size) bytes, expected \(expectedSize)")
         }
-        // A small image's decode can finish, and its worker seal the memfd, before the header
-        // notice is handled here: then the size is sealed already (and no seal can be added).
-        if fovea_memfd_size_sealed(fovea_memfd_get_seals(fd)) == 0 {
-            try retryingInterrupts("fcntl(F_ADD_SEALS)", context: "seal the decoding memfd's size") { fovea_memfd_seal_size(fd) }
+        // A small image's decode can finish, and its worker seal the memfd, before (or while)
+        // the header notice is handled here: then the size is sealed already, and adding a
+        // seal fails with EPERM.
+        if fovea_memfd_size_sealed(fovea_memfd_get_seals(fd)) == 0 && fovea_memfd_seal_size(fd) != 0 {
+            let failure = SystemCallError("fcntl(F_ADD_SEALS)", context: "seal the decoding memfd's size")
+            guard failure.errno == .notPermitted, fovea_memfd_size_sealed(fovea_memfd_get_seals(fd)) != 0 else { throw failure }
         }
         let readOnly = try retryingInterrupts("open", context: "/proc/self/fd/\(fd) read-only") {
             open("/proc/self/fd/\(fd)", O_RDONLY | O_CLOEXEC)

@@ -24,6 +24,8 @@ struct Fuzzer {
         case toolError
         case rpcError(Int)
         case noAnswer
+        /// The image was evicted from a small cache and was put again (not an anomaly).
+        case evicted
 
         var description: String {
             switch self {
@@ -31,6 +33,7 @@ struct Fuzzer {
             case .toolError: return "tool error"
             case .rpcError(let code): return "rpc \(code)"
             case .noAnswer: return "no answer"
+            case .evicted: return "evicted, put again"
             }
         }
     }
@@ -137,9 +140,18 @@ struct Fuzzer {
             // Valid calls use the images put at the start (a result can be too thin or small for
             // a random box to be valid); mutated calls use results too, so calls chain.
             let roll = random.int(0...99)
-            let fuzzCase = roll < 40 ? cases.valid(&random, handle: random.pick(Array(handles.prefix(cases.images.count))))
-                : roll < 80 ? cases.mutated(&random, handle: random.pick(handles)) : cases.hostile(&random)
-            let (outcome, answer, request) = exchange(fuzzCase, on: connection)
+            let handle = random.pick(roll < 40 ? Array(handles.prefix(cases.images.count)) : handles)
+            let fuzzCase = roll < 40 ? cases.valid(&random, handle: handle)
+                : roll < 80 ? cases.mutated(&random, handle: handle) : cases.hostile(&random)
+            var (outcome, answer, request) = exchange(fuzzCase, on: connection)
+            if fuzzCase.category == .valid, outcome == .toolError, Self.errorText(answer)?.contains(Self.evictedText) == true,
+               let index = handles.firstIndex(of: handle) {
+                // A small --cache-bytes evicts the images put at the start; an agent puts again.
+                outcome = .evicted
+                let bytes = cases.images[index]
+                _ = exchange(FuzzCase(category: .valid, message: .request(method: "images/put", params: [
+                    "data": .string(Base64.encodeToString(bytes: bytes))])), on: connection)
+            }
             report.record(fuzzCase.category, outcome)
             if let text = Self.errorText(answer) { report.sampleError(Self.abbreviated(text)) }
             if let problem = Self.judge(fuzzCase.category, outcome, answer) {
@@ -225,11 +237,13 @@ struct Fuzzer {
             let text = answer?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
             if text.isEmpty { return "a tool error without text" }
             if category == .valid { return "a valid call failed: \(text)" }
-        case .ok:
+        case .ok, .evicted:
             break
         }
         return nil
     }
+
+    static let evictedText = "no image with this handle is stored"
 
     static func abbreviated(_ text: String) -> String {
         text.count <= 300 ? text : String(text.prefix(300)) + "… (\(text.utf8.count) bytes)"
