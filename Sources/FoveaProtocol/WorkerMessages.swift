@@ -409,4 +409,6 @@ public enum TestHookMarker {
     public static let crashOnDecode = "FOVEA-TEST-HOOK:CRASH-ON-DECODE"
     /// Anywhere in an image's bytes: the worker decoding it sleeps until it is killed.
     public static let hangOnDecode = "FOVEA-TEST-HOOK:HANG-ON-DECODE"
+    /// As an `annotate` label: the worker running the call sleeps until it is killed.
+    public static let hangOnRun = "FOVEA-TEST-HOOK:HANG-ON-RUN"
 }

@@ -260,7 +260,7 @@ final class ImageStore: @unchecked Sendable {
         lock.unlock()
         guard start else { return }
         let job = WorkerJob(request: .decode(id: 0, limits: limits, shrink: factor), descriptors: [encoded],
-                            deadlineSeconds: deadlineSeconds, inputKey: handle) { [self] outcome in
+                            deadlineSeconds: deadlineSeconds, poisonKey: .image(handle)) { [self] outcome in
             self.finishReducedDecode(entry, reduction, factor: factor, full: full, outcome: outcome)
         }
         pool.submit(job)
@@ -307,7 +307,7 @@ final class ImageStore: @unchecked Sendable {
     private func startDecode(_ entry: Entry) {
         let handle = entry.handle
         let job = WorkerJob(request: .decode(id: 0, limits: limits), descriptors: [entry.encoded],
-                            deadlineSeconds: deadlineSeconds, inputKey: handle,
+                            deadlineSeconds: deadlineSeconds, poisonKey: .image(handle),
                             notice: { [self] notice, scratch in self.noticed(notice, scratch: scratch, handle: handle) }) { [self] outcome in
             self.finishDecode(entry, outcome: outcome)
         }

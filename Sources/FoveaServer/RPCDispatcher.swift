@@ -95,7 +95,7 @@ final class RPCDispatcher: @unchecked Sendable {
             return reply(.failure(RPCError(.invalidParams, "action must be one of \(SandboxProbe.actions.joined(separator: ", "))")))
         }
         let job = WorkerJob(request: .probe(id: 0, action: action), descriptors: [],
-                            deadlineSeconds: configuration.deadlineSeconds, inputKey: nil) { outcome in
+                            deadlineSeconds: configuration.deadlineSeconds, poisonKey: nil) { outcome in
             switch outcome {
             case .success(let response):
                 response.descriptors.forEach { _ = close($0) }

@@ -9,20 +9,20 @@ final class WorkerJob: @unchecked Sendable {
     /// Seconds the call may run once a worker has it.
     let deadlineSeconds: Double
     let completion: @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void
-    /// A key identifying the input, for counting the workers it killed (poison pills).
-    let inputKey: String?
+    /// What the workers this job kills are counted against (poison pills).
+    let poisonKey: PoisonKey?
     /// Called on the slot's thread for each notice the worker sends before its reply, with the
     /// scratch memfds lent for the job.
     let notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)?
 
-    init(request: WorkerRequest, descriptors: [any InputMemfd], deadlineSeconds: Double, inputKey: String?,
+    init(request: WorkerRequest, descriptors: [any InputMemfd], deadlineSeconds: Double, poisonKey: PoisonKey?,
          notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)? = nil,
          completion: @escaping @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void) {
         self.notice = notice
         self.request = request
         self.descriptors = descriptors
         self.deadlineSeconds = deadlineSeconds
-        self.inputKey = inputKey
+        self.poisonKey = poisonKey
         self.completion = completion
     }
 }
@@ -46,7 +46,7 @@ enum WorkerJobFailure: Error, Sendable, Equatable {
     /// No worker could be started.
     case spawnFailed(String)
     /// The input killed workers before and is refused.
-    case poisoned(deaths: Int)
+    case poisoned(deaths: Int, key: PoisonKey)
 
     /// The sentence a model reads.
     var toolMessage: String {
@@ -61,8 +61,10 @@ enum WorkerJobFailure: Error, Sendable, Equatable {
             return "the server is overloaded (\(queued) calls queued); retry shortly"
         case .spawnFailed(let reason):
             return "no worker could be started: \(reason)"
-        case .poisoned(let deaths):
+        case .poisoned(let deaths, .image):
             return "this image killed \(deaths) workers before and is refused on sight; it is malformed or hostile"
+        case .poisoned(let deaths, .call):
+            return "this same call on this image stopped \(deaths) workers before (they crashed or ran past the deadline) and is refused on sight; other calls on the image still work, so ask for less (a smaller box or output, or another tool)"
         }
     }
 }

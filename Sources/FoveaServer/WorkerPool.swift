@@ -31,8 +31,8 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Queues a job; fails at once (never blocks) when the queue is full or the input is poisoned.
     func submit(_ job: WorkerJob) {
-        if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
-            job.completion(.failure(.poisoned(deaths: deaths)))
+        if let key = job.poisonKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
+            job.completion(.failure(.poisoned(deaths: deaths, key: key)))
             return
         }
         if !queue.push(job) {

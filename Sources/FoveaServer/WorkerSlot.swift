@@ -130,8 +130,8 @@ final class WorkerSlot: @unchecked Sendable {
     /// Runs one job; returns the process to use next (a replacement when this one failed).
     /// `attempt` 2 is the retry of a job whose first worker died before it took the job.
     private func run(_ job: WorkerJob, on process: WorkerProcess, attempt: Int = 1) -> WorkerProcess? {
-        if let key = job.inputKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
-            job.completion(.failure(.poisoned(deaths: deaths)))
+        if let key = job.poisonKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
+            job.completion(.failure(.poisoned(deaths: deaths, key: key)))
             return process
         }
         let id = nextID
@@ -202,11 +202,11 @@ final class WorkerSlot: @unchecked Sendable {
             switch receive(from: process, until: deadline) {
             case .closed:
                 let status = process.waitForExit()
-                if let key = job.inputKey { poison.recordDeath(for: key) }
+                if let key = job.poisonKey { poison.recordDeath(for: key) }
                 job.completion(.failure(.workerDied(status)))
                 return replace(process, reason: "died during a job", killFirst: false)
             case .timedOut:
-                if let key = job.inputKey { poison.recordDeath(for: key) }
+                if let key = job.poisonKey { poison.recordDeath(for: key) }
                 job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
                 return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
             case .failed(let error):

@@ -105,6 +105,7 @@ final class JobRunner {
                      id: UInt64) throws -> Outcome {
         let mapping = try sources.map(sourceDescriptor, size: source.byteCount)
         try PlanExecutor.validate(plan, source: source)
+        if configuration.testHooks { TestHooks.obey(plan) }
         let view = ImageView(base: mapping.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: source)
         let raw = plan.output?.format == .raw
         var pixels: WritableMemfd?
@@ -187,6 +188,13 @@ enum TestHooks {
     static func obey(_ bytes: UnsafeRawBufferPointer) {
         if contains(bytes, TestHookMarker.crashOnDecode) { raise(SIGSEGV) }
         if contains(bytes, TestHookMarker.hangOnDecode) { while true { sleep(1000) } }
+    }
+
+    static func obey(_ plan: ImagePlan) {
+        for case .annotate(let annotations) in plan.steps
+        where annotations.contains(where: { $0.label == TestHookMarker.hangOnRun }) {
+            while true { sleep(1000) }
+        }
     }
 
     private static func contains(_ bytes: UnsafeRawBufferPointer, _ marker: String) -> Bool {

@@ -64,4 +64,26 @@ import Testing
         #expect(stats["poisonedInputs"] == 1)
         #expect((stats["workers"]?.arrayValue ?? []).compactMap { $0["restarts"]?.intValue }.reduce(0, +) == 2)
     }
+
+    /// Two calls that ran past the deadline poison that call only: the image, which every
+    /// rollout shares, still serves other calls (found by `fovea fuzz` with a short deadline).
+    @Test func aCallThatStoppedTwoWorkersIsRefusedButTheImageStillServesOtherCalls() throws {
+        let daemon = try Daemon(workers: 2, arguments: ["--deadline", "1"])
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        let handle = try client.put(Sandbox.goodPNG)
+        let hanging: JSONValue = ["image": .string(handle), "boxes": [["bbox_2d": [0, 0, 500, 500], "label": .string(TestHookMarker.hangOnRun)]]]
+        for attempt in 1...2 {
+            let result = try client.tool("annotate", hanging)
+            #expect(result.toolText?.hasSuffix("the call ran past its deadline of 1 s and was stopped (the worker was replaced)") == true,
+                    "attempt \(attempt): \(result.toolText ?? "")")
+        }
+        let refused = try client.tool("annotate", hanging)
+        #expect(refused["isError"] == true)
+        #expect(refused.toolText?.contains("this same call on this image stopped 2 workers before") == true, "\(refused.toolText ?? "")")
+        try Sandbox.expectZoomWorks(client, handle: handle)
+        let labelled = try client.tool("annotate", ["image": .string(handle), "boxes": [["bbox_2d": [0, 0, 500, 500], "label": "ok"]]])
+        #expect(labelled["isError"] == false, "\(labelled.toolText ?? "")")
+        #expect(try client.call("server/stats")["poisonedInputs"] == 1)
+    }
 }
