@@ -67,6 +67,9 @@ struct FuzzCases {
         if random.chance(0.04) {
             return FuzzCase(category: .valid, message: .request(method: random.pick(["ping", "tools/list", "server/stats"]), params: [:]))
         }
+        if random.chance(0.03) {
+            return FuzzCase(category: .valid, message: .request(method: "images/get", params: ["image": .string(handle)]))
+        }
         let tool = random.pick(Self.tools)
         var arguments = validArguments(tool, &random)
         arguments["image"] = .string(handle)

@@ -24,7 +24,7 @@ struct Fuzzer {
         case toolError
         case rpcError(Int)
         case noAnswer
-        /// The image was evicted from a small cache and was put again (not an anomaly).
+        /// The image was no longer stored (evicted by a small cache, or released as another call's identical result) and was put again: not an anomaly.
         case evicted
 
         var description: String {
@@ -33,7 +33,7 @@ struct Fuzzer {
             case .toolError: return "tool error"
             case .rpcError(let code): return "rpc \(code)"
             case .noAnswer: return "no answer"
-            case .evicted: return "evicted, put again"
+            case .evicted: return "released or evicted, put again"
             }
         }
     }
@@ -144,9 +144,10 @@ struct Fuzzer {
             let fuzzCase = roll < 40 ? cases.valid(&random, handle: handle)
                 : roll < 80 ? cases.mutated(&random, handle: handle) : cases.hostile(&random)
             var (outcome, answer, request) = exchange(fuzzCase, on: connection)
-            if fuzzCase.category == .valid, outcome == .toolError, Self.errorText(answer)?.contains(Self.evictedText) == true,
-               let index = handles.firstIndex(of: handle) {
-                // A small --cache-bytes evicts the images put at the start; an agent puts again.
+            if fuzzCase.category == .valid, outcome == .toolError || outcome == .rpcError(-32602),
+               Self.errorText(answer).map(Self.saysEvicted) == true, let index = handles.firstIndex(of: handle) {
+                // An image put at the start can be evicted (small --cache-bytes) or released (a client released
+                // a result with the same bytes, so the same handle): an agent puts it again.
                 outcome = .evicted
                 let bytes = cases.images[index]
                 _ = exchange(FuzzCase(category: .valid, message: .request(method: "images/put", params: [
@@ -169,6 +170,15 @@ struct Fuzzer {
                 if handles.count > 32 { handles.remove(at: cases.images.count) }
             }
             count += 1
+            if count % 50 == 0, handles.count > cases.images.count {  // release this client's oldest result
+                let result = handles.remove(at: cases.images.count)
+                let release = exchange(FuzzCase(category: .valid, message: .request(method: "images/release", params: [
+                    "image": .string(result)])), on: connection)
+                report.record(.valid, release.outcome)
+                if let problem = Self.judge(.valid, release.outcome, release.answer) {
+                    report.flag(Anomaly(category: .valid, request: release.request, problem: problem))
+                }
+            }
             if count % 20 == 0 {  // the daemon stays responsive between calls
                 let ping = exchange(FuzzCase(category: .valid, message: .request(method: "ping", params: [:])), on: connection)
                 report.lock.withLock { report.pings += 1 }
@@ -243,7 +253,10 @@ struct Fuzzer {
         return nil
     }
 
-    static let evictedText = "no image with this handle is stored"
+    /// Whether an error says the image is no longer stored (evicted or released).
+    static func saysEvicted(_ text: String) -> Bool {
+        text.contains("no image with") && text.contains("is stored")
+    }
 
     static func abbreviated(_ text: String) -> String {
         text.count <= 300 ? text : String(text.prefix(300)) + "… (\(text.utf8.count) bytes)"
