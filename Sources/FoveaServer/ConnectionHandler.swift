@@ -15,6 +15,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private let dispatcher: RPCDispatcher
     private let logger: Logger
+    /// This connection, for the images it holds.
+    let id = ConnectionID.next()
     private let maxInFlight: Int
     private var inFlight = 0
     private var readingPaused = false
@@ -50,10 +52,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         let incoming = line.withUnsafeReadableBytes { RPCMessage.parse($0) }
         switch incoming {
         case .success(.request(let request)) where request.isNotification:
-            dispatcher.handle(request) { _ in }
+            dispatcher.handle(request, connection: id) { _ in }
             reply(nil)
         case .success(.request(let request)):
-            dispatcher.handle(request, reply: reply)
+            dispatcher.handle(request, connection: id, reply: reply)
         case .success(.response):
             reply(nil)
         case .failure(let failure):
@@ -76,6 +78,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !readingPaused else { return }
         readingPaused = true
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        dispatcher.connectionClosed(id)
+        context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -141,4 +148,14 @@ final class ConnectionLimiter: Sendable {
     }
 
     var openConnections: Int { open.withLock { $0 } }
+}
+
+/// A connection's identity, unique for the daemon's life.
+struct ConnectionID: Hashable, Sendable {
+    let value: UInt64
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> ConnectionID {
+        ConnectionID(value: counter.add(1, ordering: .relaxed).newValue)
+    }
 }

@@ -53,6 +53,10 @@ final class ImageStore: @unchecked Sendable {
         var isResult = false
         /// Decodes at reduced scale (shrink-on-load), by factor.
         var reductions: [Int: Reduction] = [:]
+        /// Connections that put this image, got it as a result or used it in a call (and have
+        /// neither released it nor closed): `images/release` removes the image only when no
+        /// other connection holds it.
+        var holders: Set<ConnectionID> = []
 
         init(handle: String, encoded: SealedMemfd) {
             self.handle = handle
@@ -122,13 +126,14 @@ final class ImageStore: @unchecked Sendable {
         ImageReference.handle(forDigest: SHA256.hash(data: bytes))
     }
 
-    /// Stores encoded bytes (a no-op when the handle is known) and starts decoding them.
-    /// Returns the handle.
-    func put(_ bytes: UnsafeRawBufferPointer) throws -> String {
+    /// Stores encoded bytes (a no-op when the handle is known) for `holder` and starts decoding
+    /// them. Returns the handle.
+    func put(_ bytes: UnsafeRawBufferPointer, holder: ConnectionID?) throws -> String {
         let handle = Self.handle(for: bytes)
         lock.lock()
         if let entry = entries[handle] {
             touch(entry)
+            if let holder { entry.holders.insert(holder) }
             lock.unlock()
             return handle
         }
@@ -144,9 +149,24 @@ final class ImageStore: @unchecked Sendable {
             totalBytes += memfd.size
         }
         touch(entry)
+        if let holder { entry.holders.insert(holder) }
         lock.unlock()
         decoded(handle) { _ in }
         return handle
+    }
+
+    /// Records that `holder` uses `handle` (a call on it), if it is stored.
+    func hold(_ handle: String, by holder: ConnectionID) {
+        lock.lock()
+        entries[handle]?.holders.insert(holder)
+        lock.unlock()
+    }
+
+    /// Drops every hold of a connection that closed (its images stay until evicted or released).
+    func dropHolds(of holder: ConnectionID) {
+        lock.lock()
+        for entry in entries.values { entry.holders.remove(holder) }
+        lock.unlock()
     }
 
     /// Whether the store knows `handle`.
@@ -429,20 +449,22 @@ final class ImageStore: @unchecked Sendable {
 
     /// Stores a tool result: its encoded bytes and, for raw results, its pixels (an encoded
     /// result is decoded only if a later call uses it).
-    func storeResult(handle: String, encoded: SealedMemfd, decoded: DecodedImage?) {
+    func storeResult(handle: String, encoded: SealedMemfd, decoded: DecodedImage?, holder: ConnectionID?) {
         lock.lock()
+        defer { lock.unlock() }
+        if let holder { entries[handle]?.holders.insert(holder) }
         if let existing = entries[handle] {
             touch(existing)
         } else {
             let entry = Entry(handle: handle, encoded: encoded)
             entry.decoded = decoded
             entry.isResult = true
+            if let holder { entry.holders.insert(holder) }
             entries[handle] = entry
             totalBytes += entry.bytes
             touch(entry)
             evictIfNeeded()
         }
-        lock.unlock()
     }
 
     /// The encoded bytes stored under `handle`.
@@ -454,13 +476,24 @@ final class ImageStore: @unchecked Sendable {
         return entry.encoded
     }
 
-    /// Forgets `handle`; returns whether it was stored.
-    func release(_ handle: String) -> Bool {
+    /// What `images/release` did.
+    struct Release: Equatable {
+        /// Whether the handle was stored when the caller released it.
+        var released: Bool
+        /// Whether the image stays stored because other connections still hold it.
+        var stillHeld: Bool
+    }
+
+    /// Drops `holder`'s hold on `handle`, and forgets the image if no other connection holds it.
+    func release(_ handle: String, by holder: ConnectionID?) -> Release {
         lock.lock()
         defer { lock.unlock() }
-        guard let entry = entries.removeValue(forKey: handle) else { return false }
+        guard let entry = entries[handle] else { return Release(released: false, stillHeld: false) }
+        if let holder { entry.holders.remove(holder) }
+        guard entry.holders.isEmpty else { return Release(released: true, stillHeld: true) }
+        entries.removeValue(forKey: handle)
         totalBytes -= entry.bytes
-        return true
+        return Release(released: true, stillHeld: false)
     }
 
     struct Snapshot: Sendable {

@@ -21,7 +21,8 @@ final class RPCDispatcher: @unchecked Sendable {
         self.logger = logger
     }
 
-    func handle(_ request: RPCRequest, reply: @escaping @Sendable (JSONValue) -> Void) {
+    /// Answers `request` from `connection` (nil: no connection, e.g. a test).
+    func handle(_ request: RPCRequest, connection: ConnectionID? = nil, reply: @escaping @Sendable (JSONValue) -> Void) {
         guard let id = request.id else { return handleNotification(request) }
         let method = request.method
         let stats = self.stats
@@ -48,15 +49,20 @@ final class RPCDispatcher: @unchecked Sendable {
         case "initialize": answer(.success(MCP.initializeResult(params: params)))
         case "ping": answer(.success([:]))
         case "tools/list": answer(.success(ToolCatalog.listResult))
-        case "tools/call": tools.call(params: params, reply: answer)
-        case "images/put": tools.put(params: params, reply: answer)
+        case "tools/call": tools.call(params: params, connection: connection, reply: answer)
+        case "images/put": tools.put(params: params, connection: connection, reply: answer)
         case "images/get": tools.get(params: params, reply: answer)
-        case "images/release": answer(tools.release(params: params))
+        case "images/release": answer(tools.release(params: params, connection: connection))
         case "server/stats": answer(.success(statistics()))
         case "debug/sandbox_probe" where configuration.testHooks: probe(params: params, reply: answer)
         default:
             answer(.failure(RPCError(.methodNotFound, "method \(method) does not exist; methods are initialize, ping, tools/list, tools/call, images/put, images/get, images/release, server/stats")))
         }
+    }
+
+    /// A connection closed: its holds on images go (the images stay until evicted or released).
+    func connectionClosed(_ connection: ConnectionID) {
+        tools.store.dropHolds(of: connection)
     }
 
     private func handleNotification(_ request: RPCRequest) {

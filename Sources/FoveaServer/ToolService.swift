@@ -31,7 +31,7 @@ final class ToolService: @unchecked Sendable {
 
     // MARK: tools/call
 
-    func call(params: [String: JSONValue], reply: @escaping Reply) {
+    func call(params: [String: JSONValue], connection: ConnectionID?, reply: @escaping Reply) {
         let call: ToolCall
         switch Result(catching: { () throws(ToolCallError) in try ToolCall.parse(params: params, defaults: configuration.defaults) }) {
         case .success(let parsed): call = parsed
@@ -40,7 +40,7 @@ final class ToolService: @unchecked Sendable {
         }
         let handle: String
         do {
-            handle = try resolve(call.image)
+            handle = try resolve(call.image, holder: connection)
         } catch let error as ToolError {
             return reply(.success(ToolResult.failure(error)))
         } catch {
@@ -54,7 +54,7 @@ final class ToolService: @unchecked Sendable {
                 case .rpc(let error): reply(.failure(error))
                 }
             case .success(let info):
-                self.run(call, handle: handle, info: info, reply: reply)
+                self.run(call, handle: handle, info: info, connection: connection, reply: reply)
             }
         }
     }
@@ -73,7 +73,7 @@ final class ToolService: @unchecked Sendable {
 
     /// Plans the call and runs each job as soon as the source rows it reads are decoded, so on
     /// an image still being decoded the first tiles start before the last rows exist.
-    private func run(_ call: ToolCall, handle: String, info: ImageInfo, reply: @escaping Reply) {
+    private func run(_ call: ToolCall, handle: String, info: ImageInfo, connection: ConnectionID?, reply: @escaping Reply) {
         let source = SourceImage(handle: handle, width: info.layout.width, height: info.layout.height,
                                  bands: info.layout.bands, format: info.format, orientation: info.orientation)
         let planned: PlannedCall
@@ -105,7 +105,7 @@ final class ToolService: @unchecked Sendable {
                     let plan = factor.map {
                         ShrinkOnLoad.plan(job, factor: $0, format: info.format, full: source.shape, reduced: ImageShape(pixels.layout))
                     } ?? job
-                    execute(plan, on: pixels, inputKey: handle) { gather.finish(index, $0) }
+                    execute(plan, on: pixels, inputKey: handle, holder: connection) { gather.finish(index, $0) }
                 case .failure(let failure):
                     gather.finish(index, .failure(Self.callFailure(failure, handle: handle)))
                 }
@@ -125,7 +125,7 @@ final class ToolService: @unchecked Sendable {
     }
 
     /// Sends `plan` to a worker and turns its reply into a stored, encoded result.
-    func execute(_ plan: ImagePlan, on source: SourcePixels, inputKey: String,
+    func execute(_ plan: ImagePlan, on source: SourcePixels, inputKey: String, holder: ConnectionID?,
                  completion: @escaping @Sendable (Result<JobOutput, CallFailure>) -> Void) {
         let expected = plan.outputShape(from: ImageShape(source.layout))
         let request = WorkerRequest.run(id: 0, source: source.layout, plan: plan)
@@ -139,7 +139,7 @@ final class ToolService: @unchecked Sendable {
                 completion(.failure(.tool(ToolError(failure.toolMessage))))
             case .success(let response):
                 completion(Result { () throws(ToolError) in
-                    try self.accept(response, plan: plan, expected: expected)
+                    try self.accept(response, plan: plan, expected: expected, holder: holder)
                 }.mapError(CallFailure.tool))
             }
         }
@@ -148,7 +148,8 @@ final class ToolService: @unchecked Sendable {
 
     /// Checks a worker's result against the plan (a worker is presumed compromised), stores it
     /// and encodes it for the wire.
-    private func accept(_ response: WorkerResponse, plan: ImagePlan, expected: ImageShape) throws(ToolError) -> JobOutput {
+    private func accept(_ response: WorkerResponse, plan: ImagePlan, expected: ImageShape,
+                        holder: ConnectionID?) throws(ToolError) -> JobOutput {
         var descriptors = response.descriptors
         defer { descriptors.forEach { _ = close($0) } }
         switch response.reply {
@@ -174,10 +175,10 @@ final class ToolService: @unchecked Sendable {
                 if output.format == .raw {
                     handle = bytes.withUnsafeBytes { Self.rawHandle($0, layout: layout) }
                     store.storeResult(handle: handle, encoded: memfd,
-                                      decoded: DecodedImage(memfd: memfd, layout: layout, format: "result"))
+                                      decoded: DecodedImage(memfd: memfd, layout: layout, format: "result"), holder: holder)
                 } else {
                     handle = bytes.withUnsafeBytes { ImageStore.handle(for: $0) }
-                    store.storeResult(handle: handle, encoded: memfd, decoded: nil)
+                    store.storeResult(handle: handle, encoded: memfd, decoded: nil, holder: holder)
                 }
                 return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
                                             format: output.format, base64: Base64.encodeToString(bytes: bytes)))
@@ -199,17 +200,18 @@ final class ToolService: @unchecked Sendable {
 
     // MARK: images/*
 
-    /// Stores an `image` argument's bytes when inline; returns the handle to use.
-    func resolve(_ reference: ImageReference) throws -> String {
+    /// Stores an `image` argument's bytes when inline; returns the handle to use, held by `holder`.
+    func resolve(_ reference: ImageReference, holder: ConnectionID?) throws -> String {
         switch reference {
         case .handle(let handle):
+            if let holder { store.hold(handle, by: holder) }
             return handle
         case .inline(let base64):
             let bytes = try decodeBase64(base64, argument: "image")
-            return try bytes.withUnsafeBytes { try store.put($0) }
+            return try bytes.withUnsafeBytes { try store.put($0, holder: holder) }
         case .path(let path):
             let bytes = try directories.read(path, argument: "image", maximumBytes: limits.maxEncodedBytes)
-            return try bytes.withUnsafeBytes { try store.put($0) }
+            return try bytes.withUnsafeBytes { try store.put($0, holder: holder) }
         }
     }
 
@@ -243,7 +245,7 @@ final class ToolService: @unchecked Sendable {
     /// `images/put {data | path}` → `{image, width, height, bands, format}` as soon as the
     /// decoding worker has read the header (the decode goes on; calls on the handle wait for
     /// the rows they need). A file that is corrupt past its header fails the calls, not the put.
-    func put(params: [String: JSONValue], reply: @escaping Reply) {
+    func put(params: [String: JSONValue], connection: ConnectionID?, reply: @escaping Reply) {
         let handle: String
         do {
             let bytes: [UInt8]
@@ -256,7 +258,7 @@ final class ToolService: @unchecked Sendable {
             default:
                 return reply(.failure(RPCError(.invalidParams, "images/put needs either data (the image as base64 or a data URL, data:image/jpeg;base64,...) or path (a file inside a directory the server allows with --allow-dir); received \(params.keys.sorted().joined(separator: ", "))")))
             }
-            handle = try bytes.withUnsafeBytes { try store.put($0) }
+            handle = try bytes.withUnsafeBytes { try store.put($0, holder: connection) }
         } catch let error as ToolError {
             return reply(.failure(RPCError(.invalidParams, error.message)))
         } catch {
@@ -303,11 +305,14 @@ final class ToolService: @unchecked Sendable {
     }
 
     /// `images/release {image}` → `{released: Bool}`.
-    func release(params: [String: JSONValue]) -> Result<JSONValue, RPCError> {
+    /// `images/release {image}` → `{image, released, stored}`: the caller's hold is dropped; the
+    /// image is forgotten unless another connection still holds it (`stored` says which).
+    func release(params: [String: JSONValue], connection: ConnectionID?) -> Result<JSONValue, RPCError> {
         guard case .string(let handle)? = params["image"] else {
             return .failure(RPCError(.invalidParams, "images/release needs image: an img:<sha256> handle"))
         }
-        return .success(["image": .string(handle), "released": .bool(store.release(handle))])
+        let outcome = store.release(handle, by: connection)
+        return .success(["image": .string(handle), "released": .bool(outcome.released), "stored": .bool(outcome.stillHeld)])
     }
 }
 
