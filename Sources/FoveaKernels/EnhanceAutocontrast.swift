@@ -23,6 +23,21 @@ extension Enhance {
         PointMap(bands: src.bands, colourTables: tables).apply(src, into: dst, threads: threads)
     }
 
+    /// Takes `count` pixels out of `h`, emptying levels in `levels` order (Pillow's cutoff loops).
+    private static func removeCount(_ count: Int, from h: inout [Int], levels: some Sequence<Int>) {
+        var remaining = count
+        for level in levels {
+            if remaining > h[level] {
+                remaining -= h[level]
+                h[level] = 0
+            } else {
+                h[level] -= remaining
+                remaining = 0
+            }
+            if remaining <= 0 { break }
+        }
+    }
+
     /// `ImageOps.autocontrast`'s table for one band's histogram, step by step as Pillow's
     /// Python does it.
     static func autocontrastTable(_ histogram: [Int], cutoff: Double) -> [UInt8] {
@@ -31,28 +46,8 @@ extension Enhance {
             let n = h.reduce(0, +)
             // Python: cut = int(n * cutoff // 100), a float floor division.
             let cut = Int(pythonFloorDivide(Double(n) * cutoff, 100))
-            var remaining = cut
-            for level in 0..<256 {
-                if remaining > h[level] {
-                    remaining -= h[level]
-                    h[level] = 0
-                } else {
-                    h[level] -= remaining
-                    remaining = 0
-                }
-                if remaining <= 0 { break }
-            }
-            remaining = cut
-            for level in stride(from: 255, through: 0, by: -1) {
-                if remaining > h[level] {
-                    remaining -= h[level]
-                    h[level] = 0
-                } else {
-                    h[level] -= remaining
-                    remaining = 0
-                }
-                if remaining <= 0 { break }
-            }
+            removeCount(cut, from: &h, levels: 0..<256)
+            removeCount(cut, from: &h, levels: (0..<256).reversed())
         }
         let lo = h.firstIndex { $0 != 0 } ?? 255
         let hi = h.lastIndex { $0 != 0 } ?? 0

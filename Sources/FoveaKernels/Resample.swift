@@ -72,7 +72,7 @@ private func copyRows(_ src: ImageView, into dst: MutableImageView) {
 
 /// The part of a source a resize maps onto its output, in source pixels, edges possibly
 /// fractional: Pillow's `box` (left, top, right, bottom).
-public struct ResampleBox: Sendable, Equatable, CustomStringConvertible {
+public struct ResampleBox: Sendable, Hashable, CustomStringConvertible {
     public var left: Double, top: Double, right: Double, bottom: Double
 
     public init(left: Double, top: Double, right: Double, bottom: Double) {

@@ -59,6 +59,15 @@ enum AlphaPremultiplication {
         return (t &+ (t &>> 8)) &>> 8
     }
 
+    /// Sample `c` of the pixel at byte offset `x` of `row`, premultiplied by the pixel's alpha
+    /// (byte 3) when `premultiplies` and `c` is a colour: how the rotate kernels read RGBA.
+    @inline(__always)
+    static func sample(_ row: UnsafePointer<UInt8>, _ x: Int, _ c: Int, premultiplies: Bool) -> Int {
+        let v = UInt32(row[x &+ c])
+        guard premultiplies && c < 3 else { return Int(v) }
+        return Int(mulDiv255(v, UInt32(row[x &+ 3])))
+    }
+
     @inline(__always)
     private static func mulDiv255(_ c: SIMD8<UInt16>, _ a: SIMD8<UInt16>) -> SIMD8<UInt16> {
         let t = c &* a &+ 128

@@ -70,10 +70,7 @@ struct BicubicRotation {
 
     @inline(__always)
     private func sample(_ row: UnsafePointer<UInt8>, _ x: Int, _ c: Int) -> Int {
-        let v = Int(row[x &+ c])
-        guard premultiplies && c < 3 else { return v }
-        let t = v &* Int(row[x &+ 3]) &+ 128
-        return (t &+ (t &>> 8)) &>> 8
+        AlphaPremultiplication.sample(row, x, c, premultiplies: premultiplies)
     }
 
     func sampleInterior(_ line: SourceLine, columns: Range<Int>, into out: UnsafeMutablePointer<UInt8>,

@@ -68,10 +68,7 @@ struct BilinearRotation {
     /// Sample `c` of the pixel at byte offset `x` of `row`, premultiplied when RGBA is.
     @inline(__always)
     private func sample(_ row: UnsafePointer<UInt8>, _ x: Int, _ c: Int) -> Int {
-        let v = Int(row[x &+ c])
-        guard premultiplies && c < 3 else { return v }
-        let t = v &* Int(row[x &+ 3]) &+ 128
-        return (t &+ (t &>> 8)) &>> 8
+        AlphaPremultiplication.sample(row, x, c, premultiplies: premultiplies)
     }
 
     /// Samples the interior `columns` into `out`; `spill` allows a 3-band store to write one

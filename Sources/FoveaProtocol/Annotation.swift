@@ -1,6 +1,6 @@
 /// One overlay to draw, in pixels of the image it is drawn on.
-public struct Annotation: Sendable, Equatable {
-    public enum Shape: Sendable, Equatable {
+public struct Annotation: Sendable, Hashable {
+    public enum Shape: Sendable, Hashable {
         /// An outlined rectangle `[x1, y1, x2, y2]`.
         case box(x1: Double, y1: Double, x2: Double, y2: Double)
         /// A filled disc.

@@ -1,5 +1,5 @@
 /// The adjustments one `enhance` call asks for, applied in ``order``.
-public struct EnhanceSettings: Sendable, Equatable {
+public struct EnhanceSettings: Sendable, Hashable {
     /// `ImageOps.autocontrast` cutoff, in percent of pixels clipped at each end.
     public var autocontrast: Double?
     public var equalize = false

@@ -11,7 +11,7 @@ public enum FlipDirection: String, Sendable, CaseIterable {
 }
 
 /// One pixel operation a worker runs; coordinates are pixels of the step's input.
-public enum PlanStep: Sendable, Equatable {
+public enum PlanStep: Sendable, Hashable {
     case crop(PixelRect)
     /// Resizes the input, or only `box` of it (fractional edges, Pillow's `box`), to `width` × `height`.
     case resize(width: Int, height: Int, filter: ResampleFilter, box: ResampleBox? = nil)
@@ -43,7 +43,7 @@ public enum PlanStep: Sendable, Equatable {
 
 /// Pixel-space work for a worker: steps applied in order to the source, then the result
 /// encoded (or not, when `output` is nil).
-public struct ImagePlan: Sendable, Equatable {
+public struct ImagePlan: Sendable, Hashable {
     public var steps: [PlanStep]
     public var output: OutputOptions?
 

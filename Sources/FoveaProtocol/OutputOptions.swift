@@ -18,7 +18,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 }
 
 /// How a result image is encoded.
-public struct OutputOptions: Sendable, Equatable {
+public struct OutputOptions: Sendable, Hashable {
     public var format: OutputFormat
     /// 1–100; used by JPEG and WebP.
     public var quality: Int

@@ -452,9 +452,9 @@ final class ImageStore: @unchecked Sendable {
     func storeResult(handle: String, encoded: SealedMemfd, decoded: DecodedImage?, holder: ConnectionID?) {
         lock.lock()
         defer { lock.unlock() }
-        if let holder { entries[handle]?.holders.insert(holder) }
         if let existing = entries[handle] {
             touch(existing)
+            if let holder { existing.holders.insert(holder) }
         } else {
             let entry = Entry(handle: handle, encoded: encoded)
             entry.decoded = decoded

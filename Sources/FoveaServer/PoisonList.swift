@@ -1,12 +1,14 @@
 import Foundation
+import FoveaKernels
+import FoveaProtocol
 
 /// What a job's killed workers are counted against.
 enum PoisonKey: Hashable, Sendable {
     /// Decoding these bytes (the image handle): a hostile file is refused for every call.
     case image(String)
-    /// One call on an image (its handle and the plan's digest): an expensive or crashing call is
-    /// refused, other calls on the same image (shared by every rollout) go on.
-    case call(image: String, plan: String)
+    /// One call on an image (its handle, and the plan on the pixels it read): an expensive or
+    /// crashing call is refused, other calls on the same image (shared by every rollout) go on.
+    case call(image: String, source: PixelLayout, plan: ImagePlan)
 }
 
 /// Inputs that killed workers, by ``PoisonKey``. An input that killed ``threshold`` workers is

@@ -128,10 +128,9 @@ final class ToolService: @unchecked Sendable {
     func execute(_ plan: ImagePlan, on source: SourcePixels, inputKey: String, holder: ConnectionID?,
                  completion: @escaping @Sendable (Result<JobOutput, CallFailure>) -> Void) {
         let expected = plan.outputShape(from: ImageShape(source.layout))
-        let request = WorkerRequest.run(id: 0, source: source.layout, plan: plan)
-        let planDigest = SHA256.hash(data: JSONWriter.bytes(request.json)).map { String(format: "%02x", $0) }.joined()
-        let job = WorkerJob(request: request, descriptors: [source.memfd], deadlineSeconds: configuration.deadlineSeconds,
-                            poisonKey: .call(image: inputKey, plan: planDigest)) { [self] outcome in
+        let job = WorkerJob(request: .run(id: 0, source: source.layout, plan: plan), descriptors: [source.memfd],
+                            deadlineSeconds: configuration.deadlineSeconds,
+                            poisonKey: .call(image: inputKey, source: source.layout, plan: plan)) { [self] outcome in
             switch outcome {
             case .failure(.overloaded(let queued)):
                 completion(.failure(.rpc(WorkerJobFailure.overloaded(queued: queued).rpcError(handle: inputKey))))

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import FoveaCodec
-import FoveaKernels
+import FoveaBench
 import FoveaProtocol
 import FoveaServer
 
@@ -65,21 +65,13 @@ struct Fuzz: ParsableCommand {
         if report.anomalyCount > 0 { throw ExitCode(1) }
     }
 
-    /// Small photo-like images in the three common formats (one with alpha).
+    /// Small photo-like images (``BenchFrame``) in the three common formats, grey and with alpha.
     static func generatedImages() throws -> [[UInt8]] {
-        let formats: [(Int, Int, Int, EncodeFormat)] = [(640, 480, 3, .jpeg), (333, 217, 4, .png), (200, 150, 3, .webp), (97, 61, 1, .png)]
-        return try formats.enumerated().map { index, format in
-            let (width, height, bands, encoding) = format
-            let pixels = PixelBuffer(width: width, height: height, bands: bands)
-            var state = UInt32(index + 1) &* 2_654_435_761
-            for y in 0..<height {
-                let row = pixels.mutableView.row(y)
-                for x in 0..<(width * bands) {
-                    state = state &* 1_664_525 &+ 1_013_904_223
-                    row[x] = UInt8(truncatingIfNeeded: (x * 255 / (width * bands)) + Int(state >> 28))
-                }
-            }
-            return try Codec.encode(pixels.view, format: encoding).array
+        let variants: [(width: Int, height: Int, bands: Int, format: EncodeFormat)] = [
+            (640, 480, 3, .jpeg), (333, 217, 4, .png), (200, 150, 3, .webp), (97, 61, 1, .png)]
+        return try variants.map { variant in
+            let pixels = BenchFrame.synthesize(width: variant.width, height: variant.height, bands: variant.bands)
+            return try Codec.encode(pixels.view, format: variant.format).array
         }
     }
 

@@ -89,7 +89,7 @@ struct Fuzzer {
         var handles: [String] = []
         for image in cases.images {
             let answer = try setup.call("images/put", params: ["data": .string(Base64.encodeToString(bytes: image))])
-            guard let handle = answer["image"]?.stringValue else { throw FuzzError("images/put of a valid image returned \(JSONWriter.string(answer))") }
+            guard let handle = answer["image"]?.stringValue else { throw FoveaClient.Failure("images/put of a valid image returned \(JSONWriter.string(answer))") }
             handles.append(handle)
         }
         let start = Date()
@@ -261,9 +261,4 @@ struct Fuzzer {
     static func abbreviated(_ text: String) -> String {
         text.count <= 300 ? text : String(text.prefix(300)) + "… (\(text.utf8.count) bytes)"
     }
-}
-
-struct FuzzError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

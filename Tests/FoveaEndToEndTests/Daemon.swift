@@ -67,18 +67,7 @@ final class Daemon: @unchecked Sendable {
     deinit { stop() }
 
     /// Whatever the daemon has written to stderr so far (does not wait for more).
-    func stderrSoFar() -> String {
-        let fd = stderrPipe.fileHandleForReading.fileDescriptor
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    func stderrSoFar() -> String { stderrPipe.textSoFar() }
 
     /// Waits (up to 20 s) until every worker is started and idle and nothing is queued: after
     /// `images/put`, which answers once the header is read, the decode may still be running.
@@ -126,5 +115,21 @@ extension JSONValue {
             return nil
         }
         return try? Base64.decode(string: data)
+    }
+}
+
+extension Pipe {
+    /// Whatever has been written to the pipe so far (does not wait for more).
+    func textSoFar() -> String {
+        let fd = fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

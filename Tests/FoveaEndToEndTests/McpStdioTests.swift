@@ -116,13 +116,7 @@ final class StdioSession {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    func stderrText() -> String {
-        let fd = errors.fileHandleForReading.fileDescriptor
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        return count > 0 ? String(decoding: chunk[0..<count], as: UTF8.self) : ""
-    }
+    func stderrText() -> String { errors.textSoFar() }
 
     func stop() {
         endInput()
