@@ -7,4 +7,17 @@ cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh --test
 flags=(-c release --scratch-path .build-tests -Xswiftc -enable-testing)
 swift build "${flags[@]}" --build-tests
-swift test "${flags[@]}" --skip-build "$@"
+# The run's output is long and CI shows its end: failures are repeated there.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+swift test "${flags[@]}" --skip-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" != 0 ]; then
+    echo "=== test.sh: the run failed (exit $status); its failures again:"
+    # Failure lines with their "↳" comments; crashes and XCTest failures too.
+    awk '/✘|Fatal error|error: |Test Case .* failed|[Ss]ignal [0-9]+|Exited with/ { print; more = 1; next }
+         more && /^[[:space:]]*↳/ { print; next } { more = 0 }' "$log" | head -150
+fi
+exit "$status"

