@@ -104,7 +104,10 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 
     /// User plus system CPU time the process has used (`/proc/PID/stat`), or nil once it is gone.
-    public var cpuSeconds: Double? {
+    public var cpuSeconds: Double? { Self.cpuSeconds(pid: pid) }
+
+    /// User plus system CPU time process `pid` has used, or nil if there is no such process.
+    public static func cpuSeconds(pid: pid_t) -> Double? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -12,7 +12,10 @@ final class WorkerSlot: @unchecked Sendable {
         var index: Int
         var pid: Int32?
         var state: String
+        /// Replacements of a worker that died, overran or misbehaved.
         var restarts: Int
+        /// Planned replacements of a worker near its CPU limit (``retireIfSpent(_:)``).
+        var retirements: Int
         var jobs: Int
     }
 
@@ -29,6 +32,7 @@ final class WorkerSlot: @unchecked Sendable {
     private var process: WorkerProcess?
     private var state = "starting"
     private var restarts = 0
+    private var retirements = 0
     private var jobsDone = 0
     private var nextID: UInt64 = 1
     private var thread: Thread?
@@ -52,7 +56,8 @@ final class WorkerSlot: @unchecked Sendable {
     var snapshot: Snapshot {
         lock.lock()
         defer { lock.unlock() }
-        return Snapshot(index: index, pid: process?.pid, state: state, restarts: restarts, jobs: jobsDone)
+        return Snapshot(index: index, pid: process?.pid, state: state, restarts: restarts,
+                        retirements: retirements, jobs: jobsDone)
     }
 
     /// Starts the worker process and the feeding thread.
@@ -64,11 +69,21 @@ final class WorkerSlot: @unchecked Sendable {
         thread.start()
     }
 
-    private func setState(_ newState: String, process newProcess: WorkerProcess?? = .none, restarted: Bool = false) {
+    /// Why a worker was replaced, for the counters.
+    private enum Replacement {
+        case failure
+        case retirement
+    }
+
+    private func setState(_ newState: String, process newProcess: WorkerProcess?? = .none, replaced: Replacement? = nil) {
         lock.lock()
         state = newState
         if case .some(let value) = newProcess { process = value }
-        if restarted { restarts += 1 }
+        switch replaced {
+        case .failure: restarts += 1
+        case .retirement: retirements += 1
+        case nil: break
+        }
         lock.unlock()
     }
 
@@ -118,12 +133,12 @@ final class WorkerSlot: @unchecked Sendable {
 
     /// Kills (if needed) and reaps `process`, then starts its successor.
     private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true,
-                         level: Logger.Level = .warning) -> WorkerProcess? {
+                         level: Logger.Level = .warning, as replacement: Replacement = .failure) -> WorkerProcess? {
         if killFirst { process.kill() }
         let status = process.waitForExit()
         logger.log(level: level, "worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
         sentSources = [:]
-        setState("restarting", process: .some(nil), restarted: true)
+        setState("restarting", process: .some(nil), replaced: replacement)
         return ensureWorker(nil)
     }
 
@@ -285,7 +300,7 @@ final class WorkerSlot: @unchecked Sendable {
     /// only ever stops a runaway worker, never an honest call.
     private func retireIfSpent(_ process: WorkerProcess) -> WorkerProcess? {
         guard let used = process.cpuSeconds, used >= retireCPUSeconds else { return process }
-        return replace(process, reason: "retired after \(Int(used)) s of CPU", level: .info)
+        return replace(process, reason: "retired after \(Int(used)) s of CPU", level: .info, as: .retirement)
     }
 
     /// Kills the current worker (for tests and `debug/` hooks).

@@ -85,7 +85,8 @@ struct Fuzz: ParsableCommand {
             let parts = outcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
             lines.append("  \(category.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(total): \(parts.joined(separator: ", "))")
         }
-        lines.append("  workers restarted: \(report.workerRestarts); daemon answering at the end: \(report.aliveAtEnd ? "yes" : "no")")
+        lines.append("  workers restarted: \(report.workerRestarts) (retired at their CPU limit: \(report.workerRetirements)); "
+                     + "daemon answering at the end: \(report.aliveAtEnd ? "yes" : "no")")
         if !report.errorSamples.isEmpty {
             lines.append("error texts (\(report.errorSamples.count) distinct, as sampled):")
             lines += report.errorSamples.map { "  \($0)" }

@@ -52,6 +52,8 @@ struct Fuzzer {
         var pings = 0
         var reconnects = 0
         var workerRestarts = 0
+        /// Workers replaced near their CPU limit: planned, not an anomaly.
+        var workerRetirements = 0
         var aliveAtEnd = false
         var elapsed = 0.0
         /// Distinct error texts a model would read, up to ``errorSampleLimit``.
@@ -85,7 +87,7 @@ struct Fuzzer {
         let report = Report()
         report.errorSampleLimit = errorSamples
         let setup = try connect()
-        let restartsBefore = try Self.restarts(setup)
+        let before = try Self.replacements(setup)
         var handles: [String] = []
         for image in cases.images {
             let answer = try setup.call("images/put", params: ["data": .string(Base64.encodeToString(bytes: image))])
@@ -103,9 +105,10 @@ struct Fuzzer {
         threads.forEach { $0.start() }
         while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.05) }
         report.elapsed = Date().timeIntervalSince(start)
-        if let final = try? connect(), let restartsAfter = try? Self.restarts(final) {
+        if let final = try? connect(), let after = try? Self.replacements(final) {
             report.aliveAtEnd = (try? final.call("ping")) != nil
-            report.workerRestarts = restartsAfter - restartsBefore
+            report.workerRestarts = after.restarts - before.restarts
+            report.workerRetirements = after.retirements - before.retirements
             if report.workerRestarts > 0 {
                 report.flag(Anomaly(category: .hostile, request: "(the whole run)",
                                     problem: "workers restarted \(report.workerRestarts) times"))
@@ -123,9 +126,11 @@ struct Fuzzer {
         return client
     }
 
-    private static func restarts(_ client: FoveaClient) throws -> Int {
+    /// Workers replaced so far: after failures, and retired near their CPU limit.
+    private static func replacements(_ client: FoveaClient) throws -> (restarts: Int, retirements: Int) {
         let workers = try client.call("server/stats")["workers"]?.arrayValue ?? []
-        return workers.compactMap { $0["restarts"]?.intValue }.reduce(0, +)
+        func total(_ key: String) -> Int { workers.compactMap { $0[key]?.intValue }.reduce(0, +) }
+        return (total("restarts"), total("retirements"))
     }
 
     private func runClient(_ random: inout FuzzRandom, handles: [String], until deadline: Date, report: Report) {
