@@ -80,6 +80,10 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        dispatcher.connectionOpened(id)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         dispatcher.connectionClosed(id)
         context.fireChannelInactive()

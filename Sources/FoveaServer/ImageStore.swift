@@ -104,6 +104,8 @@ final class ImageStore: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
+    /// Connections that are open: only they can hold images.
+    private var openHolders: Set<ConnectionID> = []
     private var clock: UInt64 = 0
     private var totalBytes = 0
     private var counters = Counters()
@@ -133,7 +135,7 @@ final class ImageStore: @unchecked Sendable {
         lock.lock()
         if let entry = entries[handle] {
             touch(entry)
-            if let holder { entry.holders.insert(holder) }
+            addHold(holder, to: entry)
             lock.unlock()
             return handle
         }
@@ -149,7 +151,7 @@ final class ImageStore: @unchecked Sendable {
             totalBytes += memfd.size
         }
         touch(entry)
-        if let holder { entry.holders.insert(holder) }
+        addHold(holder, to: entry)
         lock.unlock()
         decoded(handle) { _ in }
         return handle
@@ -158,15 +160,30 @@ final class ImageStore: @unchecked Sendable {
     /// Records that `holder` uses `handle` (a call on it), if it is stored.
     func hold(_ handle: String, by holder: ConnectionID) {
         lock.lock()
-        entries[handle]?.holders.insert(holder)
+        if let entry = entries[handle] { addHold(holder, to: entry) }
+        lock.unlock()
+    }
+
+    /// A connection opened: it can hold images until ``dropHolds(of:)``.
+    func holderOpened(_ holder: ConnectionID) {
+        lock.lock()
+        openHolders.insert(holder)
         lock.unlock()
     }
 
     /// Drops every hold of a connection that closed (its images stay until evicted or released).
     func dropHolds(of holder: ConnectionID) {
         lock.lock()
+        openHolders.remove(holder)
         for entry in entries.values { entry.holders.remove(holder) }
         lock.unlock()
+    }
+
+    /// Adds `holder`'s hold unless its connection has closed: a call that finishes after its
+    /// client left must not pin the image against every other client's release. Under `lock`.
+    private func addHold(_ holder: ConnectionID?, to entry: Entry) {
+        guard let holder, openHolders.contains(holder) else { return }
+        entry.holders.insert(holder)
     }
 
     /// Whether the store knows `handle`.
@@ -454,12 +471,12 @@ final class ImageStore: @unchecked Sendable {
         defer { lock.unlock() }
         if let existing = entries[handle] {
             touch(existing)
-            if let holder { existing.holders.insert(holder) }
+            addHold(holder, to: existing)
         } else {
             let entry = Entry(handle: handle, encoded: encoded)
             entry.decoded = decoded
             entry.isResult = true
-            if let holder { entry.holders.insert(holder) }
+            addHold(holder, to: entry)
             entries[handle] = entry
             totalBytes += entry.bytes
             touch(entry)

@@ -60,6 +60,11 @@ final class RPCDispatcher: @unchecked Sendable {
         }
     }
 
+    /// A connection opened: it may hold images from now on.
+    func connectionOpened(_ connection: ConnectionID) {
+        tools.store.holderOpened(connection)
+    }
+
     /// A connection closed: its holds on images go (the images stay until evicted or released).
     func connectionClosed(_ connection: ConnectionID) {
         tools.store.dropHolds(of: connection)

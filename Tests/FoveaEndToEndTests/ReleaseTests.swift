@@ -57,6 +57,35 @@ import Testing
         #expect(released["released"] == true && released["stored"] == false, "\(released)")
     }
 
+    /// A call that finishes after its connection closed stores its result without a hold for
+    /// the gone connection: another client that gets the same result can release it for good.
+    /// (The daemon closes a connection at a broken frame, here an over-long line, while the
+    /// connection's earlier calls still run.)
+    @Test func aCallThatFinishesAfterItsConnectionClosedHoldsNothing() throws {
+        let daemon = try Daemon(workers: 1, arguments: ["--max-line-bytes", "4M"])
+        defer { daemon.stop() }
+        let stayer = try daemon.client()
+        let source = try stayer.put(try TestImages.encoded(width: 1920, height: 1080, format: .jpeg).bytes)
+        try daemon.waitUntilIdle(stayer)
+        let entries = try stayer.call("server/stats")["cache"]?["entries"]?.intValue ?? 0
+        let slow: JSONValue = ["image": .string(source), "angle": 17, "interpolation": "bicubic", "format": "png"]
+        do {
+            let leaver = try daemon.client()
+            try leaver.sendRequest("tools/call", params: ["name": "rotate", "arguments": slow])
+            try? leaver.sendRaw([UInt8](repeating: 0x78, count: 5 << 20))
+        }
+        var stored = false
+        for _ in 0..<400 where !stored {  // the leaver's result is stored when its job ends
+            stored = try stayer.call("server/stats")["cache"]?["entries"]?.intValue == entries + 1
+            if !stored { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(stored, "the call of the closed connection did not finish")
+        let result = try stayer.tool("rotate", slow)  // the same result, now held by the stayer
+        let handle = try #require(result["structuredContent"]?["image"]?.stringValue)
+        let released = try stayer.call("images/release", params: ["image": .string(handle)])
+        #expect(released["released"] == true && released["stored"] == false, "\(released)")
+    }
+
     @Test func releasingAnUnknownHandleSaysSo() throws {
         let daemon = try Daemon(workers: 1)
         defer { daemon.stop() }
