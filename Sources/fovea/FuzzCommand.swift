@@ -11,7 +11,8 @@ struct Fuzz: ParsableCommand {
         discussion: """
             Each client sends one call at a time: valid tool calls (which must succeed), valid \
             calls with one argument made wrong (which must get a clear error), and broken lines \
-            and damaged or forged images (which must get an error and never hurt the daemon); \
+            and damaged or forged images (which must get an error and never hurt the daemon), \
+            and calls whose client leaves without reading the answer; \
             every 20 calls a ping. Exits 1 if anything a healthy daemon never does happened \
             (no answer, dropped connection, internal error, error without a message, a valid \
             call failing, a worker lost or restarted), printing up to 20 of them.

@@ -26,6 +26,8 @@ struct Fuzzer {
         case noAnswer
         /// The image was no longer stored (evicted by a small cache, or released as another call's identical result) and was put again: not an anomaly.
         case evicted
+        /// The client sent a call and closed its connection without waiting for the answer.
+        case abandoned
 
         var description: String {
             switch self {
@@ -34,6 +36,7 @@ struct Fuzzer {
             case .rpcError(let code): return "rpc \(code)"
             case .noAnswer: return "no answer"
             case .evicted: return "released or evicted, put again"
+            case .abandoned: return "left mid-call"
             }
         }
     }
@@ -146,6 +149,14 @@ struct Fuzzer {
             // a random box to be valid); mutated calls use results too, so calls chain.
             let roll = random.int(0...99)
             let handle = random.pick(roll < 40 ? Array(handles.prefix(cases.images.count)) : handles)
+            if roll >= 98 {  // an agent that times out: a call, then the connection closes unanswered
+                if case .request(let method, let params) = cases.valid(&random, handle: handle).message {
+                    _ = try? connection.sendRequest(method, params: params)
+                }
+                client = try? connect()
+                report.record(.hostile, .abandoned)
+                continue
+            }
             let fuzzCase = roll < 40 ? cases.valid(&random, handle: handle)
                 : roll < 80 ? cases.mutated(&random, handle: handle) : cases.hostile(&random)
             var (outcome, answer, request) = exchange(fuzzCase, on: connection)
@@ -252,7 +263,7 @@ struct Fuzzer {
             let text = answer?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
             if text.isEmpty { return "a tool error without text" }
             if category == .valid { return "a valid call failed: \(text)" }
-        case .ok, .evicted:
+        case .ok, .evicted, .abandoned:
             break
         }
         return nil

@@ -33,6 +33,7 @@ import Testing
             let count = line.flatMap { Int($0.split(separator: " ")[1].dropLast()) } ?? 0
             #expect(count > 0, "no \(category) calls in: \(output)")
         }
+        #expect(output.contains("left mid-call"), "no client left mid-call: \(output)")
         #expect(try daemon.client().call("ping") == [:])
     }
 
