@@ -411,4 +411,6 @@ public enum TestHookMarker {
     public static let hangOnDecode = "FOVEA-TEST-HOOK:HANG-ON-DECODE"
     /// As an `annotate` label: the worker running the call sleeps until it is killed.
     public static let hangOnRun = "FOVEA-TEST-HOOK:HANG-ON-RUN"
+    /// As an `annotate` label: the worker running the call sleeps 3 s first, then runs it.
+    public static let slowRun = "FOVEA-TEST-HOOK:SLOW-RUN"
 }

@@ -33,6 +33,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let line = Self.unwrapInboundIn(data)
         if line.readableBytes == 0 { return }
         inFlight += 1
+        dispatcher.activity.started()
         if inFlight >= maxInFlight { pauseReading(context) }
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -54,6 +55,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .success(.request(let request)) where request.isNotification:
             dispatcher.handle(request, connection: id) { _ in }
             reply(nil)
+        case .success(.request(let request)) where dispatcher.activity.isDraining:
+            reply(RPCMessage.errorResponse(id: request.id ?? .null, error: RequestActivity.drainingError))
         case .success(.request(let request)):
             dispatcher.handle(request, connection: id, reply: reply)
         case .success(.response):
@@ -66,6 +69,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// One request fully answered (its response written, or none due).
     private func finished(_ context: ChannelHandlerContext) {
         inFlight -= 1
+        dispatcher.activity.finished()
         if inputEnded && inFlight == 0 { return context.close(promise: nil) }
         if readingPaused && inFlight < maxInFlight / 2 + 1 && context.channel.isWritable {
             readingPaused = false

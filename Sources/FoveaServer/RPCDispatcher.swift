@@ -10,6 +10,7 @@ final class RPCDispatcher: @unchecked Sendable {
 
     let tools: ToolService
     let stats = ServerStats()
+    let activity = RequestActivity()
     let configuration: ServerConfiguration
     let logger: Logger
     /// Set once by the server, for `server/stats`.

@@ -16,6 +16,8 @@ public final class Server: @unchecked Sendable {
     private var listener: Channel?
     /// The socket file this server created (removed at shutdown), if any.
     private var boundSocketPath: String?
+    /// `fovea mcp`: the one channel is standard input and output, not a listener.
+    private var servesStandardIO = false
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -70,6 +72,7 @@ public final class Server: @unchecked Sendable {
     public func startStandardIO() throws {
         signal(SIGPIPE, SIG_IGN)
         pool.start()
+        servesStandardIO = true
         let input = dup(STDIN_FILENO), output = dup(STDOUT_FILENO)
         guard input >= 0, output >= 0 else { throw SystemCallError("dup", context: "standard input and output") }
         listener = try NIOPipeBootstrap(group: group)
@@ -109,6 +112,32 @@ public final class Server: @unchecked Sendable {
     /// Blocks until the listener closes (after ``shutdown()``).
     public func waitUntilClosed() throws {
         try listener?.closeFuture.wait()
+    }
+
+    /// Starts draining: the listener closes and its socket file goes (new clients are refused
+    /// at once, and a successor can bind the path), and requests read from open connections
+    /// from now on are answered -32001. False if the drain had already begun.
+    public func beginDrain() -> Bool {
+        guard dispatcher.activity.startDraining() else { return false }
+        if !servesStandardIO {
+            try? listener?.close().wait()
+            if let boundSocketPath { unlink(boundSocketPath) }
+            boundSocketPath = nil
+        }
+        return true
+    }
+
+    public var isDraining: Bool { dispatcher.activity.isDraining }
+
+    /// Requests read and not yet fully answered, across connections.
+    public var requestsInFlight: Int { dispatcher.activity.requestsInFlight }
+
+    /// Waits up to `seconds` until every request read so far is answered; returns how many
+    /// are not.
+    public func waitForRequestsInFlight(seconds: Double) -> Int {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while requestsInFlight > 0 && ContinuousClock.now < deadline { usleep(10_000) }
+        return requestsInFlight
     }
 
     /// Stops listening, fails queued calls and stops the workers.

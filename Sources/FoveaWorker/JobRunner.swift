@@ -191,9 +191,9 @@ enum TestHooks {
     }
 
     static func obey(_ plan: ImagePlan) {
-        for case .annotate(let annotations) in plan.steps
-        where annotations.contains(where: { $0.label == TestHookMarker.hangOnRun }) {
-            while true { sleep(1000) }
+        for case .annotate(let annotations) in plan.steps {
+            if annotations.contains(where: { $0.label == TestHookMarker.hangOnRun }) { while true { sleep(1000) } }
+            if annotations.contains(where: { $0.label == TestHookMarker.slowRun }) { sleep(3) }
         }
     }
 

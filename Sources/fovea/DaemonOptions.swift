@@ -43,6 +43,10 @@ struct DaemonOptions: ParsableArguments {
     @Option(help: "Seconds a call may run on a worker before it is killed.")
     var deadline: Double = 10
 
+    @Option(name: .customLong("drain-seconds"),
+            help: "On SIGINT/SIGTERM, longest wait for the calls in flight to be answered before stopping (default: the deadline plus 5). A second signal stops at once.")
+    var drainSeconds: Double?
+
     @Option(name: .customLong("max-line-bytes"), help: "Longest accepted JSON line.")
     var maxLineBytes: ByteCount = ByteCount(argument: "64M")!
 
@@ -97,6 +101,7 @@ struct DaemonOptions: ParsableArguments {
         }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100, got \(quality)") }
         guard deadline > 0 else { throw ValidationError("--deadline must be positive") }
+        if let drainSeconds, drainSeconds < 0 { throw ValidationError("--drain-seconds must be 0 or more, got \(drainSeconds)") }
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
         guard workerAddressSpace.bytes >= 256 << 20 else {
             throw ValidationError("--worker-address-space must be at least 256M, got \(workerAddressSpace.bytes) bytes")
@@ -156,21 +161,34 @@ struct DaemonOptions: ParsableArguments {
         return server
     }
 
-    /// Blocks until SIGINT or SIGTERM, or until the server's channel closes, then stops it.
+    /// Blocks until the server's channel closes (stdin's end for `mcp`), then stops it. SIGINT
+    /// or SIGTERM drain first: no new connections or calls, the calls in flight answered (up
+    /// to `--drain-seconds`), then exit 0; a second signal exits at once (workers die with
+    /// their parent, `PR_SET_PDEATHSIG`).
     func runUntilStopped(_ server: Server) throws {
         let logger = Logger(label: "fovea")
+        let drainSeconds = self.drainSeconds ?? deadline + 5
         let signals = ([SIGINT, SIGTERM] as [Int32]).map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                logger.info("signal \(number): shutting down")
-                server.shutdown()
-                Glibc.exit(0)
+                guard server.beginDrain() else {
+                    logger.warning("signal \(number) again: stopping now")
+                    Glibc.exit(0)
+                }
+                logger.info("signal \(number): answering the \(server.requestsInFlight) calls in flight (up to \(drainSeconds) s), then stopping; signal again to stop at once")
+                DispatchQueue.global().async {
+                    let unanswered = server.waitForRequestsInFlight(seconds: drainSeconds)
+                    if unanswered > 0 { logger.warning("stopping with \(unanswered) calls unanswered after \(drainSeconds) s") }
+                    server.shutdown()
+                    Glibc.exit(0)
+                }
             }
             source.resume()
             return source
         }
         try server.waitUntilClosed()
+        while server.isDraining { sleep(1000) }  // the drain ends the process
         withExtendedLifetime(signals) {}
         server.shutdown()
     }
