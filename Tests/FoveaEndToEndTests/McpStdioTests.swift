@@ -52,6 +52,21 @@ import Testing
         for pid in workerPIDs { #expect(kill(pid_t(pid), 0) == -1 && errno == ESRCH, "worker \(pid) outlived the server") }
     }
 
+    @Test func sigtermAnswersTheCallInFlightThenExits() throws {
+        let session = try StdioSession(arguments: ["mcp", "--workers", "1", "--log-level", "warning"], testHooks: true)
+        defer { session.stop() }
+        try session.send(["jsonrpc": "2.0", "id": 1, "method": "images/put", "params": ["data": .string(Base64.encodeToString(bytes: Sandbox.goodPNG))]])
+        let handle = try #require(try session.receive()["result"]?["image"]?.stringValue)
+        try session.send(["jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": ["name": "annotate", "arguments": [
+            "image": .string(handle), "boxes": [["bbox_2d": [0, 0, 500, 500], "label": .string(TestHookMarker.slowRun)]]]]])
+        try session.send(["jsonrpc": "2.0", "id": 3, "method": "ping"])
+        #expect(try session.receive()["id"] == 3)  // so the call before it has been read
+        kill(session.process.processIdentifier, SIGTERM)
+        let answer = try session.receive()
+        #expect(answer["id"] == 2 && answer["result"]?["isError"] == false, "\(answer)")
+        #expect(session.waitForExit(seconds: 20) == 0, "stderr: \(session.stderrText())")
+    }
+
     @Test func aSocketClientThatEndsItsInputGetsItsAnswersAndThenTheEnd() throws {
         let daemon = try Daemon(workers: 1)
         defer { daemon.stop() }
@@ -75,9 +90,12 @@ final class StdioSession {
     private let input = Pipe(), output = Pipe(), errors = Pipe()
     private var buffer: [UInt8] = []
 
-    init(arguments: [String]) throws {
+    init(arguments: [String], testHooks: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: Daemon.executable)
         process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["FOVEA_TEST_HOOKS"] = testHooks ? "1" : nil
+        process.environment = environment
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
