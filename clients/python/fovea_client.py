@@ -1,0 +1,279 @@
+"""A Python client for the Fovea daemon, for agent servers: the standard library only.
+
+Two clients over the daemon's Unix socket (JSON-RPC 2.0, one message per line):
+
+- ``Fovea``: blocking, one call at a time per client (thread-safe; open one per thread for
+  parallel calls).
+- ``AsyncFovea``: asyncio, many calls in flight on one connection, answers matched by id — what
+  an async rollout server (verl, Qwen-Agent, an MCP host) wants.
+
+Errors: a tool error (bad box, corrupt image, deadline; ``isError: true``) raises ``ToolError``
+with the sentence written for the model, unless ``raise_on_error=False``; a protocol error
+(unknown method, wrong params, overloaded, shutting down) raises ``FoveaError`` with its code.
+
+    with Fovea() as fovea:                          # $XDG_RUNTIME_DIR/fovea.sock, else /tmp/fovea-$UID/
+        image = fovea.put(open("photo.jpg", "rb").read())
+        result = fovea.zoom(image, [412, 300, 530, 377], label="the street sign")
+        result.image_bytes                          # JPEG sized by the preset's smart_resize
+        result.text                                 # the sentence for the model
+        result.structured["bbox_px"]                # the box in pixels of the original
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+__all__ = ["Fovea", "AsyncFovea", "FoveaError", "ToolError", "ToolResult", "default_socket_path"]
+
+ImageArgument = Union[str, bytes, bytearray, memoryview]
+"""A handle (``img:…``), a data URL, or encoded image bytes (put first, then referenced)."""
+
+# Lines carry whole images in base64: far above asyncio's 64 KiB default line limit.
+MAX_LINE_BYTES = 96 << 20
+
+
+def default_socket_path() -> str:
+    """Where ``fovea serve`` listens by default."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return os.path.join(runtime, "fovea.sock")
+    return f"/tmp/fovea-{os.getuid()}/fovea.sock"
+
+
+class FoveaError(Exception):
+    """A JSON-RPC error: -32700/-32600/-32601/-32602, or -32001 overloaded (retry), -32002, -32003."""
+
+    def __init__(self, code: int, message: str, data: Any = None):
+        super().__init__(f"{message} (JSON-RPC error {code})")
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class ToolError(Exception):
+    """A tool call that failed with a sentence meant for the model (``isError: true``)."""
+
+    def __init__(self, result: "ToolResult"):
+        super().__init__(result.text)
+        self.result = result
+
+
+@dataclass
+class ToolResult:
+    """An MCP ``CallToolResult``, unpacked."""
+
+    is_error: bool
+    text: str
+    structured: dict = field(default_factory=dict)
+    images: list = field(default_factory=list)  # (bytes, mime type) per image block
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def image(self) -> Optional[str]:
+        """The result's handle, to chain calls (zoom into a zoom)."""
+        return self.structured.get("image")
+
+    @property
+    def image_bytes(self) -> Optional[bytes]:
+        return self.images[0][0] if self.images else None
+
+    @property
+    def mime_type(self) -> Optional[str]:
+        return self.images[0][1] if self.images else None
+
+    @classmethod
+    def parse(cls, result: dict) -> "ToolResult":
+        images, texts = [], []
+        for block in result.get("content", []):
+            if block.get("type") == "image":
+                images.append((base64.b64decode(block["data"]), block.get("mimeType")))
+            elif block.get("type") == "text":
+                texts.append(block.get("text", ""))
+        return cls(is_error=bool(result.get("isError")), text="\n".join(texts),
+                   structured=result.get("structuredContent") or {}, images=images, raw=result)
+
+
+def _put_params(data: Union[bytes, bytearray, memoryview, str]) -> dict:
+    if isinstance(data, str):  # a data URL, or base64 text
+        return {"data": data}
+    return {"data": base64.b64encode(bytes(data)).decode("ascii")}
+
+
+def _answer(message: dict) -> Any:
+    if "error" in message:
+        error = message["error"]
+        raise FoveaError(error.get("code", 0), error.get("message", ""), error.get("data"))
+    return message.get("result")
+
+
+def _tool_params(name: str, image: Optional[str], arguments: dict) -> dict:
+    arguments = {key: value for key, value in arguments.items() if value is not None}
+    if image is not None:
+        arguments["image"] = image
+    return {"name": name, "arguments": arguments}
+
+
+def _checked(result: dict, raise_on_error: bool) -> ToolResult:
+    parsed = ToolResult.parse(result)
+    if parsed.is_error and raise_on_error:
+        raise ToolError(parsed)
+    return parsed
+
+
+class Fovea:
+    """A blocking client on one connection; calls from several threads take turns."""
+
+    def __init__(self, socket_path: Optional[str] = None, timeout: Optional[float] = 60.0):
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._socket.settimeout(timeout)
+        self._socket.connect(socket_path or default_socket_path())
+        self._reader = self._socket.makefile("rb")
+        self._lock = threading.Lock()
+        self._next_id = 0
+
+    def __enter__(self) -> "Fovea":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._reader.close()
+        self._socket.close()
+
+    def request(self, method: str, params: Optional[dict] = None) -> Any:
+        """Sends one request and returns its ``result``; raises ``FoveaError`` for an error."""
+        with self._lock:
+            self._next_id += 1
+            request_id = self._next_id
+            line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}},
+                              separators=(",", ":"))
+            self._socket.sendall(line.encode() + b"\n")
+            while True:
+                answer = self._reader.readline()
+                if not answer:
+                    raise ConnectionError("the Fovea daemon closed the connection")
+                message = json.loads(answer)
+                if message.get("id") == request_id or (message.get("id") is None and "error" in message):
+                    return _answer(message)
+
+    def put(self, data: Union[bytes, bytearray, memoryview, str]) -> str:
+        """Stores an encoded image (bytes, or a data URL) and returns its handle."""
+        return self.request("images/put", _put_params(data))["image"]
+
+    def put_path(self, path: str) -> str:
+        """Has the daemon read an image inside one of its ``--allow-dir`` directories."""
+        return self.request("images/put", {"path": path})["image"]
+
+    def _image(self, image: ImageArgument) -> str:
+        return self.put(image) if isinstance(image, (bytes, bytearray, memoryview)) else image
+
+    def call_tool(self, name: str, image: Optional[ImageArgument] = None, raise_on_error: bool = True,
+                  **arguments) -> ToolResult:
+        """Any tool (``zoom``, ``crop``, ``rotate``, ``enhance``, ``tile``, ``annotate``,
+        ``inspect``, ``pipeline``) with its arguments as keywords (``None`` ones are left out)."""
+        handle = None if image is None else self._image(image)
+        return _checked(self.request("tools/call", _tool_params(name, handle, arguments)), raise_on_error)
+
+    def zoom(self, image: ImageArgument, bbox_2d, **arguments) -> ToolResult:
+        return self.call_tool("zoom", image, bbox_2d=list(bbox_2d), **arguments)
+
+    def crop(self, image: ImageArgument, bbox_2d, **arguments) -> ToolResult:
+        return self.call_tool("crop", image, bbox_2d=list(bbox_2d), **arguments)
+
+    def release(self, image: str) -> dict:
+        return self.request("images/release", {"image": image})
+
+    def stats(self) -> dict:
+        return self.request("server/stats")
+
+
+class AsyncFovea:
+    """An asyncio client: calls run concurrently on one connection, answered as they finish."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self._reader, self._writer = reader, writer
+        self._pending: dict = {}
+        self._next_id = 0
+        self._closed: Optional[BaseException] = None
+        self._reading = asyncio.get_running_loop().create_task(self._read_answers())
+
+    @classmethod
+    async def connect(cls, socket_path: Optional[str] = None) -> "AsyncFovea":
+        reader, writer = await asyncio.open_unix_connection(socket_path or default_socket_path(),
+                                                            limit=MAX_LINE_BYTES)
+        return cls(reader, writer)
+
+    async def __aenter__(self) -> "AsyncFovea":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._writer.close()
+        try:
+            await self._writer.wait_closed()
+        except OSError:
+            pass
+        self._reading.cancel()
+
+    async def _read_answers(self) -> None:
+        try:
+            while True:
+                line = await self._reader.readline()
+                if not line:
+                    raise ConnectionError("the Fovea daemon closed the connection")
+                message = json.loads(line)
+                future = self._pending.pop(message.get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result(message)
+        except BaseException as error:  # the connection is gone: fail every waiting call
+            self._closed = error if not isinstance(error, asyncio.CancelledError) else ConnectionError("closed")
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(self._closed)
+            self._pending.clear()
+            if isinstance(error, asyncio.CancelledError):
+                raise
+
+    async def request(self, method: str, params: Optional[dict] = None) -> Any:
+        if self._closed is not None:
+            raise ConnectionError(f"the connection to the Fovea daemon is closed ({self._closed})")
+        self._next_id += 1
+        request_id = self._next_id
+        future = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}},
+                          separators=(",", ":"))
+        self._writer.write(line.encode() + b"\n")
+        await self._writer.drain()
+        return _answer(await future)
+
+    async def put(self, data: Union[bytes, bytearray, memoryview, str]) -> str:
+        return (await self.request("images/put", _put_params(data)))["image"]
+
+    async def call_tool(self, name: str, image: Optional[ImageArgument] = None, raise_on_error: bool = True,
+                        **arguments) -> ToolResult:
+        if isinstance(image, (bytes, bytearray, memoryview)):
+            image = await self.put(image)
+        return _checked(await self.request("tools/call", _tool_params(name, image, arguments)), raise_on_error)
+
+    async def zoom(self, image: ImageArgument, bbox_2d, **arguments) -> ToolResult:
+        return await self.call_tool("zoom", image, bbox_2d=list(bbox_2d), **arguments)
+
+    async def crop(self, image: ImageArgument, bbox_2d, **arguments) -> ToolResult:
+        return await self.call_tool("crop", image, bbox_2d=list(bbox_2d), **arguments)
+
+    async def release(self, image: str) -> dict:
+        return await self.request("images/release", {"image": image})
+
+    async def stats(self) -> dict:
+        return await self.request("server/stats")

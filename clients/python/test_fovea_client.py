@@ -1,0 +1,96 @@
+"""Checks fovea_client.py against a running daemon, with Pillow as the oracle.
+
+    python3 clients/python/test_fovea_client.py /path/to/fovea.sock
+
+Run by the Swift suite (PythonClientTests) against a real daemon; exits non-zero on a failure.
+"""
+
+import asyncio
+import io
+import random
+import sys
+
+from PIL import Image
+
+from fovea_client import AsyncFovea, Fovea, FoveaError, ToolError
+
+
+def noise_png(width, height, seed):
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", (width, height), bytes(rng.getrandbits(8) for _ in range(width * height * 3)))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return image, out.getvalue()
+
+
+def decoded(result):
+    return Image.open(io.BytesIO(result.image_bytes)).convert("RGB")
+
+
+def expect(condition, what):
+    if not condition:
+        raise AssertionError(what)
+
+
+def check_blocking(socket_path, source, png):
+    with Fovea(socket_path) as fovea:
+        handle = fovea.put(png)
+        expect(handle.startswith("img:"), f"put returned {handle!r}")
+
+        box = (17, 33, 250, 200)
+        crop = fovea.crop(handle, box, coords="pixel", format="png")
+        expect(not crop.is_error and crop.mime_type == "image/png", f"crop: {crop.text}")
+        expect(decoded(crop).tobytes() == source.crop(box).tobytes(), "crop is not Pillow's crop, pixel for pixel")
+        expect(crop.structured["bbox_px"] == list(box), f"bbox_px {crop.structured.get('bbox_px')}")
+
+        zoom = fovea.zoom(png, [100, 100, 600, 700], label="a patch")  # bytes are put first
+        image = decoded(zoom)
+        expect((image.width, image.height) == (zoom.structured["width"], zoom.structured["height"]),
+               f"zoom size {image.size} against {zoom.structured}")
+        expect("Zoomed into" in zoom.text, f"zoom text: {zoom.text}")
+        chained = fovea.zoom(zoom.image, [0, 0, 500, 500])  # a result's handle chains
+        expect(not chained.is_error, chained.text)
+
+        try:
+            fovea.crop(handle, [600, 40, 200, 90], coords="pixel")
+            expect(False, "an inverted box was accepted")
+        except ToolError as error:
+            expect("x2 (200) must be greater than x1 (600)" in str(error), f"tool error: {error}")
+        failed = fovea.crop(handle, [600, 40, 200, 90], coords="pixel", raise_on_error=False)
+        expect(failed.is_error and failed.image_bytes is None, "raise_on_error=False returns the error result")
+
+        try:
+            fovea.request("no/such/method")
+            expect(False, "an unknown method was answered")
+        except FoveaError as error:
+            expect(error.code == -32601, f"unknown method: {error}")
+
+        expect(fovea.release(chained.image)["released"] is True, "release")
+        expect(fovea.stats()["tools"]["crop"]["calls"] >= 3, "stats")
+
+
+async def check_async(socket_path, source, png):
+    async with await AsyncFovea.connect(socket_path) as fovea:
+        handle = await fovea.put(png)
+        boxes = [(x, y, x + 40 + 7 * x % 50, y + 30 + 5 * y % 40) for x, y in
+                 ((i * 13 % 200, i * 17 % 150) for i in range(16))]
+        calls = [fovea.crop(handle, box, coords="pixel", format="png") for box in boxes]
+        calls.append(fovea.crop(handle, [600, 40, 200, 90], coords="pixel"))
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        for box, result in zip(boxes, results):
+            expect(not isinstance(result, BaseException), f"async crop {box}: {result!r}")
+            expect(decoded(result).tobytes() == source.crop(box).tobytes(), f"async crop {box} is not Pillow's")
+        expect(isinstance(results[-1], ToolError), f"the inverted box gave {results[-1]!r}")
+        return len(boxes)
+
+
+def main():
+    socket_path = sys.argv[1]
+    source, png = noise_png(301, 211, seed=7)
+    check_blocking(socket_path, source, png)
+    concurrent = asyncio.run(check_async(socket_path, source, png))
+    print(f"fovea_client: blocking and asyncio checks passed ({concurrent} concurrent crops on one connection)")
+
+
+if __name__ == "__main__":
+    main()
