@@ -46,6 +46,9 @@ final class ImageStore: @unchecked Sendable {
         var decoding = false
         /// While decoding, once the header arrived: the image, its pixels so far and the rows finished.
         var info: ImageInfo?
+        /// The header of the image, once any decode has read it; kept after the decode ends, so
+        /// `images/put` answers the same whether or not a decode failing past the header ended first.
+        var headerInfo: ImageInfo?
         var partial: PartialMemfd?
         var finishedRows = 0..<0
         var lastUse: UInt64 = 0
@@ -206,7 +209,7 @@ final class ImageStore: @unchecked Sendable {
     func header(_ handle: String, completion: @escaping @Sendable (Result<ImageInfo, DecodeWaitError>) -> Void) {
         answer(handle, countsUse: true,
                fromDecoded: { ImageInfo(layout: $0.layout, format: $0.format, orientation: $0.orientation) },
-               whileDecoding: { $0.info },
+               whileDecoding: { $0.info }, afterFailure: { $0.headerInfo },
                wait: { $0.headerWaiters.append(completion) }, completion: completion)
     }
 
@@ -225,12 +228,14 @@ final class ImageStore: @unchecked Sendable {
     }
 
     /// The lookup behind ``decoded(_:completion:)``, ``header(_:completion:)`` and
-    /// ``rows(_:of:completion:)``: answers from the decoded pixels, a decode failure or what
-    /// `whileDecoding` finds in the entry (all under the lock), else registers the waiter with
-    /// `wait` and starts the decode if none runs. `countsUse` counts the call as a hit or miss.
+    /// ``rows(_:of:completion:)``: answers from the decoded pixels, a decode failure (unless
+    /// `afterFailure` still finds an answer) or what `whileDecoding` finds in the entry (all
+    /// under the lock), else registers the waiter with `wait` and starts the decode if none runs.
+    /// `countsUse` counts the call as a hit or miss.
     private func answer<Value>(_ handle: String, countsUse: Bool,
                                fromDecoded: (DecodedImage) -> Value,
                                whileDecoding: (Entry) -> Value?,
+                               afterFailure: (Entry) -> Value? = { _ in nil },
                                wait: (Entry) -> Void,
                                completion: @Sendable (Result<Value, DecodeWaitError>) -> Void) {
         lock.lock()
@@ -247,8 +252,9 @@ final class ImageStore: @unchecked Sendable {
             return
         }
         if let failure = entry.decodeFailure {
+            let answer = afterFailure(entry)
             lock.unlock()
-            completion(.failure(.tool(failure)))
+            completion(answer.map { .success($0) } ?? .failure(.tool(failure)))
             return
         }
         if countsUse { counters.misses += 1 }
@@ -368,6 +374,7 @@ final class ImageStore: @unchecked Sendable {
             guard entry.info == nil else { break }
             let info = ImageInfo(layout: layout, format: entry.isResult ? "result" : format, orientation: orientation)
             entry.info = info
+            entry.headerInfo = info
             headerWaiters = entry.headerWaiters
             entry.headerWaiters = []
             if let pixels = scratch.first {

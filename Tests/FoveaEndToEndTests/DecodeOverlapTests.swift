@@ -78,6 +78,11 @@ import Testing
         let result = try client.tool("tile", ["image": .string(handle), "grid": [2, 2]])
         #expect(result["isError"] == true)
         #expect(result.toolText?.contains("could not be decoded") == true, "\(result.toolText ?? "")")
+        // After the decode failed, putting the bytes again still answers from the header (a
+        // busy supervisor could see the failure before it answered the first put).
+        let again = try client.call("images/put", params: ["data": .string(Base64.encodeToString(bytes: truncated))])
+        #expect(again["image"] == .string(handle) && again["width"] == 2000 && again["height"] == 1500, "\(again)")
+        #expect(try client.tool("zoom", ["image": .string(handle), "bbox_2d": [0, 0, 500, 500]]).toolText?.contains("could not be decoded") == true)
         #expect(try client.call("ping") == [:])
     }
 }
