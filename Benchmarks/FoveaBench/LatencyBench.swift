@@ -44,27 +44,15 @@ public enum LatencyBench {
         }
         let probe = try setup.call("tools/call", params: ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(0, width: width, height: height), "coords": "pixel"]])
         let outputSize = "\(probe["structuredContent"]?["width"]?.intValue ?? 0)x\(probe["structuredContent"]?["height"]?.intValue ?? 0) JPEG"
-        let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
-        let counts = Mutex((calls: 0, errors: 0))
+        let recorder = Recorder()
         let failure = Mutex<Error?>(nil)
         let start = ContinuousClock.now
         let end = start + .milliseconds(Int(seconds * 1000))
         let threads = (0..<clients).map { client in
             Thread {
                 do {
-                    let connection = try daemon.client()
-                    var index = client * 1000
-                    while ContinuousClock.now < end {
-                        let callStart = ContinuousClock.now
-                        let result = try connection.call("tools/call", params: ["name": "zoom", "arguments": [
-                            "image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]])
-                        let elapsed = callStart.duration(to: .now)
-                        let micros = UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
-                        histogram.withLock { _ = $0.record(micros) }
-                        let failed = result["isError"] != .bool(false)
-                        counts.withLock { $0.calls += 1; if failed { $0.errors += 1 } }
-                        index += 1
-                    }
+                    try zoomLoop(try daemon.client(), handle: handle, width: width, height: height, until: end,
+                                 firstIndex: client * 1000, recorder: recorder)
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
@@ -72,14 +60,52 @@ public enum LatencyBench {
         }
         threads.forEach { $0.start() }
         while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
-        let elapsed = start.duration(to: .now)
         if let error = failure.withLock({ $0 }) { throw error }
-        let total = counts.withLock { $0 }
-        return histogram.withLock { h in
-            Result(clients: clients, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                   calls: total.calls, errors: total.errors,
-                   p50: Double(h.valueAtPercentile(50)) / 1000, p90: Double(h.valueAtPercentile(90)) / 1000,
-                   p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000, outputSize: outputSize)
+        return recorder.result(clients: clients, since: start, outputSize: outputSize)
+    }
+
+    /// One client's zooms, one at a time, until `end`.
+    public static func sequentialZooms(daemon: BenchDaemon, handle: String, width: Int, height: Int,
+                                       until end: ContinuousClock.Instant, firstIndex: Int) throws -> Result {
+        let recorder = Recorder()
+        let start = ContinuousClock.now
+        try zoomLoop(try daemon.client(), handle: handle, width: width, height: height, until: end,
+                     firstIndex: firstIndex, recorder: recorder)
+        return recorder.result(clients: 1, since: start, outputSize: "")
+    }
+
+    private static func zoomLoop(_ connection: FoveaClient, handle: String, width: Int, height: Int,
+                                 until end: ContinuousClock.Instant, firstIndex: Int, recorder: Recorder) throws {
+        var index = firstIndex
+        while ContinuousClock.now < end {
+            let callStart = ContinuousClock.now
+            let result = try connection.call("tools/call", params: ["name": "zoom", "arguments": [
+                "image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]])
+            recorder.record(callStart.duration(to: .now), failed: result["isError"] != .bool(false))
+            index += 1
+        }
+    }
+
+    /// Latencies and counts, from any number of threads.
+    final class Recorder: Sendable {
+        private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three))
+        private let counts = Mutex((calls: 0, errors: 0))
+
+        func record(_ elapsed: Duration, failed: Bool) {
+            let micros = UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+            histogram.withLock { _ = $0.record(micros) }
+            counts.withLock { $0.calls += 1; if failed { $0.errors += 1 } }
+        }
+
+        func result(clients: Int, since start: ContinuousClock.Instant, outputSize: String) -> Result {
+            let elapsed = start.duration(to: .now)
+            let total = counts.withLock { $0 }
+            return histogram.withLock { h in
+                Result(clients: clients, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                       calls: total.calls, errors: total.errors,
+                       p50: Double(h.valueAtPercentile(50)) / 1000, p90: Double(h.valueAtPercentile(90)) / 1000,
+                       p99: Double(h.valueAtPercentile(99)) / 1000, max: Double(h.max) / 1000, outputSize: outputSize)
+            }
         }
     }
 }

@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var workerCPUSeconds: Int?
     /// Workers skip their seccomp filter (`--unsafe-no-sandbox`): for measuring its cost only.
     public var unsafeNoSandbox = false
+    /// Connections take turns in the worker queue (`--scheduling fair`); false: first in, first out.
+    public var fairQueue = true
     /// Read reduced-scale JPEG decodes for zooms and tiles much smaller than their box (``ShrinkOnLoad``).
     public var shrinkOnLoad = true
 

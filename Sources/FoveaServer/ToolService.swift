@@ -130,7 +130,8 @@ final class ToolService: @unchecked Sendable {
         let expected = plan.outputShape(from: ImageShape(source.layout))
         let job = WorkerJob(request: .run(id: 0, source: source.layout, plan: plan), descriptors: [source.memfd],
                             deadlineSeconds: configuration.deadlineSeconds,
-                            poisonKey: .call(image: inputKey, source: source.layout, plan: plan)) { [self] outcome in
+                            poisonKey: .call(image: inputKey, source: source.layout, plan: plan),
+                            owner: holder.map(WorkerJob.Owner.connection) ?? .shared) { [self] outcome in
             switch outcome {
             case .failure(.overloaded(let queued)):
                 completion(.failure(.rpc(WorkerJobFailure.overloaded(queued: queued).rpcError(handle: inputKey))))

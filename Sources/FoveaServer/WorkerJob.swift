@@ -14,11 +14,21 @@ final class WorkerJob: @unchecked Sendable {
     /// Called on the slot's thread for each notice the worker sends before its reply, with the
     /// scratch memfds lent for the job.
     let notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)?
+    /// Whose turn in the queue this job waits for (``JobQueue``).
+    let owner: Owner
+
+    enum Owner: Hashable, Sendable {
+        /// A call from this connection.
+        case connection(ConnectionID)
+        /// Work for every connection (decodes, probes) or for none.
+        case shared
+    }
 
     init(request: WorkerRequest, descriptors: [any InputMemfd], deadlineSeconds: Double, poisonKey: PoisonKey?,
-         notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)? = nil,
+         owner: Owner = .shared, notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)? = nil,
          completion: @escaping @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void) {
         self.notice = notice
+        self.owner = owner
         self.request = request
         self.descriptors = descriptors
         self.deadlineSeconds = deadlineSeconds

@@ -9,9 +9,9 @@ final class WorkerPool: @unchecked Sendable {
     private let slots: [WorkerSlot]
     let poison = PoisonList()
 
-    init(count: Int, launcher: WorkerLauncher, maxQueue: Int, limits: DecodeLimits, retireCPUSeconds: Double,
-         logger: Logger) {
-        let queue = JobQueue(capacity: maxQueue)
+    init(count: Int, launcher: WorkerLauncher, maxQueue: Int, fairQueue: Bool = true, limits: DecodeLimits,
+         retireCPUSeconds: Double, logger: Logger) {
+        let queue = JobQueue(capacity: maxQueue, fair: fairQueue)
         self.queue = queue
         let poison = self.poison
         let notices = SandboxNotices(logger: logger)

@@ -7,7 +7,7 @@ import FoveaKernels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, ShrinkCommand.self, SandboxBenchCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -116,6 +116,48 @@ struct Bench: ParsableCommand {
                                            repeat: common.repeatCount)
             print(common.json ? BenchReport.json(rows, context: ["frame": frame.label])
                   : BenchReport.table(rows, title: "\(frame.label); 2 workers x \(common.threads) threads; --model-max-pixels \(modelMaxPixels); median ms of \(common.repeatCount)"))
+        }
+    }
+
+    struct FairnessCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fairness",
+            abstract: "A lone caller's zoom latency while another connection keeps a batch of zooms in flight, with --scheduling fifo and fair.")
+
+        @Option(help: "Image to put (default: a synthetic 8K photo-like JPEG).")
+        var image: String?
+
+        @Option(help: "Zoom calls the batch connection keeps in flight.")
+        var batch: Int = 24
+
+        @Option(help: "Seconds per scheduling.")
+        var seconds: Double = 10
+
+        @Option(help: "Worker processes of each daemon started here.")
+        var workers: Int = 2
+
+        @Option(help: "Kernel threads per worker.")
+        var threads: Int = 2
+
+        func run() throws {
+            try Codec.initialize()
+            let frame = try BenchFrame.load(path: image)
+            let jpeg = try BenchFrame.jpeg(path: image, frame: frame.pixels)
+            print("\(frame.label); daemons started here, \(workers) workers x \(threads) threads")
+            var results: [FairnessBench.Result] = []
+            for scheduling in ["fifo", "fair"] {
+                let daemon = try BenchDaemon(socket: nil, arguments: ["--workers", String(workers), "--threads", String(threads),
+                                                                      "--scheduling", scheduling])
+                defer { daemon.stop() }
+                let result = try FairnessBench.run(daemon: daemon, scheduling: scheduling, jpeg: jpeg, width: frame.pixels.width,
+                                                   height: frame.pixels.height, batch: batch, seconds: seconds)
+                print(result.text)
+                results.append(result)
+            }
+            let (fifo, fair) = (results[0], results[1])
+            print(String(format: "fair / fifo: lone caller p50 %.2fx, p99 %.2fx; batch throughput %.2fx",
+                         fair.lone.p50 / fifo.lone.p50, fair.lone.p99 / fifo.lone.p99,
+                         fair.batchCallsPerSecond / fifo.batchCallsPerSecond))
         }
     }
 

@@ -40,6 +40,13 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("max-queue"), help: "Calls that may wait for a worker before new ones get -32001.")
     var maxQueue: Int = 256
 
+    enum Scheduling: String, ExpressibleByArgument, CaseIterable {
+        case fair, fifo
+    }
+
+    @Option(help: "How queued calls reach workers: fair (connections take turns) or fifo (arrival order).")
+    var scheduling: Scheduling = .fair
+
     @Option(help: "Seconds a call may run on a worker before it is killed.")
     var deadline: Double = 10
 
@@ -124,6 +131,7 @@ struct DaemonOptions: ParsableArguments {
                                               output: OutputOptions(format: format, quality: quality))
         configuration.cacheBytes = cacheBytes.bytes
         configuration.maxQueue = maxQueue
+        configuration.fairQueue = scheduling == .fair
         configuration.deadlineSeconds = deadline
         configuration.maxLineBytes = maxLineBytes.bytes
         configuration.limits = DecodeLimits(maxEncodedBytes: maxImageBytes.bytes, maxPixels: maxPixels, maxSide: maxSide)
