@@ -24,6 +24,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Concurrent clients.")
     var clients: Int = 4
 
+    @Option(name: .customLong("in-flight"), help: "Requests each client keeps outstanding on its connection (answers are matched by id, as a pipelining agent server does).")
+    var inFlight: Int = 4
+
     @Option(help: "How long to run.")
     var seconds: Double = 30
 
@@ -41,6 +44,7 @@ struct Fuzz: ParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(clients) else { throw ValidationError("--clients must be 1...256, got \(clients)") }
+        guard (1...64).contains(inFlight) else { throw ValidationError("--in-flight must be 1...64 (the daemon's default --max-in-flight is 64), got \(inFlight)") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
         guard answerTimeout > 0 else { throw ValidationError("--answer-timeout must be positive") }
     }
@@ -55,6 +59,7 @@ struct Fuzz: ParsableCommand {
         var fuzzer = Fuzzer(socketPath: socket ?? ServerConfiguration.defaultSocketPath, clients: clients, seconds: seconds,
                             seed: seed, answerTimeout: answerTimeout, cases: FuzzCases(images: images))
         fuzzer.errorSamples = sampleErrors
+        fuzzer.inFlight = inFlight
         let report: Fuzzer.Report
         do {
             report = try fuzzer.run()
@@ -62,7 +67,7 @@ struct Fuzz: ParsableCommand {
             print("fovea fuzz: cannot start: \(error)")
             throw ExitCode(2)
         }
-        print(Self.text(report, clients: clients, seed: seed))
+        print(Self.text(report, clients: clients, inFlight: inFlight, seed: seed))
         if report.anomalyCount > 0 { throw ExitCode(1) }
     }
 
@@ -76,9 +81,9 @@ struct Fuzz: ParsableCommand {
         }
     }
 
-    static func text(_ report: Fuzzer.Report, clients: Int, seed: UInt64) -> String {
-        var lines = [String(format: "fovea fuzz: %d clients, %.1f s, seed %llu: %d calls (%.0f/s), %d pings, %d reconnects",
-                            clients, report.elapsed, seed, report.calls, Double(report.calls) / max(report.elapsed, 0.001),
+    static func text(_ report: Fuzzer.Report, clients: Int, inFlight: Int, seed: UInt64) -> String {
+        var lines = [String(format: "fovea fuzz: %d clients × %d in flight, %.1f s, seed %llu: %d calls (%.0f/s), %d pings, %d reconnects",
+                            clients, inFlight, report.elapsed, seed, report.calls, Double(report.calls) / max(report.elapsed, 0.001),
                             report.pings, report.reconnects)]
         for category in FuzzCategory.allCases {
             let outcomes = report.outcomes[category] ?? [:]

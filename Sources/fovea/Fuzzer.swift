@@ -17,6 +17,8 @@ struct Fuzzer {
     /// Longest wait for one answer before it counts as missing.
     var answerTimeout: Double
     var cases: FuzzCases
+    /// Requests each client keeps outstanding on its connection.
+    var inFlight = 1
 
     /// One answer, classified.
     enum Outcome: Hashable, CustomStringConvertible {
@@ -136,71 +138,142 @@ struct Fuzzer {
         return (total("restarts"), total("retirements"))
     }
 
+    /// A request sent and not yet answered.
+    private struct Pending {
+        enum Purpose { case fuzz, ping, release, putAgain }
+        var fuzzCase: FuzzCase
+        var request: String
+        var purpose: Purpose
+        /// The image a valid call used, put again if it was evicted.
+        var handle: String?
+    }
+
+    /// One client: keeps up to ``inFlight`` requests outstanding on its connection (answers come
+    /// in any order, matched by id). Broken lines and abandoned calls need the window empty.
     private func runClient(_ random: inout FuzzRandom, handles: [String], until deadline: Date, report: Report) {
         var handles = handles
         var client = try? connect()
+        var pending: [Int64: Pending] = [:]
+        /// Broken lines were sent on this connection: a late answer to one (ids 1 and 2 in
+        /// ``FuzzCases``) may follow the ping that ended its exchange, as answers come in any order.
+        var sentLines = false
         var count = 0
-        while Date() < deadline {
+
+        func send(_ fuzzCase: FuzzCase, _ purpose: Pending.Purpose, handle: String? = nil, on connection: FoveaClient) {
+            guard case .request(let method, let params) = fuzzCase.message else { return }
+            let request = Self.abbreviated(JSONWriter.string(["method": .string(method), "params": params]))
+            do {
+                let id = try connection.sendRequest(method, params: params)
+                pending[id] = Pending(fuzzCase: fuzzCase, request: request, purpose: purpose, handle: handle)
+            } catch {
+                judge(Pending(fuzzCase: fuzzCase, request: request + " (\(error))", purpose: purpose), .noAnswer, nil)
+            }
+        }
+
+        /// Records and judges one answer; what follows from it (a handle kept, an image put again).
+        func judge(_ sent: Pending, _ outcome: Outcome, _ answer: JSONValue?) {
+            var outcome = outcome
+            switch sent.purpose {
+            case .ping:
+                report.lock.withLock { report.pings += 1 }
+                if outcome != .ok { report.flag(Anomaly(category: .valid, request: "ping", problem: "ping got \(outcome)")) }
+                return
+            case .fuzz where sent.fuzzCase.category == .valid:
+                if outcome == .toolError || outcome == .rpcError(-32602), Self.errorText(answer).map(Self.saysEvicted) == true,
+                   let handle = sent.handle, let index = handles.firstIndex(of: handle), index < cases.images.count, let connection = client {
+                    // An image put at the start can be evicted (small --cache-bytes) or released (a client released
+                    // a result with the same bytes, so the same handle): an agent puts it again.
+                    outcome = .evicted
+                    send(FuzzCase(category: .valid, message: .request(method: "images/put", params: [
+                        "data": .string(Base64.encodeToString(bytes: cases.images[index]))])), .putAgain, on: connection)
+                }
+                if sent.fuzzCase.keepsHandle, outcome == .ok,
+                   let new = answer?["result"]?["image"]?.stringValue ?? answer?["result"]?["structuredContent"]?["image"]?.stringValue {
+                    handles.append(new)
+                    if handles.count > 32 { handles.remove(at: cases.images.count) }
+                }
+            case .fuzz, .release, .putAgain:
+                break
+            }
+            report.record(sent.fuzzCase.category, outcome)
+            if let text = Self.errorText(answer) { report.sampleError(Self.abbreviated(text)) }
+            if let problem = Self.judge(sent.fuzzCase.category, outcome, answer) {
+                report.flag(Anomaly(category: sent.fuzzCase.category, request: sent.request, problem: problem))
+            }
+        }
+
+        /// Waits for one answer; on a broken connection every outstanding request is missing.
+        func receiveOne(on connection: FoveaClient) {
+            do {
+                guard let line = try connection.receiveLine() else { throw FoveaClient.Failure("the connection closed") }
+                let answer = try JSONParser.parse(line)
+                guard case .integer(let id)? = answer["id"], let sent = pending.removeValue(forKey: id) else {
+                    if sentLines, answer["id"] == 1 || answer["id"] == 2 {
+                        if let problem = Self.judge(.hostile, Self.outcome(of: answer), answer) {
+                            report.flag(Anomaly(category: .hostile, request: "(a broken line sent earlier)", problem: problem))
+                        }
+                        return
+                    }
+                    report.flag(Anomaly(category: .hostile, request: "(none)", problem: "an answer to no outstanding request: \(Self.abbreviated(String(decoding: line, as: UTF8.self)))"))
+                    return
+                }
+                judge(sent, Self.outcome(of: answer), answer)
+            } catch {
+                for sent in pending.values { judge(Pending(fuzzCase: sent.fuzzCase, request: sent.request + " (\(error))", purpose: sent.purpose), .noAnswer, nil) }
+                pending = [:]
+                client = try? connect()  // the connection is in an unknown state: start afresh
+                sentLines = false
+                report.lock.withLock { report.reconnects += 1 }
+            }
+        }
+
+        while Date() < deadline || !pending.isEmpty {
             guard let connection = client else {
                 report.flag(Anomaly(category: .valid, request: "(connect)", problem: "cannot connect to \(socketPath)"))
                 return
+            }
+            guard Date() < deadline && pending.count < inFlight else {
+                receiveOne(on: connection)
+                continue
             }
             // Valid calls use the images put at the start (a result can be too thin or small for
             // a random box to be valid); mutated calls use results too, so calls chain.
             let roll = random.int(0...99)
             let handle = random.pick(roll < 40 ? Array(handles.prefix(cases.images.count)) : handles)
-            if roll >= 98 {  // an agent that times out: a call, then the connection closes unanswered
-                if case .request(let method, let params) = cases.valid(&random, handle: handle).message {
-                    _ = try? connection.sendRequest(method, params: params)
+            let fuzzCase: FuzzCase? = roll < 40 ? cases.valid(&random, handle: handle)
+                : roll < 80 ? cases.mutated(&random, handle: handle) : roll < 98 ? cases.hostile(&random) : nil
+            if fuzzCase == nil || fuzzCase.map({ if case .line = $0.message { true } else { false } }) == true {
+                // Lines without an id, and leaving, wait until every answer is in.
+                while !pending.isEmpty, let current = client { receiveOne(on: current) }
+                guard let connection = client else { continue }
+                if let fuzzCase {
+                    sentLines = true
+                    let (outcome, answer, request) = exchange(fuzzCase, on: connection)
+                    judge(Pending(fuzzCase: fuzzCase, request: request, purpose: .fuzz), outcome, answer)
+                    if outcome == .noAnswer {
+                        client = try? connect()
+                        sentLines = false
+                        report.lock.withLock { report.reconnects += 1 }
+                    }
+                } else {  // an agent that times out: a call, then the connection closes unanswered
+                    if case .request(let method, let params) = cases.valid(&random, handle: handle).message {
+                        _ = try? connection.sendRequest(method, params: params)
+                    }
+                    client = try? connect()
+                    sentLines = false
+                    report.record(.hostile, .abandoned)
                 }
-                client = try? connect()
-                report.record(.hostile, .abandoned)
                 continue
             }
-            let fuzzCase = roll < 40 ? cases.valid(&random, handle: handle)
-                : roll < 80 ? cases.mutated(&random, handle: handle) : cases.hostile(&random)
-            var (outcome, answer, request) = exchange(fuzzCase, on: connection)
-            if fuzzCase.category == .valid, outcome == .toolError || outcome == .rpcError(-32602),
-               Self.errorText(answer).map(Self.saysEvicted) == true, let index = handles.firstIndex(of: handle) {
-                // An image put at the start can be evicted (small --cache-bytes) or released (a client released
-                // a result with the same bytes, so the same handle): an agent puts it again.
-                outcome = .evicted
-                let bytes = cases.images[index]
-                _ = exchange(FuzzCase(category: .valid, message: .request(method: "images/put", params: [
-                    "data": .string(Base64.encodeToString(bytes: bytes))])), on: connection)
-            }
-            report.record(fuzzCase.category, outcome)
-            if let text = Self.errorText(answer) { report.sampleError(Self.abbreviated(text)) }
-            if let problem = Self.judge(fuzzCase.category, outcome, answer) {
-                report.flag(Anomaly(category: fuzzCase.category, request: request, problem: problem))
-            }
-            if outcome == .noAnswer {
-                client = try? connect()  // the connection is in an unknown state: start afresh
-                report.lock.withLock { report.reconnects += 1 }
-                continue
-            }
-            if fuzzCase.keepsHandle, outcome == .ok,
-               let new = answer?["result"]?["image"]?.stringValue ?? answer?["result"]?["structuredContent"]?["image"]?.stringValue,
-               fuzzCase.category == .valid {
-                handles.append(new)
-                if handles.count > 32 { handles.remove(at: cases.images.count) }
-            }
+            send(fuzzCase!, .fuzz, handle: handle, on: connection)
             count += 1
             if count % 50 == 0, handles.count > cases.images.count {  // release this client's oldest result
                 let result = handles.remove(at: cases.images.count)
-                let release = exchange(FuzzCase(category: .valid, message: .request(method: "images/release", params: [
-                    "image": .string(result)])), on: connection)
-                report.record(.valid, release.outcome)
-                if let problem = Self.judge(.valid, release.outcome, release.answer) {
-                    report.flag(Anomaly(category: .valid, request: release.request, problem: problem))
-                }
+                send(FuzzCase(category: .valid, message: .request(method: "images/release", params: ["image": .string(result)])),
+                     .release, on: connection)
             }
             if count % 20 == 0 {  // the daemon stays responsive between calls
-                let ping = exchange(FuzzCase(category: .valid, message: .request(method: "ping", params: [:])), on: connection)
-                report.lock.withLock { report.pings += 1 }
-                if ping.outcome != .ok {
-                    report.flag(Anomaly(category: .valid, request: "ping", problem: "ping got \(ping.outcome)"))
-                }
+                send(FuzzCase(category: .valid, message: .request(method: "ping", params: [:])), .ping, on: connection)
             }
         }
     }
