@@ -25,6 +25,23 @@ import Testing
         #expect(request.toolName == "zoom")
     }
 
+    /// Qwen-Agent's `img_idx`, Mini-o3's `source` and Pixel-Reasoner's `target_image` name an
+    /// image of the conversation: forwarded model arguments pass, and `image` is what counts.
+    @Test func imageSelectorsOfModelFamiliesAreTolerated() throws {
+        for (name, value) in [("img_idx", JSONValue.int(1)), ("source", "observation_2"), ("target_image", .int(0)), ("target_image", "img_1")] {
+            for tool in ["image_zoom_in_tool", "crop"] {
+                let call = try parse(["name": .string(tool), "arguments": ["image": .string(handle), "bbox_2d": [1, 2, 3, 4], name: value]]).get()
+                #expect(call.image == .handle(handle), "\(tool) \(name)")
+            }
+        }
+        #expect(toolError(["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": [1, 2, 3, 4], "img_idx": -1]])
+                == "img_idx must be a non-negative integer; received a number (-1)")
+        #expect(toolError(["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": [1, 2, 3, 4], "source": [1]]])?
+                    .hasPrefix("source must be a string; received an array") == true)
+        #expect(toolError(["name": "zoom", "arguments": ["bbox_2d": [1, 2, 3, 4], "img_idx": 1]])
+                == "missing required argument image for zoom: img_idx 1 names an image of the conversation (Qwen-Agent), which only the agent knows: the agent must pass that image's img:<sha256> handle as image")
+    }
+
     @Test func unknownToolIsAnInvalidParamsProtocolError() {
         guard case .failure(.protocolError(let error)) = parse(["name": "sharpen_everything", "arguments": [:]]) else {
             Issue.record("expected a protocol error"); return

@@ -4,22 +4,49 @@ public struct ToolArguments: Sendable {
     public let tool: ToolDefinition
     public let values: [String: JSONValue]
 
+    /// How model families name the image a call is about, among the images of the conversation
+    /// (Qwen-Agent's `image_zoom_in_tool`, Mini-o3, Pixel-Reasoner). Only the agent knows the
+    /// conversation: it resolves them into `image`. Tools that take an image tolerate them, so
+    /// a model's arguments can be forwarded as they are; a value of the wrong type is an error.
+    public static let imageSelectors = [
+        ImageSelector(name: "img_idx", family: "Qwen-Agent", expected: "a non-negative integer") { ($0.intValue ?? -1) >= 0 },
+        ImageSelector(name: "source", family: "Mini-o3", expected: "a string") { $0.stringValue != nil },
+        ImageSelector(name: "target_image", family: "Pixel-Reasoner", expected: "an integer or a string") {
+            $0.intValue != nil || $0.stringValue != nil
+        },
+    ]
+
+    public struct ImageSelector: Sendable {
+        public let name: String
+        public let family: String
+        public let expected: String
+        public let accepts: @Sendable (JSONValue) -> Bool
+    }
+
     /// Checks that every required argument is present and no unknown one is.
     public init(tool: ToolDefinition, values: [String: JSONValue]) throws(ToolError) {
         self.tool = tool
         self.values = values
         let known = Set(tool.parameterNames)
-        if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
-            throw ToolError("unknown argument \(unknown) for \(tool.name); allowed: \(tool.parameterNames.joined(separator: ", "))")
+        let takesImage = known.contains("image")
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) where !known.contains(name) {
+            guard takesImage, let selector = Self.imageSelectors.first(where: { $0.name == name }) else {
+                throw ToolError("unknown argument \(name) for \(tool.name); allowed: \(tool.parameterNames.joined(separator: ", "))")
+            }
+            guard value.isNull || selector.accepts(value) else { throw .wrongType(name, expected: selector.expected, received: value) }
         }
         for parameter in tool.parameters where parameter.required && !isPresent(parameter.name) {
-            throw .missing(parameter.name, tool: tool.name, hint: Self.hint(for: parameter))
+            throw .missing(parameter.name, tool: tool.name, hint: hint(for: parameter))
         }
     }
 
-    private static func hint(for parameter: ToolParameter) -> String {
+    private func hint(for parameter: ToolParameter) -> String {
         switch parameter.name {
-        case "image": return "pass an img:<sha256> handle from images/put or an earlier result, or a data URL"
+        case "image":
+            if let selector = Self.imageSelectors.first(where: { isPresent($0.name) }) {
+                return "\(selector.name) \(JSONWriter.string(values[selector.name]!)) names an image of the conversation (\(selector.family)), which only the agent knows: the agent must pass that image's img:<sha256> handle as image"
+            }
+            return "pass an img:<sha256> handle from images/put or an earlier result, or a data URL"
         case "bbox_2d": return "pass [x1, y1, x2, y2] of the region"
         default: return parameter.schema["description"]?.stringValue ?? "see tools/list"
         }
