@@ -89,6 +89,7 @@ let package = Package(
         .testTarget(name: "FoveaCodecTests", dependencies: ["FoveaCodec", "FoveaKernels"]),
         .testTarget(name: "FoveaProtocolTests", dependencies: ["FoveaProtocol", "FoveaKernels"]),
         .testTarget(name: "FoveaSandboxTests", dependencies: ["FoveaSandbox", "CLinux"]),
+        .testTarget(name: "FoveaServerTests", dependencies: ["FoveaServer", "FoveaProtocol"]),
         // Starts the real `fovea` binary: real socket, real workers, real seccomp.
         .testTarget(
             name: "FoveaEndToEndTests",
