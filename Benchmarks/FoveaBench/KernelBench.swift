@@ -15,7 +15,9 @@ public enum KernelBench {
         var reference: ((ImageView) throws -> PixelBuffer)?
     }
 
-    public static func run(frame: PixelBuffer, threads: Int, repeat count: Int) throws -> (rows: [BenchRow], memcpyMilliseconds: Double) {
+    /// Times every kernel whose name contains `only` (all when nil).
+    public static func run(frame: PixelBuffer, threads: Int, repeat count: Int, only: String? = nil) throws
+        -> (rows: [BenchRow], memcpyMilliseconds: Double) {
         let view = frame.view
         let w = frame.width, h = frame.height, bands = frame.bands
         let same = frame.layout.packed
@@ -96,11 +98,13 @@ public enum KernelBench {
             memcpy(copy.base, frame.base, frame.layout.byteCount)
         }
         var statisticsTime = 0.0
-        statisticsTime = Stopwatch.medianMilliseconds(repeat: count) {
-            _ = channelStatistics(view, threads: threads)
+        if only.map("statistics (inspect)".contains) ?? true {
+            statisticsTime = Stopwatch.medianMilliseconds(repeat: count) {
+                _ = channelStatistics(view, threads: threads)
+            }
         }
         var rows: [BenchRow] = []
-        for benchCase in cases {
+        for benchCase in cases where only.map(benchCase.name.contains) ?? true {
             let output = PixelBuffer(width: benchCase.output.width, height: benchCase.output.height, bands: benchCase.output.bands)
             let fovea = Stopwatch.medianMilliseconds(repeat: count) { benchCase.fovea(view, output.mutableView) }
             var referenceTime = memcpyTime
@@ -110,8 +114,10 @@ public enum KernelBench {
             rows.append(BenchRow(name: benchCase.name, foveaMilliseconds: fovea, referenceName: benchCase.referenceName,
                                  referenceMilliseconds: referenceTime))
         }
-        rows.append(BenchRow(name: "statistics (inspect)", foveaMilliseconds: statisticsTime, referenceName: "memcpy",
-                             referenceMilliseconds: memcpyTime))
+        if only.map("statistics (inspect)".contains) ?? true {
+            rows.append(BenchRow(name: "statistics (inspect)", foveaMilliseconds: statisticsTime, referenceName: "memcpy",
+                                 referenceMilliseconds: memcpyTime))
+        }
         return (rows, memcpyTime)
     }
 

@@ -53,10 +53,14 @@ struct Bench: ParsableCommand {
 
         @OptionGroup var common: Common
 
+        @Option(help: "Only the kernels whose name contains this text (e.g. \"rotate 90\").")
+        var only: String?
+
         func run() throws {
             try Codec.initialize(concurrency: common.threads, vectorize: true)
             let frame = try BenchFrame.load(path: common.image)
-            let (rows, memcpyTime) = try KernelBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
+            let (rows, memcpyTime) = try KernelBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount,
+                                                         only: only)
             if common.json {
                 print(BenchReport.json(rows, context: ["frame": frame.label, "threads": String(common.threads),
                                                        "memcpy_ms": String(format: "%.3f", memcpyTime)]))
