@@ -24,13 +24,24 @@ final class Daemon: @unchecked Sendable {
         return directory.appendingPathComponent("fovea").path
     }
 
-    init(workers: Int = 2, arguments: [String] = [], testHooks: Bool = true) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-e2e-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        socketPath = directory + "/fovea.sock"
+    /// Whether ``stop()`` removes ``directory`` (not when the caller chose the socket path).
+    private let ownsDirectory: Bool
+
+    /// `socketPath`: listen there (a successor of a stopped daemon, say) instead of in a fresh directory.
+    init(workers: Int = 2, arguments: [String] = [], testHooks: Bool = true, socketPath: String? = nil) throws {
+        if let socketPath {
+            self.socketPath = socketPath
+            directory = (socketPath as NSString).deletingLastPathComponent
+            ownsDirectory = false
+        } else {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-e2e-\(UUID().uuidString.prefix(8))").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            self.socketPath = directory + "/fovea.sock"
+            ownsDirectory = true
+        }
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--socket", socketPath, "--workers", String(workers), "--log-level", "warning"] + arguments
+        process.arguments = ["serve", "--socket", self.socketPath, "--workers", String(workers), "--log-level", "warning"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["FOVEA_TEST_HOOKS"] = testHooks ? "1" : nil
         process.environment = environment
@@ -38,13 +49,13 @@ final class Daemon: @unchecked Sendable {
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if (try? FoveaClient(socketPath: socketPath)) != nil { return }
+            if (try? FoveaClient(socketPath: self.socketPath)) != nil { return }
             guard process.isRunning else { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
         let log = String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self)
         stop()
-        throw FoveaClient.Failure("the daemon did not start listening on \(socketPath): \(log)")
+        throw FoveaClient.Failure("the daemon did not start listening on \(self.socketPath): \(log)")
     }
 
     func client() throws -> FoveaClient {
@@ -61,7 +72,7 @@ final class Daemon: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     deinit { stop() }

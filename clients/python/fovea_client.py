@@ -27,6 +27,7 @@ import json
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
@@ -127,16 +128,39 @@ def _checked(result: dict, raise_on_error: bool) -> ToolResult:
     return parsed
 
 
-class Fovea:
-    """A blocking client on one connection; calls from several threads take turns."""
+def _request_line(request_id: int, method: str, params: Optional[dict]) -> bytes:
+    return json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}},
+                      separators=(",", ":")).encode() + b"\n"
 
-    def __init__(self, socket_path: Optional[str] = None, timeout: Optional[float] = 60.0):
-        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._socket.settimeout(timeout)
-        self._socket.connect(socket_path or default_socket_path())
-        self._reader = self._socket.makefile("rb")
+
+def _retryable(error: BaseException) -> bool:
+    """Worth sending again: every Fovea call is idempotent (results are content-addressed)."""
+    if isinstance(error, FoveaError):
+        return error.code == -32001  # overloaded, too many connections, or shutting down
+    return isinstance(error, OSError) and not isinstance(error, TimeoutError)  # lost, refused, not there yet
+
+
+def _shutting_down(error: BaseException) -> bool:
+    return isinstance(error, FoveaError) and error.code == -32001 and "shutting down" in error.message
+
+
+class Fovea:
+    """A blocking client on one connection; calls from several threads take turns.
+
+    A call that meets an overloaded daemon, a daemon shutting down (SIGTERM: it answers the
+    calls already sent, then exits) or a lost connection is sent again — on a new connection,
+    to the daemon's successor — with backoff, for up to ``retry_seconds``; 0 turns this off.
+    """
+
+    def __init__(self, socket_path: Optional[str] = None, timeout: Optional[float] = 60.0,
+                 retry_seconds: float = 10.0):
+        self.socket_path = socket_path or default_socket_path()
+        self.timeout = timeout
+        self.retry_seconds = retry_seconds
         self._lock = threading.Lock()
         self._next_id = 0
+        self._socket: Optional[socket.socket] = None
+        self._connect()
 
     def __enter__(self) -> "Fovea":
         return self
@@ -145,24 +169,50 @@ class Fovea:
         self.close()
 
     def close(self) -> None:
-        self._reader.close()
-        self._socket.close()
+        if self._socket is not None:
+            self._reader.close()
+            self._socket.close()
+            self._socket = None
+
+    def _connect(self) -> None:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.settimeout(self.timeout)
+        try:
+            connection.connect(self.socket_path)
+        except BaseException:
+            connection.close()
+            raise
+        self._socket, self._reader = connection, connection.makefile("rb")
 
     def request(self, method: str, params: Optional[dict] = None) -> Any:
         """Sends one request and returns its ``result``; raises ``FoveaError`` for an error."""
         with self._lock:
-            self._next_id += 1
-            request_id = self._next_id
-            line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}},
-                              separators=(",", ":"))
-            self._socket.sendall(line.encode() + b"\n")
+            deadline = time.monotonic() + self.retry_seconds
+            delay = 0.05
             while True:
-                answer = self._reader.readline()
-                if not answer:
-                    raise ConnectionError("the Fovea daemon closed the connection")
-                message = json.loads(answer)
-                if message.get("id") == request_id or (message.get("id") is None and "error" in message):
-                    return _answer(message)
+                try:
+                    if self._socket is None:
+                        self._connect()
+                    return self._exchange(method, params)
+                except (FoveaError, OSError) as error:
+                    if not _retryable(error) or time.monotonic() + delay > deadline:
+                        raise
+                    if not isinstance(error, FoveaError) or _shutting_down(error):
+                        self.close()
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    def _exchange(self, method: str, params: Optional[dict]) -> Any:
+        self._next_id += 1
+        request_id = self._next_id
+        self._socket.sendall(_request_line(request_id, method, params))
+        while True:
+            answer = self._reader.readline()
+            if not answer:
+                raise ConnectionError("the Fovea daemon closed the connection")
+            message = json.loads(answer)
+            if message.get("id") == request_id or (message.get("id") is None and "error" in message):
+                return _answer(message)
 
     def put(self, data: Union[bytes, bytearray, memoryview, str]) -> str:
         """Stores an encoded image (bytes, or a data URL) and returns its handle."""
@@ -195,21 +245,74 @@ class Fovea:
         return self.request("server/stats")
 
 
-class AsyncFovea:
-    """An asyncio client: calls run concurrently on one connection, answered as they finish."""
+class _Connection:
+    """One socket of an ``AsyncFovea``: its answers are matched to waiting calls by id."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self._reader, self._writer = reader, writer
-        self._pending: dict = {}
+        self.reader, self.writer = reader, writer
+        self.pending: dict = {}
+        self.failed: Optional[BaseException] = None
+        self.retired = False  # takes no new calls (the daemon is shutting down); still answers its own
+        self.reading = asyncio.get_running_loop().create_task(self._read_answers())
+
+    async def call(self, request_id: int, line: bytes) -> dict:
+        if self.failed is not None:
+            raise ConnectionError(f"the connection to the Fovea daemon is closed ({self.failed})")
+        future = asyncio.get_running_loop().create_future()
+        self.pending[request_id] = future
+        self.writer.write(line)
+        await self.writer.drain()
+        return await future
+
+    async def _read_answers(self) -> None:
+        try:
+            while True:
+                line = await self.reader.readline()
+                if not line:
+                    raise ConnectionError("the Fovea daemon closed the connection")
+                message = json.loads(line)
+                future = self.pending.pop(message.get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result(message)
+        except BaseException as error:  # the connection is gone: fail every waiting call
+            cancelled = isinstance(error, asyncio.CancelledError)
+            self.failed = ConnectionError("the connection was closed") if cancelled else error
+            for future in self.pending.values():
+                if not future.done():
+                    future.set_exception(self.failed)
+            self.pending.clear()
+            self.writer.close()
+            if cancelled:
+                raise
+
+    async def close(self) -> None:
+        self.writer.close()
+        try:
+            await self.writer.wait_closed()
+        except OSError:
+            pass
+        self.reading.cancel()
+
+
+class AsyncFovea:
+    """An asyncio client: calls run concurrently on one connection, answered as they finish.
+
+    Retries as ``Fovea`` does: when the daemon is shutting down, the calls already sent are
+    still answered on the old connection while new and refused ones go to a new connection.
+    """
+
+    def __init__(self, socket_path: Optional[str] = None, retry_seconds: float = 10.0):
+        self.socket_path = socket_path or default_socket_path()
+        self.retry_seconds = retry_seconds
+        self._connections: list = []
         self._next_id = 0
-        self._closed: Optional[BaseException] = None
-        self._reading = asyncio.get_running_loop().create_task(self._read_answers())
+        self._opening = asyncio.Lock()
 
     @classmethod
-    async def connect(cls, socket_path: Optional[str] = None) -> "AsyncFovea":
-        reader, writer = await asyncio.open_unix_connection(socket_path or default_socket_path(),
-                                                            limit=MAX_LINE_BYTES)
-        return cls(reader, writer)
+    async def connect(cls, socket_path: Optional[str] = None, retry_seconds: float = 10.0) -> "AsyncFovea":
+        client = cls(socket_path, retry_seconds)
+        await client._current()
+        return client
 
     async def __aenter__(self) -> "AsyncFovea":
         return self
@@ -218,44 +321,35 @@ class AsyncFovea:
         await self.close()
 
     async def close(self) -> None:
-        self._writer.close()
-        try:
-            await self._writer.wait_closed()
-        except OSError:
-            pass
-        self._reading.cancel()
+        for connection in self._connections:
+            await connection.close()
+        self._connections = []
 
-    async def _read_answers(self) -> None:
-        try:
-            while True:
-                line = await self._reader.readline()
-                if not line:
-                    raise ConnectionError("the Fovea daemon closed the connection")
-                message = json.loads(line)
-                future = self._pending.pop(message.get("id"), None)
-                if future is not None and not future.done():
-                    future.set_result(message)
-        except BaseException as error:  # the connection is gone: fail every waiting call
-            self._closed = error if not isinstance(error, asyncio.CancelledError) else ConnectionError("closed")
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(self._closed)
-            self._pending.clear()
-            if isinstance(error, asyncio.CancelledError):
-                raise
+    async def _current(self) -> _Connection:
+        async with self._opening:
+            self._connections = [c for c in self._connections if c.failed is None]
+            if self._connections and not self._connections[-1].retired:
+                return self._connections[-1]
+            reader, writer = await asyncio.open_unix_connection(self.socket_path, limit=MAX_LINE_BYTES)
+            self._connections.append(_Connection(reader, writer))
+            return self._connections[-1]
 
     async def request(self, method: str, params: Optional[dict] = None) -> Any:
-        if self._closed is not None:
-            raise ConnectionError(f"the connection to the Fovea daemon is closed ({self._closed})")
-        self._next_id += 1
-        request_id = self._next_id
-        future = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}},
-                          separators=(",", ":"))
-        self._writer.write(line.encode() + b"\n")
-        await self._writer.drain()
-        return _answer(await future)
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.05
+        while True:
+            connection = None
+            try:
+                connection = await self._current()
+                self._next_id += 1
+                return _answer(await connection.call(self._next_id, _request_line(self._next_id, method, params)))
+            except (FoveaError, OSError) as error:
+                if not _retryable(error) or time.monotonic() + delay > deadline:
+                    raise
+                if connection is not None and (not isinstance(error, FoveaError) or _shutting_down(error)):
+                    connection.retired = True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     async def put(self, data: Union[bytes, bytearray, memoryview, str]) -> str:
         return (await self.request("images/put", _put_params(data)))["image"]

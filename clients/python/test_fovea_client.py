@@ -1,6 +1,7 @@
 """Checks fovea_client.py against a running daemon, with Pillow as the oracle.
 
     python3 clients/python/test_fovea_client.py /path/to/fovea.sock
+    python3 clients/python/test_fovea_client.py --rolling-restart /path/to/fovea.sock SECONDS
 
 Run by the Swift suite (PythonClientTests) against a real daemon; exits non-zero on a failure.
 """
@@ -9,6 +10,7 @@ import asyncio
 import io
 import random
 import sys
+import time
 
 from PIL import Image
 
@@ -84,7 +86,47 @@ async def check_async(socket_path, source, png):
         return len(boxes)
 
 
+async def rolling_restart(socket_path, seconds):
+    """Calls for `seconds` from an asyncio client (4 concurrent loops) and a blocking one while
+    the test restarts the daemon: every call must succeed. A new daemon has an empty cache, so
+    an image is put again when its handle is gone, as an agent would."""
+    source, png = noise_png(301, 211, seed=11)
+    box = (20, 30, 200, 180)
+    expected = source.crop(box).tobytes()
+    counts = {"calls": 0, "puts again": 0}
+    end = time.monotonic() + seconds
+
+    async def calls(fovea, put):
+        handle = await put(png)
+        while time.monotonic() < end:
+            try:
+                result = await fovea("crop", handle, bbox_2d=list(box), coords="pixel", format="png")
+            except ToolError as error:
+                expect("no image with this handle is stored" in str(error), f"crop failed: {error}")
+                handle = await put(png)
+                counts["puts again"] += 1
+                continue
+            expect(decoded(result).tobytes() == expected, "a crop differs from Pillow's")
+            counts["calls"] += 1
+
+    async with await AsyncFovea.connect(socket_path, retry_seconds=20) as fovea:
+        blocking = Fovea(socket_path, retry_seconds=20)
+
+        async def blocking_tool(name, image, **arguments):
+            return await asyncio.to_thread(blocking.call_tool, name, image, **arguments)
+
+        async def blocking_put(data):
+            return await asyncio.to_thread(blocking.put, data)
+
+        await asyncio.gather(*[calls(fovea.call_tool, fovea.put) for _ in range(4)], calls(blocking_tool, blocking_put))
+        blocking.close()
+    print(f"rolling restart: {counts['calls']} calls, none failed; images put again {counts['puts again']} times")
+
+
 def main():
+    if sys.argv[1] == "--rolling-restart":
+        asyncio.run(rolling_restart(sys.argv[2], float(sys.argv[3])))
+        return
     socket_path = sys.argv[1]
     source, png = noise_png(301, 211, seed=7)
     check_blocking(socket_path, source, png)
