@@ -24,7 +24,7 @@ public enum FairnessBench {
                            batch: Int, seconds: Double) throws -> Result {
         let setup = try daemon.client()
         let handle = try setup.putImage(jpeg)
-        for index in 0..<8 { _ = try setup.call("tools/call", params: zoom(handle, index, width, height)) }
+        for index in 0..<8 { _ = try setup.call("tools/call", params: LatencyBench.zoomCall(handle, index, width: width, height: height)) }
 
         let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let batchCalls = Mutex(0)
@@ -36,7 +36,7 @@ public enum FairnessBench {
                 var inFlight = 0
                 while true {
                     while inFlight < batch && ContinuousClock.now < end {
-                        try connection.sendRequest("tools/call", params: zoom(handle, index, width, height))
+                        try connection.sendRequest("tools/call", params: LatencyBench.zoomCall(handle, index, width: width, height: height))
                         index += 1
                         inFlight += 1
                     }
@@ -58,9 +58,5 @@ public enum FairnessBench {
         if let error = failure.withLock({ $0 }) { throw error }
         return Result(scheduling: scheduling, batch: batch, lone: lone,
                       batchCallsPerSecond: Double(batchCalls.withLock { $0 }) / seconds)
-    }
-
-    static func zoom(_ handle: String, _ index: Int, _ width: Int, _ height: Int) -> JSONValue {
-        ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": LatencyBench.box(index, width: width, height: height), "coords": "pixel"]]
     }
 }

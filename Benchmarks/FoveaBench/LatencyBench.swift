@@ -35,14 +35,19 @@ public enum LatencyBench {
         return .ints([x, y, x + 1000, y + 750])
     }
 
+    /// `tools/call` params of the zoom on ``box(_:width:height:)`` number `index`, in pixels.
+    static func zoomCall(_ handle: String, _ index: Int, width: Int, height: Int) -> JSONValue {
+        ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]]
+    }
+
     public static func run(daemon: BenchDaemon, jpeg: [UInt8], width: Int, height: Int, clients: Int, seconds: Double) throws -> Result {
         let setup = try daemon.client()
         let handle = try setup.putImage(jpeg)
         // Warm up: decode cached, workers touched.
         for index in 0..<8 {
-            _ = try setup.call("tools/call", params: ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]])
+            _ = try setup.call("tools/call", params: zoomCall(handle, index, width: width, height: height))
         }
-        let probe = try setup.call("tools/call", params: ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(0, width: width, height: height), "coords": "pixel"]])
+        let probe = try setup.call("tools/call", params: zoomCall(handle, 0, width: width, height: height))
         let outputSize = "\(probe["structuredContent"]?["width"]?.intValue ?? 0)x\(probe["structuredContent"]?["height"]?.intValue ?? 0) JPEG"
         let recorder = Recorder()
         let failure = Mutex<Error?>(nil)
@@ -79,8 +84,7 @@ public enum LatencyBench {
         var index = firstIndex
         while ContinuousClock.now < end {
             let callStart = ContinuousClock.now
-            let result = try connection.call("tools/call", params: ["name": "zoom", "arguments": [
-                "image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]])
+            let result = try connection.call("tools/call", params: zoomCall(handle, index, width: width, height: height))
             recorder.record(callStart.duration(to: .now), failed: result["isError"] != .bool(false))
             index += 1
         }

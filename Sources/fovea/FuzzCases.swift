@@ -46,6 +46,12 @@ struct FuzzCase {
     var message: FuzzMessage
     /// Whether the answer carries a new image handle worth keeping for later calls.
     var keepsHandle = false
+
+    /// Raw bytes for a line rather than a request with an id.
+    var isLine: Bool {
+        if case .line = message { return true }
+        return false
+    }
 }
 
 /// Generates calls over the images the fuzzer has put.

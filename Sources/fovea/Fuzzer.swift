@@ -242,7 +242,7 @@ struct Fuzzer {
             let handle = random.pick(roll < 40 ? Array(handles.prefix(cases.images.count)) : handles)
             let fuzzCase: FuzzCase? = roll < 40 ? cases.valid(&random, handle: handle)
                 : roll < 80 ? cases.mutated(&random, handle: handle) : roll < 98 ? cases.hostile(&random) : nil
-            if fuzzCase == nil || fuzzCase.map({ if case .line = $0.message { true } else { false } }) == true {
+            if fuzzCase?.isLine ?? true {
                 // Lines without an id, and leaving, wait until every answer is in.
                 while !pending.isEmpty, let current = client { receiveOne(on: current) }
                 guard let connection = client else { continue }

@@ -144,3 +144,20 @@ extension Pipe {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
+
+/// A child process run to its end.
+enum Subprocess {
+    /// Runs `executable` with `arguments`; its exit status and standard output and error together.
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+}

@@ -8,16 +8,7 @@ import Testing
 @Suite struct FuzzCommandTests {
     /// Runs `fovea fuzz` to completion; its exit status and standard output.
     static func fuzz(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Daemon.executable)
-        process.arguments = ["fuzz"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try Subprocess.run(Daemon.executable, ["fuzz"] + arguments)
     }
 
     /// Without test hooks, as in production: with them, the fuzzer's `debug/sandbox_probe`
