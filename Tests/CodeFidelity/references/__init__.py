@@ -1,0 +1,1 @@
+"""Reference re-implementations of each model family's code-execution harness."""
