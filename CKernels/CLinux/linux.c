@@ -3,20 +3,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ALL_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
@@ -35,7 +39,7 @@ int fovea_memfd_size_sealed(int seals) {
     return seals >= 0 && (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) == (F_SEAL_SHRINK | F_SEAL_GROW);
 }
 
-ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count) {
+ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count, int dont_wait) {
     if (fd_count < 0 || fd_count > FOVEA_MAX_FDS_PER_MESSAGE) { errno = EINVAL; return -1; }
     struct iovec iov = { .iov_base = (void *)bytes, .iov_len = length };
     union { char buffer[CMSG_SPACE(sizeof(int) * FOVEA_MAX_FDS_PER_MESSAGE)]; struct cmsghdr align; } control;
@@ -51,8 +55,17 @@ ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const i
         memcpy(CMSG_DATA(header), fds, sizeof(int) * fd_count);
     }
     ssize_t sent;
-    do { sent = sendmsg(socket, &message, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
+    int flags = MSG_NOSIGNAL | (dont_wait ? MSG_DONTWAIT : 0);
+    do { sent = sendmsg(socket, &message, flags); } while (sent < 0 && errno == EINTR);
     return sent;
+}
+
+int fovea_peer_hung_up(int socket) {
+    struct pollfd poller = { .fd = socket, .events = POLLRDHUP };
+    int ready;
+    do { ready = poll(&poller, 1, 0); } while (ready < 0 && errno == EINTR);
+    if (ready < 0) return -1;
+    return (poller.revents & (POLLHUP | POLLRDHUP)) ? 1 : 0;
 }
 
 ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds, int *fd_count, int *truncated) {
@@ -97,32 +110,69 @@ int fovea_unshare_namespaces(int want_net, int want_ipc, int want_mount) {
     return done;
 }
 
-int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd, int keep_stderr) {
-    posix_spawn_file_actions_t actions;
-    int error = posix_spawn_file_actions_init(&actions);
+struct spawn_arguments {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    int channel_fd, target_fd, keep_stderr;
+    volatile int error;  // set by the child when it cannot exec (shared: CLONE_VM)
+};
+
+// Runs in the child on its own stack, sharing the parent's memory until it execs (CLONE_VM |
+// CLONE_VFORK, as posix_spawn does): only system calls, no allocation, no locks.
+static int spawn_child(void *opaque) {
+    struct spawn_arguments *a = opaque;
+    struct sigaction default_action;
+    memset(&default_action, 0, sizeof default_action);
+    default_action.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < _NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &default_action, NULL);  // glibc's own signals: EINVAL
+    }
+    if (setsid() < 0) goto fail;
+    if (a->channel_fd == a->target_fd) {
+        if (fcntl(a->target_fd, F_SETFD, 0) < 0) goto fail;
+    } else if (dup2(a->channel_fd, a->target_fd) < 0) {
+        goto fail;
+    }
+    if (syscall(SYS_close_range, (unsigned int)a->target_fd + 1, ~0U, 0) < 0) goto fail;
+    for (int fd = 0; fd <= 2; fd++) {
+        if ((fd == 2 && a->keep_stderr) || fd == a->target_fd) continue;
+        close(fd);
+    }
+    if (chdir("/") < 0) goto fail;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(a->path, a->argv, a->envp);
+fail:
+    a->error = errno;
+    _exit(127);
+}
+
+int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd,
+                int keep_stderr, int new_pid_namespace) {
+    const size_t stack_size = 64 * 1024;
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return errno;
+    struct spawn_arguments arguments = { .path = path, .argv = argv, .envp = envp, .channel_fd = channel_fd,
+                                         .target_fd = target_fd, .keep_stderr = keep_stderr, .error = 0 };
+    // No handler of the parent's may run on the shared memory before the child resets them.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
+    int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (new_pid_namespace ? CLONE_NEWPID : 0);
+    pid_t child = clone(spawn_child, (char *)stack + stack_size, flags, &arguments);
+    int error = child < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    munmap(stack, stack_size);
     if (error) return error;
-    // dup2 clears close-on-exec on the target; everything above it is closed in the child.
-    error = posix_spawn_file_actions_adddup2(&actions, channel_fd, target_fd);
-    if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions, target_fd + 1);
-    for (int fd = 0; fd <= 2 && !error; fd++) {
-        if (fd == 2 && keep_stderr) continue;
-        error = posix_spawn_file_actions_addclose(&actions, fd);
+    if (arguments.error) {  // CLONE_VFORK: the child has exec'd or exited by now
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+        return arguments.error;
     }
-    if (!error) error = posix_spawn_file_actions_addchdir_np(&actions, "/");
-    posix_spawnattr_t attributes;
-    if (!error) error = posix_spawnattr_init(&attributes);
-    if (!error) {
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attributes, &none);
-        posix_spawnattr_setsigdefault(&attributes, &all);
-        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-        error = posix_spawn(pid, path, &actions, &attributes, argv, envp);
-        posix_spawnattr_destroy(&attributes);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    return error;
+    *pid = child;
+    return 0;
 }
 
 long fovea_ptrace_traceme(void) { return ptrace(PTRACE_TRACEME, 0, NULL, NULL); }
@@ -185,12 +235,88 @@ long long fovea_effective_capabilities(void) {
 
 int fovea_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
 
+int fovea_enter_empty_root(void) {
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return -1;
+    // Any directory serves as the mount point: the tmpfs becomes the root and the host's tree,
+    // detached, is gone from this mount namespace. /proc exists on every Linux.
+    const char *point = access("/tmp", F_OK) == 0 ? "/tmp" : "/proc";
+    if (mount("fovea-empty-root", point, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,nr_inodes=2,mode=0555") != 0) return -1;
+    if (chdir(point) != 0) return -1;
+    if (syscall(SYS_pivot_root, ".", ".") != 0) return -1;
+    if (umount2(".", MNT_DETACH) != 0) return -1;
+    if (chdir("/") != 0) return -1;
+    return mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+// The keeper: a thread that holds the capabilities of the worker's new user namespace while
+// the main thread drops them, so the threads the warm-up starts (which inherit their creator's
+// capabilities) get none, and still can mount the empty root after the warm-up.
+static struct {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t go;
+    int started, told, result;
+} keeper = { .lock = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER };
+
+static void *keeper_main(void *unused) {
+    (void)unused;
+    pthread_mutex_lock(&keeper.lock);
+    while (!keeper.told) pthread_cond_wait(&keeper.go, &keeper.lock);
+    pthread_mutex_unlock(&keeper.lock);
+    keeper.result = fovea_enter_empty_root() == 0 ? 0 : errno;
+    fovea_drop_capabilities();
+    return NULL;
+}
+
+int fovea_keeper_start(void) {
+    int error = pthread_create(&keeper.thread, NULL, keeper_main, NULL);
+    if (error == 0) keeper.started = 1;
+    return error;
+}
+
+int fovea_keeper_enter_empty_root(void) {
+    if (!keeper.started) return EINVAL;
+    pthread_mutex_lock(&keeper.lock);
+    keeper.told = 1;
+    pthread_cond_signal(&keeper.go);
+    pthread_mutex_unlock(&keeper.lock);
+    pthread_join(keeper.thread, NULL);
+    keeper.started = 0;
+    return keeper.result;
+}
+
+void fovea_crash(void) {
+    volatile int *nowhere = (volatile int *)(uintptr_t)16;
+    *nowhere = 0;
+}
+
 // --- Sandbox probes ---
 
 long fovea_probe_mount(void) { return syscall(SYS_mount, "none", "/tmp", "tmpfs", 0UL, NULL); }
 long fovea_probe_bpf(void) { return syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, NULL, 0U); }
 long fovea_probe_keyctl(void) { return syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0); }
 long fovea_probe_unshare(void) { return syscall(SYS_unshare, CLONE_NEWUSER); }
+long fovea_probe_stat_path(void) {
+    struct stat status;
+    return syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", &status, AT_EMPTY_PATH);
+}
+long fovea_probe_mmap_exec(void) {
+    void *page = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) return -1;
+    munmap(page, 4096);
+    return 0;
+}
+long fovea_probe_write_other_fd(void) { return write(1, "x", 1); }
+long fovea_probe_clone_process(void) {
+    // A fork-style clone (no CLONE_THREAD): the filter kills the caller before it returns.
+    long child = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, NULL, NULL, 0UL);
+    if (child == 0) _exit(0);
+    return child;
+}
+long fovea_probe_clone_odd_thread(void) {
+    // CLONE_THREAD, but not glibc's pthread_create flags: killed as well.
+    return syscall(SYS_clone, (unsigned long)(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD), 0UL, NULL, NULL, 0UL);
+}
 
 // --- Scratch memfds ---
 

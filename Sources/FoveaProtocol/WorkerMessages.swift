@@ -326,7 +326,7 @@ public struct WorkerHello: Sendable, Equatable {
     /// daemon does not run as root).
     public var uid: Int
     public var gid: Int
-    /// Namespaces the worker entered: `user`, `net`, `ipc`, `mnt`.
+    /// Namespaces the worker is in: `pid`, `user`, `net`, `ipc`, `mnt`.
     public var namespaces: [String]
     /// Why namespaces are missing, when some are.
     public var namespaceProblem: String?
@@ -334,6 +334,8 @@ public struct WorkerHello: Sendable, Equatable {
     public var filter: Bool
     public var noNewPrivileges: Bool
     public var dumpable: Bool
+    /// Whether the worker's root directory is an empty read-only tmpfs.
+    public var emptyRoot: Bool
     /// Allowed input formats the warm-up decoded.
     public var warmedFormats: [String]
     /// Non-fatal findings, e.g. a format this libvips cannot write for its warm-up.
@@ -342,8 +344,9 @@ public struct WorkerHello: Sendable, Equatable {
     public var error: String?
 
     public init(uid: Int, gid: Int, namespaces: [String] = [], namespaceProblem: String? = nil, filter: Bool,
-                noNewPrivileges: Bool, dumpable: Bool, warmedFormats: [String] = [], notes: [String] = [],
-                error: String? = nil) {
+                noNewPrivileges: Bool, dumpable: Bool, emptyRoot: Bool = false, warmedFormats: [String] = [],
+                notes: [String] = [], error: String? = nil) {
+        self.emptyRoot = emptyRoot
         self.uid = uid
         self.gid = gid
         self.namespaces = namespaces
@@ -365,7 +368,7 @@ public struct WorkerHello: Sendable, Equatable {
         var object: [String: JSONValue] = [
             "type": "hello", "uid": .int(uid), "gid": .int(gid),
             "namespaces": .array(namespaces.map(JSONValue.string)), "filter": .bool(filter),
-            "noNewPrivileges": .bool(noNewPrivileges), "dumpable": .bool(dumpable),
+            "noNewPrivileges": .bool(noNewPrivileges), "dumpable": .bool(dumpable), "emptyRoot": .bool(emptyRoot),
             "warmedFormats": .array(warmedFormats.map(JSONValue.string)),
             "notes": .array(notes.map(JSONValue.string)),
         ]
@@ -392,6 +395,7 @@ public struct WorkerHello: Sendable, Equatable {
                   namespaces: try strings("namespaces", limit: 8),
                   namespaceProblem: try json.optionalField("namespaceProblem")?.string().sanitizedMessage,
                   filter: try flag("filter"), noNewPrivileges: try flag("noNewPrivileges"), dumpable: try flag("dumpable"),
+                  emptyRoot: try flag("emptyRoot"),
                   warmedFormats: try strings("warmedFormats", limit: 8), notes: try strings("notes", limit: 300),
                   error: try json.optionalField("error")?.string().sanitizedMessage)
     }
@@ -413,4 +417,28 @@ public enum TestHookMarker {
     public static let hangOnRun = "FOVEA-TEST-HOOK:HANG-ON-RUN"
     /// As an `annotate` label: the worker running the call sleeps 3 s first, then runs it.
     public static let slowRun = "FOVEA-TEST-HOOK:SLOW-RUN"
+}
+
+/// Test hooks (`FOVEA_TEST_HOOKS=1` only): a *forged peer*. A worker given one of these, in an
+/// image's bytes (decode) or as an `annotate` label (run), plays a compromised worker after its
+/// receipt instead of doing the job, so tests can prove what the supervisor does with each kind
+/// of misbehaviour (docs/SANDBOX.md, "What the supervisor checks").
+public enum Forgery: String, Sendable, CaseIterable {
+    /// Sends a zero-byte datagram, then sleeps (a zero-length read must not pass for a hang-up).
+    case emptyDatagram = "EMPTY-DATAGRAM"
+    /// Answers the job with a failure, then never reads its channel again.
+    case stopReading = "STOP-READING"
+    /// Decode: announces a header of another size than the pixels it then returns.
+    case lieInHeader = "LIE-IN-HEADER"
+    /// Decode: repeats the same finished rows notice over and over.
+    case floodNotices = "FLOOD-NOTICES"
+    /// Run: returns a result of another size than the plan's, in a properly sealed memfd.
+    case wrongLayout = "WRONG-LAYOUT"
+    /// Run: returns the lent scratch memfd at the right size without sealing it.
+    case wrongSeals = "WRONG-SEALS"
+    /// Run: returns the job's source pixels (a descriptor it was not lent for output) as its result.
+    case unlentDescriptor = "UNLENT-DESCRIPTOR"
+
+    /// The marker: in an image's bytes for a decode, or an `annotate` label for a run.
+    public var marker: String { "FOVEA-TEST-HOOK:FORGE-\(rawValue)" }
 }

@@ -30,23 +30,62 @@ public final class ChannelSocket: @unchecked Sendable {
                 ChannelSocket(adopting: FileDescriptor(rawValue: fds[1])))
     }
 
-    /// Sends one message with `descriptors` attached (they stay open here; close them after).
+    /// Sends one message with `descriptors` attached (they stay open here; close them after),
+    /// blocking while the peer's queue is full. For a trusted peer: a worker sends this way.
     public func send(_ message: JSONValue, descriptors: [Int32] = []) throws {
+        let bytes = try Self.encode(message, descriptors: descriptors)
+        if try attemptSend(bytes, descriptors: descriptors, waiting: true) { return }
+        throw SystemCallError("sendmsg", errno: .resourceTemporarilyUnavailable)
+    }
+
+    /// Sends one message, waiting no later than `deadline` for room in the peer's queue: a peer
+    /// that stops reading (a compromised worker) cannot hold the sender. Throws
+    /// ``ChannelError/timedOut`` at the deadline, ``ChannelError/closed`` when the peer is gone.
+    public func send(_ message: JSONValue, descriptors: [Int32] = [], until deadline: ContinuousClock.Instant) throws {
+        let bytes = try Self.encode(message, descriptors: descriptors)
+        while true {
+            if try attemptSend(bytes, descriptors: descriptors, waiting: false) { return }
+            var poller = pollfd(fd: descriptor.rawValue, events: Int16(POLLOUT), revents: 0)
+            let ready = try retryingInterrupts("poll") { poll(&poller, 1, milliseconds(until: deadline)) }
+            if ready == 0 && ContinuousClock.now >= deadline { throw ChannelError.timedOut }
+        }
+    }
+
+    /// Sends `bytes` as they are, not JSON: only a forged peer in the tests does this
+    /// (``FoveaProtocol/Forgery``), to show the supervisor refuses such messages.
+    public func sendBytes(_ bytes: [UInt8]) throws {
+        guard try attemptSend(bytes, descriptors: [], waiting: true) else {
+            throw SystemCallError("sendmsg", errno: .resourceTemporarilyUnavailable)
+        }
+    }
+
+    private static func encode(_ message: JSONValue, descriptors: [Int32]) throws -> [UInt8] {
         let bytes = JSONWriter.bytes(message)
-        guard bytes.count <= Self.maximumMessageBytes else {
+        guard bytes.count <= maximumMessageBytes else {
             throw ChannelError.messageTooLarge(bytes.count)
         }
-        precondition(descriptors.count <= Self.maximumDescriptors)
+        precondition(descriptors.count <= maximumDescriptors)
+        return bytes
+    }
+
+    /// One `sendmsg`; false when `waiting` is off and the peer's queue is full.
+    private func attemptSend(_ bytes: [UInt8], descriptors: [Int32], waiting: Bool) throws -> Bool {
         let sent = bytes.withUnsafeBytes { raw in
             descriptors.withUnsafeBufferPointer { fds in
-                fovea_send_message(descriptor.rawValue, raw.baseAddress, raw.count, fds.baseAddress, Int32(fds.count))
+                fovea_send_message(descriptor.rawValue, raw.baseAddress, raw.count, fds.baseAddress, Int32(fds.count),
+                                   waiting ? 0 : 1)
             }
         }
-        if sent < 0 {
-            let errno = Errno.last
-            if errno == .brokenPipe || errno == .connectionReset { throw ChannelError.closed }
-            throw SystemCallError("sendmsg", errno: errno)
-        }
+        if sent >= 0 { return true }
+        let errno = Errno.last
+        if errno == .brokenPipe || errno == .connectionReset { throw ChannelError.closed }
+        if errno == .resourceTemporarilyUnavailable && !waiting { return false }
+        throw SystemCallError("sendmsg", errno: errno)
+    }
+
+    /// Waits until `deadline` for a message (see ``receive(timeoutMilliseconds:)``).
+    public func receive(until deadline: ContinuousClock.Instant) throws -> ChannelMessage? {
+        try receive(timeoutMilliseconds: milliseconds(until: deadline))
     }
 
     /// Waits up to `timeoutMilliseconds` (-1: forever) for a message. Returns nil on timeout;
@@ -70,7 +109,11 @@ public final class ChannelSocket: @unchecked Sendable {
             if errno == .connectionReset { throw ChannelError.closed }
             throw SystemCallError("recvmsg", errno: errno)
         }
-        if received == 0 && fdCount == 0 { throw ChannelError.closed }
+        // A datagram of zero bytes reads like the end of the stream: only a hang-up is one.
+        if received == 0 && fdCount == 0 {
+            if fovea_peer_hung_up(descriptor.rawValue) != 0 { throw ChannelError.closed }
+            throw ChannelError.malformed("an empty message")
+        }
         let descriptors = Array(fds.prefix(Int(fdCount)))
         if truncated != 0 || received > Self.maximumMessageBytes {
             descriptors.forEach { _ = close($0) }
@@ -101,14 +144,26 @@ public struct ChannelMessage: Sendable {
     }
 }
 
+/// Whole milliseconds from now to `deadline` (0 once it has passed), rounded up so a wait never
+/// ends before the deadline.
+func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+    let remaining = ContinuousClock.now.duration(to: deadline)
+    guard remaining > .zero else { return 0 }
+    let (seconds, attoseconds) = remaining.components
+    return Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+}
+
 public enum ChannelError: Error, Sendable, Equatable, CustomStringConvertible {
     case closed
+    /// The peer did not make room for a message before the deadline.
+    case timedOut
     case messageTooLarge(Int)
     case malformed(String)
 
     public var description: String {
         switch self {
         case .closed: return "the channel is closed (the peer exited)"
+        case .timedOut: return "the peer did not read its channel before the deadline"
         case .messageTooLarge(let bytes): return "message of \(bytes) bytes exceeds the channel's limit"
         case .malformed(let reason): return "malformed channel message: \(reason)"
         }

@@ -30,6 +30,13 @@ public enum ProcessControl {
         _ = fovea_set_thread_name(name)
     }
 
+    /// Dies of a real SIGSEGV at once (a fault, which even a PID namespace's init cannot ignore,
+    /// unlike `raise`): the crash test hooks.
+    public static func crash() -> Never {
+        fovea_crash()
+        fatalError("the fault did not kill the process")
+    }
+
     /// The calling thread's kernel id (`gettid`).
     public static var threadID: pid_t { fovea_gettid() }
 }

@@ -7,7 +7,8 @@ import Glibc
 /// never returns; the supervisor observes the death and reports `killed`.
 public enum SandboxProbe {
     public static let actions = ["open", "socket", "exec", "fork", "ptrace", "write_file", "mount", "bpf", "keyctl",
-                                 "unshare", "sleep", "crash"]
+                                 "unshare", "sleep", "crash", "stat_path", "mmap_exec", "write_fd", "clone_process",
+                                 "clone_thread_flags"]
 
     public static func attempt(_ action: String, id: UInt64) -> WorkerReply {
         func outcome(_ result: Int, _ what: String) -> WorkerReply {
@@ -51,8 +52,17 @@ public enum SandboxProbe {
         case "sleep":
             while true { sleep(1000) }
         case "crash":
-            raise(SIGSEGV)
-            return .probed(id: id, outcome: "allowed", detail: "SIGSEGV did not kill the worker")
+            ProcessControl.crash()
+        case "stat_path":
+            return outcome(fovea_probe_stat_path(), "newfstatat(AT_FDCWD, /etc/passwd, AT_EMPTY_PATH)")
+        case "mmap_exec":
+            return outcome(fovea_probe_mmap_exec(), "mmap(PROT_READ|PROT_EXEC)")
+        case "write_fd":
+            return outcome(fovea_probe_write_other_fd(), "write(1)")
+        case "clone_process":
+            return outcome(fovea_probe_clone_process(), "clone(SIGCHLD)")
+        case "clone_thread_flags":
+            return outcome(fovea_probe_clone_odd_thread(), "clone(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD)")
         default:
             return .failed(id: id, kind: .internalError, message: "unknown probe action \(action)")
         }

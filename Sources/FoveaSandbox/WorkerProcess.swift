@@ -49,20 +49,29 @@ public final class WorkerProcess: @unchecked Sendable {
         self.channel = channel
     }
 
-    /// Starts `executable` with `arguments` (argv[1...]).
+    /// Starts `executable` with `arguments` (argv[1...]), as pid 1 of a new PID namespace when
+    /// the supervisor may create one (it runs as root), else in the supervisor's (the worker
+    /// reports which in its hello, and the supervisor logs the difference once).
     public static func spawn(executable: String, arguments: [String], environment: [String] = [],
                              keepStderr: Bool = false) throws -> WorkerProcess {
         let (supervisorEnd, workerEnd) = try ChannelSocket.pair()
-        var pid: pid_t = 0
         let argv = [executable] + arguments
-        let error = withCStrings(argv) { argvPointers in
-            withCStrings(environment) { envPointers in
-                fovea_spawn(&pid, executable, argvPointers, envPointers, workerEnd.descriptor.rawValue,
-                            channelDescriptorInChild, keepStderr ? 1 : 0)
+        func start(newPIDNamespace: Bool) -> (pid: pid_t, error: Int32) {
+            var pid: pid_t = 0
+            let error = withCStrings(argv) { argvPointers in
+                withCStrings(environment) { envPointers in
+                    fovea_spawn(&pid, executable, argvPointers, envPointers, workerEnd.descriptor.rawValue,
+                                channelDescriptorInChild, keepStderr ? 1 : 0, newPIDNamespace ? 1 : 0)
+                }
             }
+            return (pid, error)
         }
-        guard error == 0 else { throw SystemCallError("posix_spawn", errno: Errno(rawValue: error), context: executable) }
-        return WorkerProcess(pid: pid, channel: supervisorEnd)
+        var started = start(newPIDNamespace: true)
+        if started.error == EPERM || started.error == EINVAL || started.error == ENOSPC {
+            started = start(newPIDNamespace: false)
+        }
+        guard started.error == 0 else { throw SystemCallError("clone/execve", errno: Errno(rawValue: started.error), context: executable) }
+        return WorkerProcess(pid: started.pid, channel: supervisorEnd)
     }
 
     /// Waits for the worker's first message, the hello that reports how it sandboxed itself.

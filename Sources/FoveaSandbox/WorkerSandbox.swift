@@ -30,8 +30,13 @@ public struct SandboxStatus: Sendable, Equatable {
     public var groupID: Int = -1
     /// Whether the worker started as root and dropped it.
     public var droppedRoot = false
+    /// Namespaces the worker is in: `pid` (started as pid 1 of its own, see
+    /// ``WorkerProcess/spawn(executable:arguments:environment:keepStderr:)``), `user`, `net`,
+    /// `ipc`, `mnt`.
     public var namespaces: [String] = []
     public var namespaceProblem: String?
+    /// Whether the root directory is an empty read-only tmpfs (``WorkerSandbox/confineFileSystem(_:)``).
+    public var emptyRoot = false
     public var noNewPrivileges = false
     public var dumpable = true
 }
@@ -57,13 +62,15 @@ public struct SandboxError: Error, Sendable, CustomStringConvertible {
 /// 3. root dropped to an unprivileged uid/gid (`setgroups([])`, `setresgid`, `setresuid`,
 ///    then checked: all three ids changed and `setresuid(0)` fails);
 /// 4. new user, network, IPC and mount namespaces where the kernel allows (the user namespace
-///    is what lets an unprivileged process create the others), and the capabilities a new user
-///    namespace grants dropped at once;
+///    is what lets an unprivileged process create the others; the PID namespace was made at
+///    spawn); the capabilities the new user namespace grants are kept only until step 7;
 /// 5. `PR_SET_PDEATHSIG` again (a credential change clears it), `PR_SET_NO_NEW_PRIVS`,
 ///    `PR_SET_DUMPABLE 0`.
 ///
-/// The worker then initialises and warms libvips and loads the seccomp filter
-/// (``SeccompFilter/load()``) last. docs/SANDBOX.md explains each step.
+/// The worker then initialises and warms libvips (6), which loads its modules and codec
+/// libraries from the host's file system, then ``confineFileSystem(_:)`` (7): an empty root,
+/// and no capabilities. The seccomp filter (``SeccompFilter/load()``) comes last.
+/// docs/SANDBOX.md explains each step.
 public enum WorkerSandbox {
     public static func isolate(_ settings: SandboxSettings) throws(SandboxError) -> SandboxStatus {
         var status = SandboxStatus()
@@ -73,6 +80,26 @@ public enum WorkerSandbox {
         enterNamespaces(settings, into: &status)
         try lockPrivileges(into: &status)
         return status
+    }
+
+    /// Step 7, after the warm-up: an empty, read-only root (the host's tree detached from the
+    /// worker's mount namespace, so no path resolves, not even for `stat`), mounted by the
+    /// keeper thread, which then drops its capabilities and exits; no thread has any left
+    /// (verified for this one; /proc shows every thread's). Without a mount namespace of its
+    /// own the root stays the host's and that is reported.
+    public static func confineFileSystem(_ status: inout SandboxStatus) throws(SandboxError) {
+        if status.namespaces.contains("user") && status.namespaces.contains("mnt") {
+            let error = fovea_keeper_enter_empty_root()
+            guard error == 0 else { throw SandboxError("empty root", "\(Errno(rawValue: error))") }
+            status.emptyRoot = true
+        } else {
+            status.namespaceProblem = [status.namespaceProblem, "the root directory stays the host's (no mount namespace of its own)"]
+                .compactMap { $0 }.joined(separator: "; ")
+        }
+        if status.droppedRoot || status.namespaces.contains("user") {
+            let capabilities = fovea_effective_capabilities()
+            guard capabilities == 0 else { throw SandboxError("drop capabilities", "effective set is \(capabilities)") }
+        }
     }
 
     /// Step 1: empty environment, cwd `/`, only the channel open.
@@ -132,13 +159,14 @@ public enum WorkerSandbox {
 
     /// Step 4. Never fatal: what could not be entered is reported (the supervisor logs it once).
     static func enterNamespaces(_ settings: SandboxSettings, into status: inout SandboxStatus) {
+        if getpid() == 1 { status.namespaces.append("pid") }
         guard settings.namespaces else {
             status.namespaceProblem = "namespaces are turned off"
             return
         }
         let all = Int32(FOVEA_CLONE_NEWUSER | FOVEA_CLONE_NEWNET | FOVEA_CLONE_NEWIPC | FOVEA_CLONE_NEWNS)
         if fovea_unshare(all) == 0 {
-            status.namespaces = ["user", "net", "ipc", "mnt"]
+            status.namespaces += ["user", "net", "ipc", "mnt"]
         } else {
             let combined = Errno.last
             // Without a user namespace only a privileged process may unshare; try each anyway.
@@ -148,8 +176,16 @@ public enum WorkerSandbox {
             }
             status.namespaceProblem = problems.joined(separator: "; ")
         }
-        // A new user namespace grants every capability inside it; keep none.
-        if status.namespaces.contains("user") { _ = fovea_drop_capabilities() }
+        // A new user namespace grants every capability inside it. One thread, the keeper, keeps
+        // them to mount the empty root after the warm-up (``confineFileSystem(_:)``); this one
+        // drops them now, so no thread the warm-up starts has any.
+        if status.namespaces.contains("user") {
+            if fovea_keeper_start() != 0 {
+                status.namespaceProblem = [status.namespaceProblem, "no thread could keep the capabilities to empty the root"]
+                    .compactMap { $0 }.joined(separator: "; ")
+            }
+            _ = fovea_drop_capabilities()
+        }
     }
 
     /// Step 5.
@@ -167,10 +203,6 @@ public enum WorkerSandbox {
         status.dumpable = fovea_get_dumpable() != 0
         guard status.noNewPrivileges, !status.dumpable else {
             throw SandboxError("prctl", "no_new_privs \(status.noNewPrivileges), dumpable \(status.dumpable)")
-        }
-        if status.droppedRoot || status.namespaces.contains("user") {
-            let capabilities = fovea_effective_capabilities()
-            guard capabilities == 0 else { throw SandboxError("drop capabilities", "effective set is \(capabilities)") }
         }
     }
 }

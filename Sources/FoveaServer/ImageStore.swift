@@ -303,7 +303,8 @@ final class ImageStore: @unchecked Sendable {
         lock.unlock()
         guard start else { return }
         let job = WorkerJob(request: .decode(id: 0, limits: limits, shrink: factor), descriptors: [encoded],
-                            deadlineSeconds: deadlineSeconds, poisonKey: .image(handle)) { [self] outcome in
+                            deadlineSeconds: deadlineSeconds, poisonKey: .image(handle),
+                            acceptsDecodedLayout: { ShrinkOnLoad.accepts(ImageShape($0), full: full, factor: factor) }) { [self] outcome in
             self.finishReducedDecode(entry, reduction, factor: factor, full: full, outcome: outcome)
         }
         pool.submit(job)
@@ -312,9 +313,7 @@ final class ImageStore: @unchecked Sendable {
     /// Hands a reduced decode to its waiters, and keeps it if the entry is still stored.
     private func finishReducedDecode(_ entry: Entry, _ reduction: Reduction, factor: Int, full: ImageShape,
                                      outcome: Result<WorkerResponse, WorkerJobFailure>) {
-        let (result, permanent) = Self.decodedImage(from: outcome, handle: entry.handle, logger: logger) { layout in
-            ShrinkOnLoad.accepts(ImageShape(layout), full: full, factor: factor)
-        }
+        let (result, permanent) = Self.decodedImage(from: outcome, handle: entry.handle)
         lock.lock()
         let waiters = reduction.waiters
         reduction.waiters = []
@@ -402,32 +401,20 @@ final class ImageStore: @unchecked Sendable {
         ready.forEach { $0.0(.success($0.1)) }
     }
 
-    /// A decoding worker's outcome as pixels, or why not; `permanent` is set when decoding
-    /// again cannot help (the image is corrupt or poisoned). `accepts` checks the layout.
-    private static func decodedImage(from outcome: Result<WorkerResponse, WorkerJobFailure>, handle: String,
-                                     logger: Logger, accepts: (PixelLayout) -> Bool = { _ in true })
+    /// A decoding worker's outcome as pixels, or why not; `permanent` is set when decoding again
+    /// cannot help (the image is corrupt or poisoned). The reply was checked on the slot
+    /// (``WorkerReplyCheck``): a `decoded` reply has its header's layout and one sealed memfd.
+    private static func decodedImage(from outcome: Result<WorkerResponse, WorkerJobFailure>, handle: String)
         -> (result: Result<DecodedImage, DecodeWaitError>, permanent: ToolError?) {
         switch outcome {
         case .success(let response):
             switch response.reply {
             case .decoded(_, let layout, let format, let orientation):
-                do {
-                    let memfd = try SealedMemfd.adopt(response.descriptors[0], expectedSize: layout.byteCount)
-                    guard accepts(layout) else {
-                        logger.error("worker returned a \(layout) decode of \(handle), which does not fit its header")
-                        return (.failure(.worker(.protocolViolation("decode of the wrong size"))), nil)
-                    }
-                    return (.success(DecodedImage(memfd: memfd, layout: layout, format: format, orientation: orientation)), nil)
-                } catch {
-                    logger.error("worker returned an unusable decode of \(handle): \(error)")
-                    return (.failure(.worker(.protocolViolation("\(error)"))), nil)
-                }
+                return (.success(DecodedImage(memfd: response.memfds[0], layout: layout, format: format, orientation: orientation)), nil)
             case .failed(_, _, let message):
-                response.descriptors.forEach { _ = close($0) }
                 let permanent = ToolError("image \(ImageReference.abbreviated(handle)) could not be decoded: \(message)")
                 return (.failure(.tool(permanent)), permanent)
             default:
-                response.descriptors.forEach { _ = close($0) }
                 return (.failure(.worker(.protocolViolation("unexpected reply to decode"))), nil)
             }
         case .failure(let failure):
@@ -440,7 +427,7 @@ final class ImageStore: @unchecked Sendable {
     /// Hands a decode to everyone waiting on `entry` (also when it was released meanwhile, so
     /// calls in flight still finish) and keeps the pixels if the entry is still stored.
     private func finishDecode(_ entry: Entry, outcome: Result<WorkerResponse, WorkerJobFailure>) {
-        var (result, permanent) = Self.decodedImage(from: outcome, handle: entry.handle, logger: logger)
+        var (result, permanent) = Self.decodedImage(from: outcome, handle: entry.handle)
         lock.lock()
         if case .success(var decoded) = result, entry.isResult {
             decoded.format = "result"
@@ -462,6 +449,8 @@ final class ImageStore: @unchecked Sendable {
         if case .success(let decoded) = result { entry.decoded = decoded }
         if stored { totalBytes += entry.bytes }
         entry.decodeFailure = permanent
+        // A worker caught misbehaving may have lied in its header too: forget what it announced.
+        if case .failure(.worker(.protocolViolation)) = result { entry.headerInfo = nil }
         evictIfNeeded()
         lock.unlock()
         waiters.forEach { $0(result) }

@@ -110,7 +110,6 @@ final class RPCDispatcher: @unchecked Sendable {
                             deadlineSeconds: configuration.deadlineSeconds, poisonKey: nil) { outcome in
             switch outcome {
             case .success(let response):
-                response.descriptors.forEach { _ = close($0) }
                 if case .probed(_, let outcome, let detail) = response.reply {
                     reply(.success(["action": .string(action), "outcome": .string(outcome), "detail": .string(detail)]))
                 } else if case .failed(_, _, let message) = response.reply {

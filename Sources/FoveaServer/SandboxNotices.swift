@@ -18,7 +18,7 @@ final class SandboxNotices: @unchecked Sendable {
             logger.warning("UNSAFE: worker \(slot) (pid \(pid)) runs WITHOUT its seccomp filter (--unsafe-no-sandbox); use this only to measure the filter's cost")
         }
         once("sandbox") {
-            logger.info("workers sandboxed: uid \(hello.uid), gid \(hello.gid), namespaces [\(hello.namespaces.joined(separator: ", "))], no_new_privs \(hello.noNewPrivileges), dumpable \(hello.dumpable), seccomp \(hello.filter ? "on" : "OFF"); warmed \(hello.warmedFormats.joined(separator: ", "))")
+            logger.info("workers sandboxed: uid \(hello.uid), gid \(hello.gid), namespaces [\(hello.namespaces.joined(separator: ", "))], root \(hello.emptyRoot ? "empty" : "the host's"), no_new_privs \(hello.noNewPrivileges), dumpable \(hello.dumpable), seccomp \(hello.filter ? "on" : "OFF"); warmed \(hello.warmedFormats.joined(separator: ", "))")
         }
         if let problem = hello.namespaceProblem {
             once("namespaces \(problem)") {

@@ -127,7 +127,6 @@ final class ToolService: @unchecked Sendable {
     /// Sends `plan` to a worker and turns its reply into a stored, encoded result.
     func execute(_ plan: ImagePlan, on source: SourcePixels, inputKey: String, holder: ConnectionID?,
                  completion: @escaping @Sendable (Result<JobOutput, CallFailure>) -> Void) {
-        let expected = plan.outputShape(from: ImageShape(source.layout))
         let job = WorkerJob(request: .run(id: 0, source: source.layout, plan: plan), descriptors: [source.memfd],
                             deadlineSeconds: configuration.deadlineSeconds,
                             poisonKey: .call(image: inputKey, source: source.layout, plan: plan),
@@ -139,37 +138,25 @@ final class ToolService: @unchecked Sendable {
                 completion(.failure(.tool(ToolError(failure.toolMessage))))
             case .success(let response):
                 completion(Result { () throws(ToolError) in
-                    try self.accept(response, plan: plan, expected: expected, holder: holder)
+                    try self.accept(response, plan: plan, holder: holder)
                 }.mapError(CallFailure.tool))
             }
         }
         pool.submit(job)
     }
 
-    /// Checks a worker's result against the plan (a worker is presumed compromised), stores it
-    /// and encodes it for the wire.
-    private func accept(_ response: WorkerResponse, plan: ImagePlan, expected: ImageShape,
-                        holder: ConnectionID?) throws(ToolError) -> JobOutput {
-        var descriptors = response.descriptors
-        defer { descriptors.forEach { _ = close($0) } }
+    /// Stores a worker's result and encodes it for the wire. The reply was checked on the slot
+    /// (``WorkerReplyCheck``): it has the planned shape and encoding, and its memfd is sealed.
+    private func accept(_ response: WorkerResponse, plan: ImagePlan, holder: ConnectionID?) throws(ToolError) -> JobOutput {
         switch response.reply {
         case .failed(_, _, let message):
             throw ToolError(message)
         case .measured(_, let channels):
-            guard plan.measures, channels.count == expected.bands else {
-                throw ToolError("the worker returned statistics the plan did not ask for")
-            }
             return .statistics(channels)
-        case .produced(_, let layout, let encodedBytes):
-            guard !plan.measures, layout.width == expected.width, layout.height == expected.height, layout.bands == expected.bands else {
-                throw ToolError("the worker returned a \(layout) image where \(expected.width)x\(expected.height)x\(expected.bands) was planned")
-            }
+        case .produced(_, let layout, _):
             let output = plan.output ?? OutputOptions(format: .raw)
-            guard (output.format == .raw) == (encodedBytes == nil) else {
-                throw ToolError("the worker returned a result without the planned encoding")
-            }
+            let memfd = response.memfds[0]
             do {
-                let memfd = try SealedMemfd.adopt(descriptors.removeFirst(), expectedSize: encodedBytes ?? layout.byteCount)
                 let bytes = try memfd.readAll()
                 let handle: String
                 if output.format == .raw {
@@ -183,7 +170,7 @@ final class ToolService: @unchecked Sendable {
                 return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
                                             format: output.format, base64: Base64.encodeToString(bytes: bytes)))
             } catch {
-                throw ToolError("the worker's result could not be used (\(error))")
+                throw ToolError("the worker's result could not be read (\(error))")
             }
         default:
             throw ToolError("the worker answered a tool call with an unexpected reply")

@@ -1,3 +1,4 @@
+import FoveaKernels
 import FoveaProtocol
 import FoveaSandbox
 
@@ -16,6 +17,9 @@ final class WorkerJob: @unchecked Sendable {
     let notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)?
     /// Whose turn in the queue this job waits for (``JobQueue``).
     let owner: Owner
+    /// An extra rule a decode's layout must meet (a reduced decode must fit its full-scale
+    /// header); checked with the rest of the reply (``WorkerReplyCheck``).
+    let acceptsDecodedLayout: (@Sendable (PixelLayout) -> Bool)?
 
     enum Owner: Hashable, Sendable {
         /// A call from this connection.
@@ -26,8 +30,10 @@ final class WorkerJob: @unchecked Sendable {
 
     init(request: WorkerRequest, descriptors: [any InputMemfd], deadlineSeconds: Double, poisonKey: PoisonKey?,
          owner: Owner = .shared, notice: (@Sendable (WorkerNotice, [ScratchMemfd]) -> Void)? = nil,
+         acceptsDecodedLayout: (@Sendable (PixelLayout) -> Bool)? = nil,
          completion: @escaping @Sendable (Result<WorkerResponse, WorkerJobFailure>) -> Void) {
         self.notice = notice
+        self.acceptsDecodedLayout = acceptsDecodedLayout
         self.owner = owner
         self.request = request
         self.descriptors = descriptors
@@ -37,10 +43,11 @@ final class WorkerJob: @unchecked Sendable {
     }
 }
 
-/// A worker's validated reply with the descriptors it carried (owned by the receiver).
+/// A worker's reply after ``WorkerReplyCheck``: it answers the request, and its memfds are the
+/// ones lent for the job, sealed, of the declared sizes (in the reply's order).
 struct WorkerResponse: Sendable {
     var reply: WorkerReply
-    var descriptors: [Int32]
+    var memfds: [SealedMemfd]
 }
 
 /// Why a job got no reply.

@@ -93,7 +93,13 @@ final class WorkerSlot: @unchecked Sendable {
             guard let job = queue.pop(timeout: 0.1) else {
                 if let current = worker, !isAlive(current) { worker = replace(current, reason: "exited while idle") }
                 if worker == nil { worker = ensureWorker(nil) }
-                if let current = worker { sendForgets(to: current) }
+                if let current = worker {
+                    do {
+                        try sendForgets(to: current, until: .now + .seconds(1))
+                    } catch {
+                        worker = replace(current, reason: "could not be told to forget released images (\(error))")
+                    }
+                }
                 continue
             }
             if worker == nil { worker = ensureWorker(nil) }
@@ -103,10 +109,7 @@ final class WorkerSlot: @unchecked Sendable {
             }
             worker = run(job, on: current)
         }
-        if let worker {
-            worker.kill()
-            worker.waitForExit()
-        }
+        if let worker { kill(worker) }
         setState("stopped", process: .some(nil))
     }
 
@@ -131,11 +134,10 @@ final class WorkerSlot: @unchecked Sendable {
         return poller.revents & Int16(POLLHUP | POLLERR) == 0
     }
 
-    /// Kills (if needed) and reaps `process`, then starts its successor.
-    private func replace(_ process: WorkerProcess, reason: String, killFirst: Bool = true,
+    /// Kills and reaps `process`, then starts its successor.
+    private func replace(_ process: WorkerProcess, reason: String,
                          level: Logger.Level = .warning, as replacement: Replacement = .failure) -> WorkerProcess? {
-        if killFirst { process.kill() }
-        let status = process.waitForExit()
+        let status = kill(process)
         logger.log(level: level, "worker \(index) (pid \(process.pid)) \(reason); \(status); replacing it")
         sentSources = [:]
         setState("restarting", process: .some(nil), replaced: replacement)
@@ -144,11 +146,17 @@ final class WorkerSlot: @unchecked Sendable {
 
     /// Runs one job; returns the process to use next (a replacement when this one failed).
     /// `attempt` 2 is the retry of a job whose first worker died before it took the job.
+    ///
+    /// The job's deadline starts before anything is sent, and bounds every send and receive: a
+    /// worker that stops reading or answering holds this slot until the deadline at most. A
+    /// worker that misbehaves in any way (``WorkerReplyCheck``) is killed and replaced before it
+    /// could take another job; a slot always kills before it waits for an exit.
     private func run(_ job: WorkerJob, on process: WorkerProcess, attempt: Int = 1) -> WorkerProcess? {
         if let key = job.poisonKey, let deaths = poison.deaths(for: key), deaths >= PoisonList.threshold {
             job.completion(.failure(.poisoned(deaths: deaths, key: key)))
             return process
         }
+        let deadline = ContinuousClock.now + .milliseconds(Int(job.deadlineSeconds * 1000))
         let id = nextID
         nextID += 1
         let request = job.request.withID(id).sharingCores(load.threadsForNewJob(queued: queue.count))
@@ -169,6 +177,16 @@ final class WorkerSlot: @unchecked Sendable {
             if state == "busy" || state == "dispatching" { state = "idle" }
             lock.unlock()
         }
+        func deadlineExceeded(_ reason: String) -> WorkerProcess? {
+            if let key = job.poisonKey { poison.recordDeath(for: key) }
+            job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
+            return replace(process, reason: reason)
+        }
+        func violation(_ error: Error) -> WorkerProcess? {
+            if let key = job.poisonKey { poison.recordDeath(for: key) }
+            job.completion(.failure(.protocolViolation("\(error)")))
+            return replace(process, reason: "broke the channel protocol (\(error))")
+        }
         // A worker that dies before it takes the job (killed while idle, say) did not run it:
         // a fresh worker takes the job, once, and the input is not blamed.
         func retry(_ reason: String) -> WorkerProcess? {
@@ -180,89 +198,82 @@ final class WorkerSlot: @unchecked Sendable {
             }
             return run(job, on: replacement, attempt: attempt + 1)
         }
+        // An idle worker reads at once: one that leaves its channel full is not reading.
+        let readBy = min(deadline, .now + Self.receiptTimeout)
         do {
-            sendForgets(to: process)
+            try sendForgets(to: process, until: readBy)
             try process.channel.send(request.json, descriptors: job.descriptors.map(\.descriptor.rawValue)
-                                                                + scratch.map(\.descriptor.rawValue))
+                                                                + scratch.map(\.descriptor.rawValue), until: readBy)
             if case .run = request, let source = job.descriptors.first {
                 sentSources[source.inode] = WeakMemfd(source)
             }
+        } catch ChannelError.timedOut {
+            return retry("did not read its channel within \(Self.receiptTimeout)")
         } catch {
             return retry("could not take a job (\(error))")
         }
-        let deadline = ContinuousClock.now + .milliseconds(Int(job.deadlineSeconds * 1000))
 
-        // 1. The receipt: the worker has read the job.
-        switch receive(from: process, until: deadline) {
+        // 1. The receipt: the worker has read the job. An idle worker answers at once; one that
+        // stays silent is not reading its channel (stuck or compromised), so the job, which it
+        // never took, goes to a fresh worker instead of waiting out the deadline.
+        switch receive(from: process, until: readBy) {
         case .closed:
             return retry("died before it took a job")
         case .timedOut:
-            job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
-            return replace(process, reason: "did not take a job within the \(job.deadlineSeconds) s deadline")
+            return retry("did not acknowledge a job within \(Self.receiptTimeout)")
         case .failed(let error):
-            job.completion(.failure(.protocolViolation("\(error)")))
-            return replace(process, reason: "sent a bad message (\(error))")
+            return violation(error)
         case .message(let message):
             guard message.descriptors.isEmpty, (try? WorkerReceipt(json: message.json))?.id == id else {
                 message.closeDescriptors()
-                job.completion(.failure(.protocolViolation("expected the receipt of job \(id)")))
-                return replace(process, reason: "sent something other than the receipt of job \(id)")
+                return violation(ChannelMessageError("expected the receipt of job \(id)"))
             }
             setState("busy")
         }
 
-        // 2. Notices (a decode's header and finished rows), then the reply.
-        var message: ChannelMessage
+        // 2. Notices (a decode's header and finished rows), then the reply; all checked here.
+        var check = WorkerReplyCheck(request: request, scratch: scratch, limits: limits,
+                                     acceptsDecodedLayout: job.acceptsDecodedLayout)
         while true {
+            let message: ChannelMessage
             switch receive(from: process, until: deadline) {
             case .closed:
-                let status = process.waitForExit()
+                let status = kill(process)
                 if let key = job.poisonKey { poison.recordDeath(for: key) }
                 job.completion(.failure(.workerDied(status)))
-                return replace(process, reason: "died during a job", killFirst: false)
+                return replace(process, reason: "died during a job")
             case .timedOut:
-                if let key = job.poisonKey { poison.recordDeath(for: key) }
-                job.completion(.failure(.deadlineExceeded(seconds: job.deadlineSeconds)))
-                return replace(process, reason: "ran past the \(job.deadlineSeconds) s deadline")
+                return deadlineExceeded("ran past the \(job.deadlineSeconds) s deadline")
             case .failed(let error):
-                job.completion(.failure(.protocolViolation("\(error)")))
-                return replace(process, reason: "sent a bad message (\(error))")
+                return violation(error)
             case .message(let received):
                 message = received
             }
-            guard WorkerNotice.isNotice(message.json) else { break }
             do {
-                let notice = try WorkerNotice(json: message.json, limits: limits)
-                guard notice.id == id, message.descriptors.isEmpty else {
-                    throw ChannelMessageError("notice for job \(notice.id) with \(message.descriptors.count) descriptors during job \(id)")
+                if WorkerNotice.isNotice(message.json) {
+                    let notice = try check.notice(message)  // checked even when nobody listens
+                    job.notice?(notice, scratch)
+                    continue
                 }
-                job.notice?(notice, scratch)
+                let response = try check.reply(message)
+                job.completion(.success(WorkerResponse(reply: response.reply.withID(job.request.id), memfds: response.memfds)))
+                return retireIfSpent(process)
             } catch {
-                message.closeDescriptors()
-                job.completion(.failure(.protocolViolation("\(error)")))
-                return replace(process, reason: "sent an invalid notice (\(error))")
+                return violation(error)
             }
         }
-        do {
-            let reply = try WorkerReply(json: message.json, limits: limits)
-            guard reply.id == id else { throw ChannelMessageError("reply id \(reply.id) does not match job \(id)") }
-            guard reply.descriptorCount == message.descriptors.count else {
-                throw ChannelMessageError("reply carried \(message.descriptors.count) descriptors, expected \(reply.descriptorCount)")
-            }
-            // Only the memfds lent for this job may come back (their seals and sizes are
-            // checked where they are adopted, before anything maps them).
-            for (position, fd) in message.descriptors.enumerated() {
-                guard position < scratch.count, scratch[position].isSameFile(as: fd) else {
-                    throw ChannelMessageError("reply descriptor \(position) is not the scratch memfd lent for it")
-                }
-            }
-            job.completion(.success(WorkerResponse(reply: reply.withID(job.request.id), descriptors: message.descriptors)))
-            return retireIfSpent(process)
-        } catch {
-            message.closeDescriptors()
-            job.completion(.failure(.protocolViolation("\(error)")))
-            return replace(process, reason: "sent an invalid reply (\(error))")
-        }
+    }
+
+    /// How long an idle worker may take to acknowledge a job (``WorkerReceipt``) before it is
+    /// taken for a worker that stopped reading and replaced.
+    static let receiptTimeout: Duration = .seconds(1)
+
+    /// Kills `process` (harmless if it already exited) and reaps it: never wait for a process
+    /// that might not be dying.
+    @discardableResult
+    private func kill(_ process: WorkerProcess) -> ExitStatus {
+        process.kill()
+        return process.waitForExit()
     }
 
     private enum Received {
@@ -274,10 +285,8 @@ final class WorkerSlot: @unchecked Sendable {
 
     /// The worker's next message, waiting until `deadline`.
     private func receive(from process: WorkerProcess, until deadline: ContinuousClock.Instant) -> Received {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        let milliseconds = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
         do {
-            guard let message = try process.channel.receive(timeoutMilliseconds: milliseconds) else { return .timedOut }
+            guard let message = try process.channel.receive(until: deadline) else { return .timedOut }
             return .message(message)
         } catch ChannelError.closed {
             return .closed
@@ -286,14 +295,15 @@ final class WorkerSlot: @unchecked Sendable {
         }
     }
 
-    /// Tells the worker to drop mappings of memfds the supervisor no longer holds.
-    private func sendForgets(to process: WorkerProcess) {
+    /// Tells the worker to drop mappings of memfds the supervisor no longer holds, waiting no
+    /// later than `deadline` for it to read.
+    private func sendForgets(to process: WorkerProcess, until deadline: ContinuousClock.Instant) throws {
         let gone = sentSources.filter { $0.value.memfd == nil }.map(\.key)
         guard !gone.isEmpty else { return }
         gone.forEach { sentSources[$0] = nil }
         let id = nextID
         nextID += 1
-        try? process.channel.send(WorkerRequest.forget(id: id, inodes: gone).json)
+        try process.channel.send(WorkerRequest.forget(id: id, inodes: gone).json, until: deadline)
     }
 
     /// Replaces a worker whose CPU time is within one call of its `RLIMIT_CPU`, so the limit

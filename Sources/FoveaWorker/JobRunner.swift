@@ -186,7 +186,7 @@ struct JobFailure: Error {
 /// What `--test-hooks` workers do with ``TestHookMarker``s.
 enum TestHooks {
     static func obey(_ bytes: UnsafeRawBufferPointer) {
-        if contains(bytes, TestHookMarker.crashOnDecode) { raise(SIGSEGV) }
+        if contains(bytes, TestHookMarker.crashOnDecode) { ProcessControl.crash() }
         if contains(bytes, TestHookMarker.hangOnDecode) { while true { sleep(1000) } }
     }
 
@@ -197,7 +197,7 @@ enum TestHooks {
         }
     }
 
-    private static func contains(_ bytes: UnsafeRawBufferPointer, _ marker: String) -> Bool {
+    static func contains(_ bytes: UnsafeRawBufferPointer, _ marker: String) -> Bool {
         let needle = Array(marker.utf8)
         guard bytes.count >= needle.count else { return false }
         for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {

@@ -45,6 +45,12 @@ public enum WorkerMain {
                 runner.forget(inodes)  // no receipt and no reply
                 continue
             }
+            if runner.configuration.testHooks, message.descriptors.count == request.descriptorCount,
+               let forgery = ForgedPeer.forgery(for: request, descriptors: message.descriptors) {
+                send(WorkerReceipt(id: request.id).json, on: channel)
+                ForgedPeer.play(forgery, request: request, descriptors: message.descriptors, channel: channel)
+                continue
+            }
             if message.descriptors.count == request.descriptorCount {
                 send(WorkerReceipt(id: request.id).json, on: channel)
                 outcome = runner.handle(request, descriptors: message.descriptors) { send($0.json, on: channel) }

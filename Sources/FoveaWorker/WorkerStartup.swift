@@ -12,8 +12,9 @@ enum WorkerStartup {
         // Compiled first: a policy libseccomp refuses stops the worker before it changes anything.
         let filter = try WorkerPolicy.compiled(channelDescriptor: configuration.channelDescriptor,
                                                keepsStderr: configuration.sandbox.keepStderr)
-        let status = try WorkerSandbox.isolate(configuration.sandbox)
+        var status = try WorkerSandbox.isolate(configuration.sandbox)
         let warmUp = try warmUp(threads: configuration.kernelThreads)
+        try WorkerSandbox.confineFileSystem(&status)
         if configuration.loadsFilter {
             do {
                 try filter.load()
@@ -25,7 +26,7 @@ enum WorkerStartup {
         if !configuration.loadsFilter { notes.append("UNSAFE: the seccomp filter is not loaded (--unsafe-no-sandbox)") }
         return WorkerHello(uid: status.userID, gid: status.groupID, namespaces: status.namespaces,
                            namespaceProblem: status.namespaceProblem, filter: configuration.loadsFilter,
-                           noNewPrivileges: status.noNewPrivileges, dumpable: status.dumpable,
+                           noNewPrivileges: status.noNewPrivileges, dumpable: status.dumpable, emptyRoot: status.emptyRoot,
                            warmedFormats: warmUp.warmed.map(\.rawValue), notes: notes)
     }
 

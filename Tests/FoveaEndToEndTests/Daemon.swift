@@ -77,8 +77,15 @@ final class Daemon: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Whatever the daemon has written to stderr so far (does not wait for more).
-    func stderrSoFar() -> String { stderrPipe.textSoFar() }
+    /// Everything the daemon has written to stderr so far (does not wait for more).
+    func stderrSoFar() -> String {
+        stderrLock.lock()
+        defer { stderrLock.unlock() }
+        stderrText += stderrPipe.textSoFar()
+        return stderrText
+    }
+    private var stderrText = ""
+    private let stderrLock = NSLock()
 
     /// Waits (up to 20 s) until every worker is started and idle and nothing is queued: after
     /// `images/put`, which answers once the header is read, the decode may still be running.

@@ -12,10 +12,14 @@ import Testing
     static let denied: [(action: String, errno: String)] = [
         ("open", "Permission denied (errno 13)"),        // open/openat → EACCES
         ("write_file", "Permission denied (errno 13)"),  // openat(O_CREAT) → EACCES
+        ("stat_path", "Permission denied (errno 13)"),   // newfstatat(AT_FDCWD, path, AT_EMPTY_PATH) → EACCES
+        ("mmap_exec", "Operation not permitted (errno 1)"),  // mmap(PROT_EXEC) → EPERM
+        ("write_fd", "Bad file descriptor (errno 9)"),   // write to anything but a kept stderr → EBADF
     ]
 
     /// Classes the policy kills: the worker dies with SIGSYS.
-    static let killed = ["socket", "exec", "fork", "ptrace", "mount", "bpf", "keyctl", "unshare"]
+    static let killed = ["socket", "exec", "fork", "ptrace", "mount", "bpf", "keyctl", "unshare", "clone_process",
+                         "clone_thread_flags"]
 
     @Test(arguments: denied.map(\.action))
     func deniedProbeFailsWithAnErrnoAndTheWorkerServesOn(action: String) throws {

@@ -38,8 +38,12 @@ import Testing
                 }
                 #expect(status["CapEff"] == "0000000000000000", "worker \(pid) thread \(tid) CapEff \(status["CapEff"] ?? "")")
             }
+            // An empty, read-only root: the host's tree is not in the worker's mount namespace.
+            let root = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/root/")
+            #expect(root == [], "worker \(pid) sees \(root) in its root directory")
+            #expect(Sandbox.status("/proc/\(pid)/status")["NSpid"]?.hasSuffix("\t1") == true, "worker \(pid) is not pid 1 of its own namespace")
             if asRoot {
-                for kind in ["net", "ipc", "mnt", "user"] {
+                for kind in ["net", "ipc", "mnt", "user", "pid"] {
                     let own = Sandbox.namespace(kind, of: pid), daemons = Sandbox.namespace(kind, of: daemonPID)
                     #expect(own != nil && own != daemons, "worker \(pid) \(kind) namespace \(own ?? "?") vs the daemon's \(daemons ?? "?")")
                 }

@@ -19,12 +19,26 @@ enum Sandbox {
     /// A small PNG that decodes and zooms fine.
     static let goodPNG: [UInt8] = try! TestImages.encoded(width: 320, height: 240, format: .png).bytes
 
-    /// A zoom on a stored good image; records an issue unless it succeeds with the planned size.
+    /// A zoom on a stored good image (daemon with the default preset, qwen3-vl); records an
+    /// issue unless it succeeds with the planned size: the box's pixels through smart_resize.
     @discardableResult
     static func expectZoomWorks(_ client: FoveaClient, handle: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
         let result = try client.tool("zoom", ["image": .string(handle), "bbox_2d": [100, 100, 600, 700]])
         #expect(result["isError"] == false, "\(result.toolText ?? "")", sourceLocation: sourceLocation)
-        #expect(result["structuredContent"]?["width"]?.intValue ?? 0 > 0, sourceLocation: sourceLocation)
+        let content = result["structuredContent"]
+        let box = (content?["bbox_px"]?.arrayValue ?? []).compactMap(\.intValue)
+        let image = try client.call("images/get", params: ["image": .string(handle)])
+        if box.count == 4, let width = image["width"]?.intValue, let height = image["height"]?.intValue {
+            // rel1000 [100, 100, 600, 700] of the image, in whole pixels.
+            #expect(box == [width / 10, height / 10, width * 6 / 10, height * 7 / 10], "\(box) of \(width)x\(height)",
+                    sourceLocation: sourceLocation)
+            let planned = try Preset.qwen3VL.resize.size(height: box[3] - box[1], width: box[2] - box[0])
+            #expect(content?["width"]?.intValue == planned.width && content?["height"]?.intValue == planned.height,
+                    "returned \(content?["width"] ?? nil)x\(content?["height"] ?? nil), planned \(planned.width)x\(planned.height)",
+                    sourceLocation: sourceLocation)
+        } else {
+            Issue.record("no bbox_px or image size: \(result)", sourceLocation: sourceLocation)
+        }
         return result
     }
 

@@ -20,7 +20,7 @@ import Testing
     @Test func aHostileHelloIsBoundedOrRefused() throws {
         let long = String(repeating: "x", count: 5000)
         let bounded = try WorkerHello(json: ["type": "hello", "uid": 1, "gid": 1, "namespaces": [.string(long)],
-                                             "filter": true, "noNewPrivileges": true, "dumpable": false,
+                                             "filter": true, "noNewPrivileges": true, "dumpable": false, "emptyRoot": true,
                                              "warmedFormats": [], "notes": [.string("a\u{1B}[31mb")], "error": .string(long)])
         #expect(bounded.namespaces == [String(repeating: "x", count: 8)])
         #expect(bounded.notes == ["a [31mb"])

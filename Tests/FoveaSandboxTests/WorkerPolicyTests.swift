@@ -29,7 +29,9 @@ import Testing
         let clone = policy.rules(for: "clone")
         #expect(clone.count == 1)
         #expect(clone.first?.action == .allow)
-        #expect(clone.first?.conditions == [ArgumentCondition(argument: 0, comparison: .maskedEqual, value: .literal(0x10000), mask: 0x10000)])
+        // Exactly glibc's pthread_create flags (nptl/pthread_create.c): CLONE_VM|CLONE_FS|
+        // CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID.
+        #expect(clone.first?.conditions == [ArgumentCondition(argument: 0, comparison: .equal, value: .literal(0x3d0f00))])
         #expect(policy.rules(for: "clone3").map(\.action) == [.errno(code: 38, name: "ENOSYS")])
     }
 

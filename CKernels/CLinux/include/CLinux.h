@@ -22,7 +22,11 @@ int fovea_memfd_seal_size(int fd);
 int fovea_memfd_size_sealed(int seals);
 
 /// sendmsg of one datagram with up to FOVEA_MAX_FDS_PER_MESSAGE descriptors (SCM_RIGHTS).
-ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count);
+/// With `dont_wait`, MSG_DONTWAIT: fails with EAGAIN instead of blocking when the peer's queue is full.
+ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const int *fds, int fd_count, int dont_wait);
+/// Whether the peer of a connected socket has closed or shut down its end (poll reports
+/// POLLHUP or POLLRDHUP without waiting): 1, 0, or -1 with errno.
+int fovea_peer_hung_up(int socket);
 /// recvmsg of one datagram into `bytes`; received descriptors (close-on-exec) land in `fds`,
 /// their count in `*fd_count`. `*truncated` is set when the datagram or its descriptors did
 /// not fit (the received descriptors are closed then).
@@ -39,10 +43,14 @@ int fovea_pidfd_open(pid_t pid);
 int fovea_unshare_namespaces(int want_net, int want_ipc, int want_mount);
 /// The calling thread's id (gettid).
 pid_t fovea_gettid(void);
-/// posix_spawn of `path` with `argv`/`envp` in a new session with default signals, cwd `/`,
-/// `channel_fd` duplicated onto `target_fd` (> 2) and every other descriptor closed — stdin
-/// and stdout always, stderr unless `keep_stderr`. Returns 0 and sets `*pid`, or an errno value.
-int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd, int keep_stderr);
+/// Starts `path` with `argv`/`envp` (clone with CLONE_VM | CLONE_VFORK, then execve, as
+/// posix_spawn does) in a new session with every signal at its default and none blocked, cwd
+/// `/`, `channel_fd` duplicated onto `target_fd` (> 2) and every other descriptor closed —
+/// stdin and stdout always, stderr unless `keep_stderr`. With `new_pid_namespace` the child is
+/// pid 1 of a new PID namespace (CLONE_NEWPID: needs CAP_SYS_ADMIN, else EPERM). Returns 0 and
+/// sets `*pid`, or an errno value.
+int fovea_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], int channel_fd, int target_fd,
+                int keep_stderr, int new_pid_namespace);
 /// ptrace(PTRACE_TRACEME) (a sandbox probe).
 long fovea_ptrace_traceme(void);
 
@@ -74,11 +82,36 @@ int fovea_drop_capabilities(void);
 long long fovea_effective_capabilities(void);
 int fovea_get_no_new_privs(void);
 
+/// Makes an empty, read-only tmpfs the root of this mount namespace and detaches the host's tree
+/// (mount it on /tmp or /proc, pivot_root into it, unmount the old root). Needs CAP_SYS_ADMIN
+/// in the user namespace that owns the mount namespace.
+int fovea_enter_empty_root(void);
+/// Starts the keeper thread, which inherits the caller's capabilities and keeps them while the
+/// caller drops its own (capabilities are per thread; new threads inherit their creator's).
+/// Returns 0 or an errno value.
+int fovea_keeper_start(void);
+/// Has the keeper enter the empty root (fovea_enter_empty_root, which affects every thread of the
+/// mount namespace), drop its capabilities and exit; returns 0 or the errno of the failed step.
+int fovea_keeper_enter_empty_root(void);
+/// Dies of a real SIGSEGV (a write to an unmapped address): unlike raise(), which a PID
+/// namespace's init ignores, a fault always kills.
+void fovea_crash(void);
+
 // --- Sandbox probes (test hooks): direct system calls a sandboxed worker must not make ---
 long fovea_probe_mount(void);
 long fovea_probe_bpf(void);
 long fovea_probe_keyctl(void);
 long fovea_probe_unshare(void);
+/// newfstatat(AT_FDCWD, "/etc/passwd", AT_EMPTY_PATH): a path lookup dressed as an fstat.
+long fovea_probe_stat_path(void);
+/// mmap(PROT_READ | PROT_EXEC) of an anonymous page.
+long fovea_probe_mmap_exec(void);
+/// write(1, …): a descriptor other than the channel and a kept stderr.
+long fovea_probe_write_other_fd(void);
+/// clone(SIGCHLD): a new process, not a thread.
+long fovea_probe_clone_process(void);
+/// clone(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD): a thread, but not as glibc makes them.
+long fovea_probe_clone_odd_thread(void);
 
 // --- Scratch memfds (RLIMIT_FSIZE 0 forbids growing a file; shrinking is allowed) ---
 /// fstat's st_dev and st_ino of `fd`.
