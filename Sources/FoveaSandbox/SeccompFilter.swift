@@ -70,14 +70,23 @@ public final class SeccompFilter {
         if result != 0 { throw SystemCallError("seccomp_export_pfc", errno: Errno(rawValue: -result)) }
     }
 
-    /// The size of the compiled BPF program in instructions (`seccomp_export_bpf` to a memfd).
-    public func instructionCount() throws -> Int {
+    /// The size of the compiled BPF program in instructions.
+    public func instructionCount() throws -> Int { try exportBPF().count / 8 }
+
+    /// The compiled BPF program (`seccomp_export_bpf`): `struct sock_filter` records of 8 bytes,
+    /// what a process that cannot link libseccomp (a forked Python interpreter) installs with
+    /// `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program)`.
+    public func exportBPF() throws -> [UInt8] {
         let fd = fovea_memfd_create("fovea-bpf")
         guard fd >= 0 else { throw SystemCallError("memfd_create", context: "BPF export") }
         defer { close(fd) }
         let result = seccomp_export_bpf(filter, fd)
         if result != 0 { throw SystemCallError("seccomp_export_bpf", errno: Errno(rawValue: -result)) }
-        return Int(lseek(fd, 0, SEEK_END)) / 8
+        let size = Int(lseek(fd, 0, SEEK_END))
+        var bytes = [UInt8](repeating: 0, count: size)
+        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
+        guard read == size else { throw SystemCallError("pread", context: "BPF export") }
+        return bytes
     }
 
     /// The libseccomp this binary runs with, e.g. `2.5.4`.

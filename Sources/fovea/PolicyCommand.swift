@@ -20,8 +20,19 @@ struct Policy: ParsableCommand {
     @Option(help: "Check or print this policy file instead of the built-in one.")
     var file: String?
 
+    @Option(help: ArgumentHelp("Write the compiled BPF program (struct sock_filter records) to this file.", valueName: "path"))
+    var bpf: String?
+
+    @Option(name: .customLong("self-pid"), help: "SELF_PID for --print/--bpf (default: this process's pid).")
+    var selfPID: Int32?
+
+    @Option(name: .customLong("channel-fd"), help: "CHANNEL_FD for --print/--bpf.")
+    var channelFD: Int32 = 3
+
     func validate() throws {
-        guard print != check else { throw ValidationError("give exactly one of --print and --check") }
+        guard [print, check, bpf != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --print, --check and --bpf")
+        }
     }
 
     func run() throws {
@@ -37,13 +48,22 @@ struct Policy: ParsableCommand {
         }
         let filter: SeccompFilter
         do {
-            filter = try SeccompFilter(policy, context: .current(channelDescriptor: 3))
+            filter = try SeccompFilter(policy, context: PolicyContext(processID: selfPID ?? getpid(), channelDescriptor: channelFD,
+                                                                      stderrDescriptor: nil))
         } catch {
             throw ValidationError("\(error)")
         }
         if print {
             fflush(nil)
             try filter.exportPFC(to: STDOUT_FILENO)
+        } else if let bpf {
+            let program = try filter.exportBPF()
+            let fd = open(bpf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw ValidationError("cannot write \(bpf): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            guard program.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == program.count else {
+                throw ValidationError("cannot write \(bpf): \(String(cString: strerror(errno)))")
+            }
         } else {
             let counts = Dictionary(grouping: policy.rules, by: { $0.action.description.split(separator: " ")[0] }).mapValues(\.count)
             Swift.print("\(policy.source): OK — \(policy.rules.count) rules (allow \(counts["allow"] ?? 0), errno \(counts["errno"] ?? 0), kill \(counts["kill"] ?? 0)); \(try filter.instructionCount()) BPF instructions")
