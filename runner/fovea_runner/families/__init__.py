@@ -1,0 +1,1 @@
+"""One module per family's conventions (docs/CODE-CONVENTIONS.md)."""

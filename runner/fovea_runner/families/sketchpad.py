@@ -1,0 +1,322 @@
+"""Visual Sketchpad (Yushi-Hu/VisualSketchpad on an autogen 0.2.26 Jupyter
+kernel: ipykernel 6.30, IPython 8.37, matplotlib-inline 0.1.7): one IPython
+shell per session, cells numbered as the kernel numbers them (model cells
+from ``In[3]``), the inline backend (``plt.show()`` displays every open figure
+and closes them; figures still open at the end of a cell are displayed by
+``flush_figures``), ipykernel's stream buffering (stdout and stderr flushed —
+stdout first — before each display, result and traceback and at the end),
+``display()`` and trailing expressions as ``text/plain`` + image bundles.
+
+The reply's ``harness.outputs`` lists the kernel's messages as autogen's
+client reads them, in order: ``{"stream": name, "text"}``,
+``{"display"|"result": {"text/plain": …, "image": k}}`` (``k`` indexes the
+reply's images), ``{"error": {"ename", "evalue", "traceback": [lines]}}``,
+``{"timeout": true}``.  The supervisor builds autogen's text from them.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from .. import capture
+from .base import Call, Family, alarm, streams
+
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+TIMEOUT_SECONDS = 60
+INIT_CELL = "import sys\nfrom PIL import Image\nfrom IPython.display import display\nparent_dir = {parent!r}\n"
+TOOLS_IMPORTS = ("from PIL import Image, ImageDraw\nimport numpy as np\nimport tempfile\nimport time, os\n"
+                 "import cv2, json, os, sys, time, random\nfrom matplotlib import colormaps\n"
+                 "from matplotlib.colors import Normalize\n")
+PNG_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "P", "RGB", "RGBA")
+
+
+class _KernelTimeout(BaseException):
+    pass
+
+
+class RawImage(bytes):
+    """An image/png bundle entry that carries raw pixels instead of PNG bytes
+    (IPython accepts bytes from an image/png formatter)."""
+
+    output: capture.Output
+
+
+def _raw(output: capture.Output) -> RawImage:
+    r = RawImage(b"")
+    r.output = output
+    return r
+
+
+class _Stream(io.TextIOBase):
+    """ipykernel's OutStream: text kept until flushed."""
+
+    def __init__(self, kernel, name):
+        super().__init__()
+        self.kernel, self.name = kernel, name
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def close(self):
+        pass
+
+    @property
+    def closed(self):
+        return False
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        self.kernel.write(self.name, s)
+        return len(s)
+
+    def flush(self):
+        self.kernel.flush(self.name)
+
+
+def _shell_class():
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+            self.shell.kernel.message("display_data", data)
+
+        def clear_output(self, wait=False):
+            self.shell.kernel.flush_all()
+
+    class Hook(DisplayHook):
+        def start_displayhook(self):
+            self._bundle = {}
+
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            self._bundle = dict(format_dict)
+
+        def finish_displayhook(self):
+            if self._bundle:
+                self.shell.kernel.message("execute_result", self._bundle)
+            else:
+                self.shell.kernel.flush_all()
+            self._bundle = {}
+
+    class KernelShell(InteractiveShell):
+        displayhook_class = Hook
+        display_pub_class = Publisher
+        kernel = None
+
+        def _showtraceback(self, etype, evalue, stb):
+            self.kernel.message("error", {"ename": etype.__name__, "evalue": str(evalue), "traceback": list(stb)})
+
+        def init_virtualenv(self):
+            pass
+
+    return KernelShell
+
+
+class Kernel:
+    """The parts of ipykernel + autogen's client that decide what the agent sees."""
+
+    def __init__(self, call_images: list):
+        self.items: list = []
+        self.images = call_images
+        self.pending = {"stdout": capture.BoundedText(), "stderr": capture.BoundedText()}
+        self.totals = {"stdout": capture.BoundedText(), "stderr": capture.BoundedText()}
+
+    def write(self, name, s):
+        self.pending[name].write(s)
+        self.totals[name].write(s)
+
+    def flush(self, name):
+        buf = self.pending[name]
+        if buf.total:
+            self.items.append({"stream": name, "text": buf.getvalue(), "bytes": buf.total})
+            self.pending[name] = capture.BoundedText()
+
+    def flush_all(self):
+        self.flush("stdout")
+        self.flush("stderr")
+
+    def message(self, kind, content):
+        self.flush_all()
+        if kind == "error":
+            self.items.append({"error": content})
+            return
+        bundle = {}
+        for mime, value in content.items():
+            if isinstance(value, RawImage):
+                self.images.append(value.output)
+                bundle["image"] = len(self.images) - 1
+                bundle.setdefault("mime", []).append(mime)
+            elif mime == "text/plain":
+                bundle["text/plain"] = value
+            elif mime.startswith("image/") or mime == "text/html":
+                bundle.setdefault("data", []).append(mime)
+            else:
+                bundle.setdefault("other", {})[mime] = value
+        self.items.append({"display" if kind == "display_data" else "result": bundle})
+
+
+def _figure_png(fig):
+    """IPython's print_figure(fig, 'png', bbox_inches='tight'), raw."""
+    if not fig.axes and not fig.lines:
+        return None
+    if fig.canvas is None:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        FigureCanvasBase(fig)
+    return _raw(capture.print_figure(fig, "figure", facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor(),
+                                     dpi=fig.dpi, bbox_inches="tight"))
+
+
+def _pil_png(img: Image.Image):
+    """Pillow's _repr_png_ as the agent decodes it (Image.open(...).convert("RGB"))."""
+    if img.mode not in PNG_MODES:
+        return None
+    try:
+        if img.mode in ("1", "L", "LA", "P", "RGB", "RGBA"):
+            rgb = img.convert("RGB")
+        else:
+            b = io.BytesIO()
+            img.save(b, "PNG", compress_level=1)
+            rgb = Image.open(io.BytesIO(b.getvalue())).convert("RGB")
+    except Exception:  # noqa: BLE001 - _repr_image returns None when saving fails
+        return None
+    return _raw(capture.from_pil(rgb, "display"))
+
+
+class Sketchpad(Family):
+    name = "sketchpad"
+    default_timeout = TIMEOUT_SECONDS
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.shell = None
+        self.kernel = Kernel([])
+        self.stdout = _Stream(self, "stdout")
+        self.stderr = _Stream(self, "stderr")
+
+    def _start(self, vision: bool) -> None:
+        """The kernel and the harness's first cell (init_env, plus the tools'
+        imports for vision tasks)."""
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        cls = _shell_class()
+        cls.clear_instance()
+        InteractiveShell.clear_instance()
+        cfg = Config()
+        cfg.HistoryManager.hist_file = ":memory:"
+        self.shell = cls.instance(config=cfg)
+        self.shell.kernel = self.kernel
+        self._configure_inline()
+        self._cell(INIT_CELL.format(parent=self.workdir) + (TOOLS_IMPORTS if vision else ""))
+
+    # the streams write to the current kernel record
+    def write(self, name, s):
+        self.kernel.write(name, s)
+
+    def flush(self, name):
+        self.kernel.flush(name)
+
+    def _configure_inline(self):
+        from IPython.core import pylabtools
+        from matplotlib.figure import Figure
+
+        pylabtools.activate_matplotlib(INLINE_BACKEND)
+        import matplotlib_inline.backend_inline as bi
+
+        bi.configure_inline_support(self.shell, INLINE_BACKEND)
+        formatters = self.shell.display_formatter.formatters
+        pylabtools.select_figure_formats(self.shell, {"png"}, bbox_inches="tight")
+        formatters["image/png"].for_type(Figure, _figure_png)
+        formatters["image/png"].for_type(Image.Image, _pil_png)
+        jpeg = formatters.get("image/jpeg")
+        if jpeg is not None:  # Pillow 9.4 (the harness's) had no _repr_jpeg_
+            jpeg.for_type(Image.Image, lambda obj: None)
+
+    def _cell(self, code: str, call: Call | None = None, timeout=None) -> bool:
+        """Run one execute_request; returns False when the client timed out."""
+        images = call.images if call else []
+        self.kernel = Kernel(images)
+        self.shell.kernel = self.kernel
+        timed_out = False
+        with streams(self.stdout, self.stderr):
+            try:
+                with alarm(timeout, _KernelTimeout):
+                    self.shell.run_cell(code, store_history=True)
+            except _KernelTimeout:
+                timed_out = True
+            self.kernel.flush_all()
+        if timed_out:
+            self.kernel.items.append({"timeout": True})
+        return not timed_out
+
+    def bind_images(self, sources) -> None:
+        """First call: cell 1, then cell 2 reading every image as the harness does
+        (``image_i = Image.open("<path>").convert("RGB")``).  Images that first
+        appear in a later call are bound without a cell."""
+        from .. import images
+
+        direct, reads = [], []
+        for src in sources:
+            if self.shell is None and src.files:
+                path = src.files[0]
+                rel = path[len(self.workdir) + 1:] if path.startswith(self.workdir + "/") else path
+                reads.append(f'image_{src.index + 1} = Image.open("{rel}").convert("RGB")\n')
+            else:
+                direct.append(src)
+        if self.shell is None:
+            self._start(vision=bool(sources))
+            if reads:
+                self._cell("".join(reads))
+        for src in direct:
+            self.shell.user_ns[f"image_{src.index + 1}"] = images.make_mapped(src, "RGB", src.info(),
+                                                                              images.mapped_class())
+
+    def run(self, code: str, timeout: float | None) -> Call:
+        call = Call(fresh=self.take_fresh())
+        if self.shell is None:
+            self.bind_images([])
+        content = ("\n" + code.strip("\n") + "\n").replace("\\_", "_").replace("\\", "")
+        call.executed_code = content
+        try:
+            compile(content, "prog.py", "exec")
+        except Exception as e:  # noqa: BLE001 - Parser.parse: nothing runs
+            call.error = {"type": type(e).__name__, "message": str(e), "line": getattr(e, "lineno", None),
+                          "traceback": f"Unexpected {type(e)}: {e}."}
+            call.harness.update({"parsed": False, "outputs": []})
+            return call
+        ok = self._cell(content, call, timeout)
+        k = self.kernel
+        call.stdout, call.stderr = k.totals["stdout"], k.totals["stderr"]
+        for item in k.items:
+            if "error" in item:
+                e = item["error"]
+                call.error = {"type": e["ename"], "message": e["evalue"], "line": None,
+                              "traceback": capture_strip("\n".join(e["traceback"]))}
+            elif "result" in item:
+                call.result = item["result"].get("text/plain")
+        if not ok:
+            call.error = {"type": "TimeoutError", "message": "ERROR: Timeout waiting for output from code block.",
+                          "line": None, "traceback": None}
+        call.harness.update({"parsed": True, "outputs": k.items, "executionCount": self.shell.execution_count - 1})
+        return call
+
+
+def capture_strip(s: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[.*?m", "", s)
