@@ -153,6 +153,12 @@ class _RawSink:
         self.data = None
         self.shape = None
 
+    def seek(self, *a) -> int:  # matplotlib accepts "file handles" that can seek
+        return 0
+
+    def tell(self) -> int:
+        return 0
+
     def write(self, b) -> int:
         mv = memoryview(b)
         self.shape = mv.shape
@@ -274,3 +280,13 @@ def transformed(bt: BoundedText, fn) -> BoundedText:
     out.dropped = bt.dropped
     out.total = out.head_bytes + out.tail_bytes + bt.dropped
     return out
+
+
+def rgb(out: Output) -> Output:
+    """An RGBA output as RGB (PIL's convert("RGB") drops alpha)."""
+    if out.bands == 3:
+        return out
+    import numpy as np
+
+    a = np.frombuffer(out.data, np.uint8).reshape(out.height, out.width, 4)
+    return Output(out.width, out.height, 3, np.ascontiguousarray(a[..., :3]).tobytes(), out.source)

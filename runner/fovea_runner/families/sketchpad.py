@@ -177,8 +177,9 @@ def _figure_png(fig):
         from matplotlib.backend_bases import FigureCanvasBase
 
         FigureCanvasBase(fig)
-    return _raw(capture.print_figure(fig, "figure", facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor(),
-                                     dpi=fig.dpi, bbox_inches="tight"))
+    out = capture.print_figure(fig, "figure", facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor(),
+                               dpi=fig.dpi, bbox_inches="tight")
+    return _raw(capture.rgb(out))  # the agent reads the PNG with .convert("RGB")
 
 
 def _pil_png(img: Image.Image):
