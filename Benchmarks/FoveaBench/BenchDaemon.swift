@@ -10,13 +10,17 @@ public final class BenchDaemon: @unchecked Sendable {
     private var process: Process?
     private var directory: String?
 
-    /// Uses the daemon at `socket`, or starts this binary's own with `arguments`.
-    public init(socket: String?, arguments: [String]) throws {
+    /// The daemon's pid, when it was started here.
+    public var processID: Int32? { process?.processIdentifier }
+
+    /// Uses the daemon at `socket`, or starts this binary's own with `arguments` (on a socket in
+    /// a directory named after this process and `directoryName`, for several daemons at once).
+    public init(socket: String?, arguments: [String], directoryName: String = "") throws {
         if let socket {
             socketPath = socket
             return
         }
-        let directory = NSTemporaryDirectory() + "fovea-bench-\(getpid())"
+        let directory = NSTemporaryDirectory() + "fovea-bench-\(getpid())\(directoryName.isEmpty ? "" : "-" + directoryName)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.directory = directory
         socketPath = directory + "/fovea.sock"

@@ -27,20 +27,21 @@ public final class PartialMemfd: InputMemfd, @unchecked Sendable {
     public let size: Int
     public let inode: UInt64
 
-    /// Seals `scratch`'s size at `expectedSize` (it must be exactly that) and opens it read-only.
+    /// Seals `scratch`'s size, then checks it is `expectedSize`, and opens it read-only. Sealing
+    /// first: a size checked before the seal could still change under a reader.
     public init(sealingSizeOf scratch: ScratchMemfd, expectedSize: Int) throws {
         let fd = scratch.descriptor.rawValue
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw SystemCallError("fstat", context: "decoding memfd") }
-        guard Int(status.st_size) == expectedSize else {
-            throw MemfdRejection("the decoding memfd holds \(status.st_size) bytes, expected \(expectedSize)")
-        }
         // A small image's decode can finish, and its worker seal the memfd, before (or while)
         // the header notice is handled here: then the size is sealed already, and adding a
         // seal fails with EPERM.
         if fovea_memfd_size_sealed(fovea_memfd_get_seals(fd)) == 0 && fovea_memfd_seal_size(fd) != 0 {
             let failure = SystemCallError("fcntl(F_ADD_SEALS)", context: "seal the decoding memfd's size")
             guard failure.errno == .notPermitted, fovea_memfd_size_sealed(fovea_memfd_get_seals(fd)) != 0 else { throw failure }
+        }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw SystemCallError("fstat", context: "decoding memfd") }
+        guard Int(status.st_size) == expectedSize else {
+            throw MemfdRejection("the decoding memfd holds \(status.st_size) bytes, expected \(expectedSize)")
         }
         let readOnly = try retryingInterrupts("open", context: "/proc/self/fd/\(fd) read-only") {
             open("/proc/self/fd/\(fd)", O_RDONLY | O_CLOEXEC)

@@ -1,41 +1,70 @@
+import CLinux
 import Glibc
 import FoveaProtocol
 
-/// Directories the operator allowed with `--allow-dir`: an image path is accepted only when its
-/// real path (symlinks and `..` resolved) lies inside one of them. The supervisor reads the
-/// file; workers never open files.
-struct AllowedDirectories: Sendable {
-    /// Real paths, each ending without a slash.
-    let roots: [String]
+/// Directories the operator allowed with `--allow-dir`, held open as directory descriptors. An
+/// image path is accepted only when it names a regular file strictly inside one of them,
+/// resolved by the kernel from that descriptor with `openat2(RESOLVE_BENEATH |
+/// RESOLVE_NO_SYMLINKS)` (no `..` escape, no symbolic link, no race on a component), opened
+/// `O_NONBLOCK` (a FIFO or device never blocks). The supervisor reads the file off the event loop
+/// (``ToolService``); workers never open files.
+///
+/// Every way a path can fail to be such a file — missing, outside, a link, a FIFO, a directory,
+/// unreadable — gets the same sentence, so a caller learns nothing about the host beyond the
+/// allowed directories.
+struct AllowedDirectories: @unchecked Sendable {
+    struct Root {
+        /// As the operator gave it and as resolved, each without a trailing slash ("" for /).
+        let given: String
+        let real: String
+        let descriptor: Int32
+    }
+
+    let roots: [Root]
 
     init(_ directories: [String]) throws {
         roots = try directories.map { directory in
             guard let real = realPath(directory) else {
                 throw ToolError("--allow-dir \(directory) does not exist or cannot be resolved")
             }
-            return real == "/" ? "" : real
+            let descriptor = fovea_open_directory(real)
+            guard descriptor >= 0 else {
+                throw ToolError("--allow-dir \(directory) cannot be opened as a directory: \(String(cString: strerror(errno)))")
+            }
+            return Root(given: Self.trimmed(directory), real: Self.trimmed(real), descriptor: descriptor)
         }
     }
 
-    /// The bytes of the file at `path`, if it is allowed, regular and within `maximumBytes`.
+    private static func trimmed(_ path: String) -> String {
+        var path = path
+        while path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    /// The bytes of the file at `path`, if it is a readable regular file inside an allowed
+    /// directory and within `maximumBytes`. Blocks on the disk: call it off the event loop.
     func read(_ path: String, argument: String, maximumBytes: Int) throws(ToolError) -> [UInt8] {
         guard !roots.isEmpty else {
             throw .invalid(argument, .string(path), "this server accepts no file paths (it was started without --allow-dir); send the bytes with images/put data or a data URL")
         }
-        let allowed = roots.map { $0.isEmpty ? "/" : $0 }.joined(separator: ", ")
-        guard let real = realPath(path) else {
-            throw .invalid(argument, .string(path), "no such file (paths must be absolute and inside \(allowed))")
+        let notReadable = ToolError.invalid(argument, .string(path),
+            "no readable image file at this path inside the allowed directories (\(roots.map { $0.given.isEmpty ? "/" : $0.given }.joined(separator: ", "))); a path must be absolute, lie inside one of them without symbolic links, and name a regular file")
+        guard path.hasPrefix("/"), !path.utf8.contains(0) else { throw notReadable }
+        var opened: Int32 = -1
+        for root in roots {
+            for prefix in Set([root.given, root.real]) where path.hasPrefix(prefix + "/") {
+                let relative = String(path.dropFirst(prefix.count + 1))
+                guard !relative.isEmpty else { continue }
+                opened = fovea_open_beneath(root.descriptor, relative)
+                if opened >= 0 { break }
+            }
+            if opened >= 0 { break }
         }
-        guard roots.contains(where: { real.hasPrefix($0 + "/") }) else {
-            throw .invalid(argument, .string(path), "the file is outside the allowed directories (\(allowed))")
-        }
-        let fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw .invalid(argument, .string(path), "the file cannot be opened: \(String(cString: strerror(errno)))") }
+        guard opened >= 0 else { throw notReadable }
+        let fd = opened
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw .invalid(argument, .string(path), "not a regular file")
-        }
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { throw notReadable }
         let size = Int(status.st_size)
         guard size <= maximumBytes else {
             throw ToolError("\(argument) \(path) is \(size) bytes, over the \(maximumBytes) byte limit for encoded images")
@@ -46,7 +75,7 @@ struct AllowedDirectories: Sendable {
         while offset < size {
             let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, size - offset, off_t(offset)) }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw .invalid(argument, .string(path), "the file could not be read") }
+            guard count > 0 else { throw notReadable }
             offset += count
         }
         return bytes

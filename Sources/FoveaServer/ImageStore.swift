@@ -196,28 +196,32 @@ final class ImageStore: @unchecked Sendable {
         return entries[handle] != nil
     }
 
-    /// Calls `completion` with the handle's pixels, decoding them once if needed. Unknown
-    /// handles fail with a tool error.
-    func decoded(_ handle: String, completion: @escaping @Sendable (Result<DecodedImage, DecodeWaitError>) -> Void) {
-        answer(handle, countsUse: true, fromDecoded: { $0 }, whileDecoding: { _ in nil },
-               wait: { $0.waiters.append(completion) }, completion: completion)
+    /// An image a call holds from the moment the call is read: a release that comes after
+    /// (by this connection or another) takes the handle away from later calls, but not the
+    /// image from this one; its decode finishes for it.
+    struct Pin: Sendable {
+        fileprivate let entry: Entry
+        var handle: String { entry.handle }
     }
 
-    /// Calls `completion` once the handle's size, bands, format and orientation are known:
-    /// at once for decoded pixels, else when the decoding worker has read the header (before
-    /// its rows), starting the decode if needed.
-    func header(_ handle: String, completion: @escaping @Sendable (Result<ImageInfo, DecodeWaitError>) -> Void) {
-        answer(handle, countsUse: true,
+    /// The image stored under `handle`, pinned for a call; nil when none is.
+    func pin(_ handle: String) -> Pin? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[handle].map(Pin.init)
+    }
+
+    /// ``header(_:completion:)`` for a pinned image.
+    func header(_ pin: Pin, completion: @escaping @Sendable (Result<ImageInfo, DecodeWaitError>) -> Void) {
+        answer(pin.entry, countsUse: true,
                fromDecoded: { ImageInfo(layout: $0.layout, format: $0.format, orientation: $0.orientation) },
                whileDecoding: { $0.info }, afterFailure: { $0.headerInfo },
                wait: { $0.headerWaiters.append(completion) }, completion: completion)
     }
 
-    /// Calls `completion` with pixels in which `rows` are final: the decoded image, or the
-    /// image still being decoded once the worker has finished those rows.
-    func rows(_ rows: Range<Int>, of handle: String,
-              completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
-        answer(handle, countsUse: false,
+    /// ``rows(_:of:completion:)`` for a pinned image.
+    func rows(_ rows: Range<Int>, of pin: Pin, completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
+        answer(pin.entry, countsUse: false,
                fromDecoded: { SourcePixels(memfd: $0.memfd, layout: $0.layout) },
                whileDecoding: { [self] entry in
                    guard let partial = entry.partial, let info = entry.info, entry.finishedRows.contains(rows) else { return nil }
@@ -227,23 +231,43 @@ final class ImageStore: @unchecked Sendable {
                wait: { $0.rowWaiters.append((rows, completion)) }, completion: completion)
     }
 
-    /// The lookup behind ``decoded(_:completion:)``, ``header(_:completion:)`` and
-    /// ``rows(_:of:completion:)``: answers from the decoded pixels, a decode failure (unless
+    /// Calls `completion` with the handle's pixels, decoding them once if needed. Unknown
+    /// handles fail with a tool error.
+    func decoded(_ handle: String, completion: @escaping @Sendable (Result<DecodedImage, DecodeWaitError>) -> Void) {
+        guard let pin = pin(handle) else { return completion(.failure(.tool(Self.unknownHandle(handle)))) }
+        answer(pin.entry, countsUse: true, fromDecoded: { $0 }, whileDecoding: { _ in nil },
+               wait: { $0.waiters.append(completion) }, completion: completion)
+    }
+
+    /// Calls `completion` once the handle's size, bands, format and orientation are known:
+    /// at once for decoded pixels, else when the decoding worker has read the header (before
+    /// its rows), starting the decode if needed.
+    func header(_ handle: String, completion: @escaping @Sendable (Result<ImageInfo, DecodeWaitError>) -> Void) {
+        guard let pin = pin(handle) else { return completion(.failure(.tool(Self.unknownHandle(handle)))) }
+        header(pin, completion: completion)
+    }
+
+    /// Calls `completion` with pixels in which `rows` are final: the decoded image, or the
+    /// image still being decoded once the worker has finished those rows.
+    func rows(_ rows: Range<Int>, of handle: String,
+              completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
+        guard let pin = pin(handle) else { return completion(.failure(.tool(Self.unknownHandle(handle)))) }
+        self.rows(rows, of: pin, completion: completion)
+    }
+
+    /// The answer behind ``decoded(_:completion:)``, ``header(_:completion:)`` and
+    /// ``rows(_:of:completion:)`` for an entry (stored, or pinned by a call and released since):
+    /// answers from the decoded pixels, a decode failure (unless
     /// `afterFailure` still finds an answer) or what `whileDecoding` finds in the entry (all
     /// under the lock), else registers the waiter with `wait` and starts the decode if none runs.
     /// `countsUse` counts the call as a hit or miss.
-    private func answer<Value>(_ handle: String, countsUse: Bool,
+    private func answer<Value>(_ entry: Entry, countsUse: Bool,
                                fromDecoded: (DecodedImage) -> Value,
                                whileDecoding: (Entry) -> Value?,
                                afterFailure: (Entry) -> Value? = { _ in nil },
                                wait: (Entry) -> Void,
                                completion: @Sendable (Result<Value, DecodeWaitError>) -> Void) {
         lock.lock()
-        guard let entry = entries[handle] else {
-            lock.unlock()
-            completion(.failure(.tool(Self.unknownHandle(handle))))
-            return
-        }
         touch(entry)
         if let decoded = entry.decoded {
             if countsUse { counters.hits += 1 }
@@ -272,14 +296,11 @@ final class ImageStore: @unchecked Sendable {
     /// Calls `completion` with the handle's pixels decoded at 1/`factor` scale (see
     /// ``ShrinkOnLoad``), decoding them once if needed. `full` is the image's full-scale shape,
     /// which the reduced decode must match (``ShrinkOnLoad/accepts(_:full:factor:)``).
-    func reduced(_ handle: String, factor: Int, full: ImageShape,
+    func reduced(_ pin: Pin, factor: Int, full: ImageShape,
                  completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
+        let entry = pin.entry
+        let handle = entry.handle
         lock.lock()
-        guard let entry = entries[handle] else {
-            lock.unlock()
-            completion(.failure(.tool(Self.unknownHandle(handle))))
-            return
-        }
         touch(entry)
         let reduction = entry.reductions[factor] ?? Reduction()
         entry.reductions[factor] = reduction
@@ -333,7 +354,7 @@ final class ImageStore: @unchecked Sendable {
         waiters.forEach { $0(pixels) }
     }
 
-    private static func unknownHandle(_ handle: String) -> ToolError {
+    static func unknownHandle(_ handle: String) -> ToolError {
         ToolError.invalid("image", .string(handle),
             "no image with this handle is stored (it was never put, or was released); put the image again with images/put")
     }

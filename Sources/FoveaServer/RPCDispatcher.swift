@@ -81,7 +81,8 @@ final class RPCDispatcher: @unchecked Sendable {
         let cache = tools.store.snapshot
         let workers: [JSONValue] = pool.snapshots.map { slot in
             ["index": .int(slot.index), "pid": slot.pid.map { .int(Int($0)) } ?? .null, "state": .string(slot.state),
-             "restarts": .int(slot.restarts), "retirements": .int(slot.retirements), "jobs": .int(slot.jobs)]
+             "restarts": .int(slot.restarts), "retirements": .int(slot.retirements), "recycled": .int(slot.recycled),
+             "jobs": .int(slot.jobs)]
         }
         return [
             "workers": .array(workers),

@@ -26,7 +26,8 @@ public final class Server: @unchecked Sendable {
         let launcher = WorkerLauncher(executable: configuration.workerExecutable,
                                       arguments: configuration.workerArguments, keepStderr: configuration.workerStderr)
         pool = WorkerPool(count: configuration.workers, launcher: launcher, maxQueue: configuration.maxQueue,
-                          fairQueue: configuration.fairQueue, limits: configuration.limits, retireCPUSeconds: configuration.workerRetireCPUSeconds, logger: logger)
+                          fairQueue: configuration.fairQueue, limits: configuration.limits, retireCPUSeconds: configuration.workerRetireCPUSeconds,
+                          isolatesDecodes: configuration.decodeIsolation, logger: logger)
         let store = ImageStore(pool: pool, limits: configuration.limits, capacityBytes: configuration.cacheBytes,
                                deadlineSeconds: configuration.deadlineSeconds, logger: logger)
         let tools = try ToolService(store: store, pool: pool, configuration: configuration, logger: logger)

@@ -41,6 +41,10 @@ public struct ServerConfiguration: Sendable {
     public var fairQueue = true
     /// Read reduced-scale JPEG decodes for zooms and tiles much smaller than their box (``ShrinkOnLoad``).
     public var shrinkOnLoad = true
+    /// A worker that decoded an image is replaced before it runs another job, so untrusted bytes
+    /// one connection sent never meet a worker that later handles another connection's images
+    /// (docs/SANDBOX.md). Off only for single-tenant deployments (`--no-decode-isolation`).
+    public var decodeIsolation = true
 
     public init(socketPath: String) {
         self.socketPath = socketPath

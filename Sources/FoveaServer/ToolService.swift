@@ -38,15 +38,21 @@ final class ToolService: @unchecked Sendable {
         case .failure(.protocolError(let error)): return reply(.failure(error))
         case .failure(.tool(let error)): return reply(.success(ToolResult.failure(error)))
         }
-        let handle: String
-        do {
-            handle = try resolve(call.image, holder: connection)
-        } catch let error as ToolError {
-            return reply(.success(ToolResult.failure(error)))
-        } catch {
-            return reply(.success(ToolResult.failure(ToolError("image could not be stored: \(error)"))))
+        resolve(call.image, holder: connection) { [self] resolved in
+            switch resolved {
+            case .failure(let error): reply(.success(ToolResult.failure(error)))
+            case .success(let handle): self.call(call, handle: handle, connection: connection, reply: reply)
+            }
         }
-        store.header(handle) { [self] outcome in
+    }
+
+    private func call(_ call: ToolCall, handle: String, connection: ConnectionID?, reply: @escaping Reply) {
+        // Pinned now, in the order the connection's requests were read: a release read after
+        // this call does not take the image from it.
+        guard let image = store.pin(handle) else {
+            return reply(.success(ToolResult.failure(ImageStore.unknownHandle(handle))))
+        }
+        store.header(image) { [self] outcome in
             switch outcome {
             case .failure(let failure):
                 switch Self.callFailure(failure, handle: handle) {
@@ -54,7 +60,7 @@ final class ToolService: @unchecked Sendable {
                 case .rpc(let error): reply(.failure(error))
                 }
             case .success(let info):
-                self.run(call, handle: handle, info: info, connection: connection, reply: reply)
+                self.run(call, image: image, info: info, connection: connection, reply: reply)
             }
         }
     }
@@ -73,7 +79,8 @@ final class ToolService: @unchecked Sendable {
 
     /// Plans the call and runs each job as soon as the source rows it reads are decoded, so on
     /// an image still being decoded the first tiles start before the last rows exist.
-    private func run(_ call: ToolCall, handle: String, info: ImageInfo, connection: ConnectionID?, reply: @escaping Reply) {
+    private func run(_ call: ToolCall, image: ImageStore.Pin, info: ImageInfo, connection: ConnectionID?, reply: @escaping Reply) {
+        let handle = image.handle
         let source = SourceImage(handle: handle, width: info.layout.width, height: info.layout.height,
                                  bands: info.layout.bands, format: info.format, orientation: info.orientation)
         let planned: PlannedCall
@@ -111,9 +118,9 @@ final class ToolService: @unchecked Sendable {
                 }
             }
             if let factor {
-                store.reduced(handle, factor: factor, full: source.shape, completion: pixelsReady)
+                store.reduced(image, factor: factor, full: source.shape, completion: pixelsReady)
             } else {
-                store.rows(job.sourceRows(height: info.layout.height), of: handle, completion: pixelsReady)
+                store.rows(job.sourceRows(height: info.layout.height), of: image, completion: pixelsReady)
             }
         }
     }
@@ -187,20 +194,41 @@ final class ToolService: @unchecked Sendable {
 
     // MARK: images/*
 
-    /// Stores an `image` argument's bytes when inline; returns the handle to use, held by `holder`.
-    func resolve(_ reference: ImageReference, holder: ConnectionID?) throws -> String {
+    /// Stores an `image` argument's bytes when inline or a path (read off the event loop,
+    /// ``readFile(_:argument:completion:)``); calls `completion` with the handle to use, held by `holder`.
+    func resolve(_ reference: ImageReference, holder: ConnectionID?,
+                 completion: @escaping @Sendable (Result<String, ToolError>) -> Void) {
         switch reference {
         case .handle(let handle):
             if let holder { store.hold(handle, by: holder) }
-            return handle
+            completion(.success(handle))
         case .inline(let base64):
-            let bytes = try decodeBase64(base64, argument: "image")
-            return try bytes.withUnsafeBytes { try store.put($0, holder: holder) }
+            completion(Result { () throws(ToolError) in try store(try decodeBase64(base64, argument: "image"), holder: holder) })
         case .path(let path):
-            let bytes = try directories.read(path, argument: "image", maximumBytes: limits.maxEncodedBytes)
-            return try bytes.withUnsafeBytes { try store.put($0, holder: holder) }
+            readFile(path, argument: "image") { [self] read in
+                completion(read.flatMap { bytes in Result { () throws(ToolError) in try store(bytes, holder: holder) } })
+            }
         }
     }
+
+    /// Stores `bytes` for `holder`; a failure to make the memfd becomes a tool error.
+    private func store(_ bytes: [UInt8], holder: ConnectionID?) throws(ToolError) -> String {
+        do {
+            return try bytes.withUnsafeBytes { try store.put($0, holder: holder) }
+        } catch {
+            throw ToolError("the image could not be stored: \(error)")
+        }
+    }
+
+    /// Reads an allowed file on ``fileReads``: a slow disk or a huge file never holds the event loop.
+    private func readFile(_ path: String, argument: String, completion: @escaping @Sendable (Result<[UInt8], ToolError>) -> Void) {
+        Self.fileReads.async { [directories, limits] in
+            completion(Result { () throws(ToolError) in try directories.read(path, argument: argument, maximumBytes: limits.maxEncodedBytes) })
+        }
+    }
+
+    /// Where `--allow-dir` files are read.
+    private static let fileReads = DispatchQueue(label: "fovea-file-reads", qos: .userInitiated, attributes: .concurrent)
 
     func decodeBase64(_ text: String, argument: String) throws(ToolError) -> [UInt8] {
         let bytes: [UInt8]
@@ -233,23 +261,32 @@ final class ToolService: @unchecked Sendable {
     /// decoding worker has read the header (the decode goes on; calls on the handle wait for
     /// the rows they need). A file that is corrupt past its header fails the calls, not the put.
     func put(params: [String: JSONValue], connection: ConnectionID?, reply: @escaping Reply) {
+        switch (params["data"], params["path"]) {
+        case (.string(var data)?, nil):
+            do throws(ToolError) {
+                if data.hasPrefix("data:") { data = try ImageReference.dataURLPayload(data, argument: "data") }
+                put(try decodeBase64(data, argument: "data"), connection: connection, reply: reply)
+            } catch {
+                reply(.failure(RPCError(.invalidParams, error.message)))
+            }
+        case (nil, .string(let path)?):
+            readFile(path, argument: "path") { [self] read in
+                switch read {
+                case .success(let bytes): self.put(bytes, connection: connection, reply: reply)
+                case .failure(let error): reply(.failure(RPCError(.invalidParams, error.message)))
+                }
+            }
+        default:
+            reply(.failure(RPCError(.invalidParams, "images/put needs either data (the image as base64 or a data URL, data:image/jpeg;base64,...) or path (a file inside a directory the server allows with --allow-dir); received \(params.keys.sorted().joined(separator: ", "))")))
+        }
+    }
+
+    private func put(_ bytes: [UInt8], connection: ConnectionID?, reply: @escaping Reply) {
         let handle: String
         do {
-            let bytes: [UInt8]
-            switch (params["data"], params["path"]) {
-            case (.string(var data)?, nil):
-                if data.hasPrefix("data:") { data = try ImageReference.dataURLPayload(data, argument: "data") }
-                bytes = try decodeBase64(data, argument: "data")
-            case (nil, .string(let path)?):
-                bytes = try directories.read(path, argument: "path", maximumBytes: limits.maxEncodedBytes)
-            default:
-                return reply(.failure(RPCError(.invalidParams, "images/put needs either data (the image as base64 or a data URL, data:image/jpeg;base64,...) or path (a file inside a directory the server allows with --allow-dir); received \(params.keys.sorted().joined(separator: ", "))")))
-            }
-            handle = try bytes.withUnsafeBytes { try store.put($0, holder: connection) }
-        } catch let error as ToolError {
-            return reply(.failure(RPCError(.invalidParams, error.message)))
+            handle = try store(bytes, holder: connection)
         } catch {
-            return reply(.failure(RPCError(.internalError, "the image could not be stored: \(error)")))
+            return reply(.failure(RPCError(.internalError, error.message)))
         }
         store.header(handle) { outcome in
             switch outcome {

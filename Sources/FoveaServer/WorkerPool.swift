@@ -10,7 +10,7 @@ final class WorkerPool: @unchecked Sendable {
     let poison = PoisonList()
 
     init(count: Int, launcher: WorkerLauncher, maxQueue: Int, fairQueue: Bool = true, limits: DecodeLimits,
-         retireCPUSeconds: Double, logger: Logger) {
+         retireCPUSeconds: Double, isolatesDecodes: Bool = true, logger: Logger) {
         let queue = JobQueue(capacity: maxQueue, fair: fairQueue)
         self.queue = queue
         let poison = self.poison
@@ -18,7 +18,7 @@ final class WorkerPool: @unchecked Sendable {
         let load = WorkerLoad()
         slots = (0..<count).map {
             WorkerSlot(index: $0, launcher: launcher, queue: queue, limits: limits, poison: poison, notices: notices,
-                       retireCPUSeconds: retireCPUSeconds, load: load, logger: logger)
+                       retireCPUSeconds: retireCPUSeconds, load: load, isolatesDecodes: isolatesDecodes, logger: logger)
         }
     }
 

@@ -16,6 +16,9 @@ final class WorkerSlot: @unchecked Sendable {
         var restarts: Int
         /// Planned replacements of a worker near its CPU limit (``retireIfSpent(_:)``).
         var retirements: Int
+        /// Workers replaced after decoding (decode isolation: a worker that parsed untrusted
+        /// bytes never runs another job).
+        var recycled: Int
         var jobs: Int
     }
 
@@ -28,8 +31,14 @@ final class WorkerSlot: @unchecked Sendable {
     private let notices: SandboxNotices
     private let retireCPUSeconds: Double
     private let load: WorkerLoad
+    /// Whether a worker is replaced after every decode (``Recycling``).
+    private let isolatesDecodes: Bool
     private let lock = NSLock()
     private var process: WorkerProcess?
+    /// The next worker, started ahead and warming up while this one serves (only with decode
+    /// isolation, where every decode needs a fresh worker).
+    private var spare: WorkerProcess?
+    private var recycled = 0
     private var state = "starting"
     private var restarts = 0
     private var retirements = 0
@@ -41,8 +50,9 @@ final class WorkerSlot: @unchecked Sendable {
     private var sentSources: [UInt64: WeakMemfd] = [:]
 
     init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList,
-         notices: SandboxNotices, retireCPUSeconds: Double, load: WorkerLoad, logger: Logger) {
+         notices: SandboxNotices, retireCPUSeconds: Double, load: WorkerLoad, isolatesDecodes: Bool, logger: Logger) {
         self.index = index
+        self.isolatesDecodes = isolatesDecodes
         self.load = load
         self.launcher = launcher
         self.queue = queue
@@ -57,7 +67,7 @@ final class WorkerSlot: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return Snapshot(index: index, pid: process?.pid, state: state, restarts: restarts,
-                        retirements: retirements, jobs: jobsDone)
+                        retirements: retirements, recycled: recycled, jobs: jobsDone)
     }
 
     /// Starts the worker process and the feeding thread.
@@ -73,6 +83,7 @@ final class WorkerSlot: @unchecked Sendable {
     private enum Replacement {
         case failure
         case retirement
+        case recycling
     }
 
     private func setState(_ newState: String, process newProcess: WorkerProcess?? = .none, replaced: Replacement? = nil) {
@@ -82,6 +93,7 @@ final class WorkerSlot: @unchecked Sendable {
         switch replaced {
         case .failure: restarts += 1
         case .retirement: retirements += 1
+        case .recycling: recycled += 1
         case nil: break
         }
         lock.unlock()
@@ -110,11 +122,28 @@ final class WorkerSlot: @unchecked Sendable {
             worker = run(job, on: current)
         }
         if let worker { kill(worker) }
+        if let spare { kill(spare) }
+        spare = nil
         setState("stopped", process: .some(nil))
     }
 
+    /// `existing`, else the spare once ready, else a worker started now; with decode isolation
+    /// the next spare starts warming up at once.
     private func ensureWorker(_ existing: WorkerProcess?) -> WorkerProcess? {
         if let existing { return existing }
+        defer { if isolatesDecodes && spare == nil { spare = try? launcher.spawn() } }
+        if let candidate = spare {
+            spare = nil
+            do {
+                let hello = try launcher.ready(candidate)
+                notices.workerStarted(slot: index, pid: candidate.pid, hello: hello)
+                setState("idle", process: .some(candidate))
+                return candidate
+            } catch {
+                kill(candidate)
+                logger.warning("worker \(index)'s spare (pid \(candidate.pid)) could not start: \(error)")
+            }
+        }
         do {
             let (process, hello) = try launcher.launch()
             notices.workerStarted(slot: index, pid: process.pid, hello: hello)
@@ -257,6 +286,9 @@ final class WorkerSlot: @unchecked Sendable {
                 }
                 let response = try check.reply(message)
                 job.completion(.success(WorkerResponse(reply: response.reply.withID(job.request.id), memfds: response.memfds)))
+                if isolatesDecodes, case .decode = request {
+                    return replace(process, reason: "decoded untrusted bytes (decode isolation)", level: .debug, as: .recycling)
+                }
                 return retireIfSpent(process)
             } catch {
                 return violation(error)

@@ -57,8 +57,8 @@ enum ForgedPeer {
             sleepForever()
         case (.lieInHeader, .decode(let id, _, _)):
             let truth = PixelLayout(width: 16, height: 16, bands: 3)
-            send(WorkerNotice.header(id: id, layout: PixelLayout(width: 8, height: 16, bands: 3), format: "png", orientation: 1).json)
             guard let sealed = filledScratch(size: truth.byteCount) else { sleepForever() }
+            send(WorkerNotice.header(id: id, layout: PixelLayout(width: 8, height: 16, bands: 3), format: "png", orientation: 1).json)
             send(WorkerReply.decoded(id: id, layout: truth, format: "png", orientation: 1).json, descriptors: [sealed.descriptor.rawValue])
         case (.floodNotices, .decode(let id, _, _)):
             send(WorkerNotice.header(id: id, layout: PixelLayout(width: 16, height: 16, bands: 3), format: "png", orientation: 1).json)

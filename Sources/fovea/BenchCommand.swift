@@ -7,7 +7,7 @@ import FoveaKernels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self, IsolationCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -120,6 +120,37 @@ struct Bench: ParsableCommand {
                                            repeat: common.repeatCount)
             print(common.json ? BenchReport.json(rows, context: ["frame": frame.label])
                   : BenchReport.table(rows, title: "\(frame.label); 2 workers x \(common.threads) threads; --model-max-pixels \(modelMaxPixels); median ms of \(common.repeatCount)"))
+        }
+    }
+
+    struct IsolationCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "isolation",
+            abstract: "What decode isolation costs a cold 8K zoom (put + zoom + release of an unseen JPEG), against --no-decode-isolation, in one run.")
+
+        @Option(help: "Image to put (default: a synthetic 8K photo-like JPEG).")
+        var image: String?
+
+        @Option(help: "Cold zooms per daemon.")
+        var calls: Int = 20
+
+        @Option(help: "Seconds between calls (0: back to back, faster than spares warm up).")
+        var gap: Double = 0.5
+
+        @Option(help: "Worker processes of each daemon.")
+        var workers: Int = 2
+
+        @Option(help: "Kernel threads per worker.")
+        var threads: Int = 2
+
+        func run() throws {
+            try Codec.initialize()
+            let frame = try BenchFrame.load(path: image)
+            let jpeg = try BenchFrame.jpeg(path: image, frame: frame.pixels)
+            print("\(frame.label); two daemons started here, \(workers) workers x \(threads) threads; \(calls) cold zooms each, \(gap) s apart")
+            let result = try IsolationBench.run(jpeg: jpeg, width: frame.pixels.width, height: frame.pixels.height, calls: calls,
+                                                gap: gap, workers: workers, threads: threads)
+            print(result.text)
         }
     }
 

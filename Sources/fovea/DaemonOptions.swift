@@ -25,6 +25,10 @@ struct DaemonOptions: ParsableArguments {
           help: "Always read full-scale decodes, even for zooms and tiles far smaller than their box (see docs/ARCHITECTURE.md, shrink-on-load).")
     var noShrinkOnLoad = false
 
+    @Flag(name: .customLong("no-decode-isolation"),
+          help: "Let a worker that decoded an image run later jobs (single-tenant deployments only; by default every decode gets a fresh worker, see docs/SANDBOX.md).")
+    var noDecodeIsolation = false
+
     @Option(help: "Default box coordinates (rel1000, pixel, norm); default: the preset's.")
     var coords: CoordinateSystem?
 
@@ -107,6 +111,16 @@ struct DaemonOptions: ParsableArguments {
             }
         }
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100, got \(quality)") }
+        // Image limits bound memfd sizes (pixels × 4) and row arithmetic: keep them far from overflow.
+        guard (1...Self.maximumPixels).contains(maxPixels) else {
+            throw ValidationError("--max-pixels must be 1...\(Self.maximumPixels), got \(maxPixels)")
+        }
+        guard (1...Self.maximumSide).contains(maxSide) else {
+            throw ValidationError("--max-side must be 1...\(Self.maximumSide), got \(maxSide)")
+        }
+        guard (1...Self.maximumImageBytes).contains(maxImageBytes.bytes) else {
+            throw ValidationError("--max-image-bytes must be 1...\(Self.maximumImageBytes) (1G), got \(maxImageBytes.bytes)")
+        }
         guard deadline > 0 else { throw ValidationError("--deadline must be positive") }
         if let drainSeconds, drainSeconds < 0 { throw ValidationError("--drain-seconds must be 0 or more, got \(drainSeconds)") }
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
@@ -120,6 +134,12 @@ struct DaemonOptions: ParsableArguments {
             }
         }
     }
+
+    /// The largest limits accepted: 1 GP (4 GiB of RGBA), a side of 1 000 000 (libvips's own
+    /// bound is 10 000 000; JPEG's 65 535), 1 GiB of encoded bytes.
+    static let maximumPixels = 1_000_000_000
+    static let maximumSide = 1_000_000
+    static let maximumImageBytes = 1 << 30
 
     func makeConfiguration(socketPath: String) -> ServerConfiguration {
         var configuration = ServerConfiguration(socketPath: socketPath)
@@ -144,6 +164,7 @@ struct DaemonOptions: ParsableArguments {
         configuration.workerCPUSeconds = workerCPUSeconds
         configuration.unsafeNoSandbox = unsafeNoSandbox
         configuration.shrinkOnLoad = !noShrinkOnLoad
+        configuration.decodeIsolation = !noDecodeIsolation
         if let hooks = getenv("FOVEA_TEST_HOOKS"), String(cString: hooks) == "1" { configuration.testHooks = true }
         return configuration
     }

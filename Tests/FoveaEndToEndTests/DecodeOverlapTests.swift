@@ -61,10 +61,13 @@ import Testing
         }
         for id in [tileID, zoomID] {
             let result = try #require(answers[Int(id)]?["result"])
-            // The call either ran on the pixels or came after the release; it never hangs.
-            #expect(result["isError"] == false || result.toolText?.contains("no image with this handle") == true,
-                    "\(result.toolText ?? "")")
+            // Both calls were read before the release, so both wait on the decode and are answered
+            // from its pixels: a call stranded or refused by the release fails here.
+            #expect(result["isError"] == false, "\(result.toolText ?? "")")
         }
+        // The release did drop the image: a new call on the handle finds nothing.
+        let after = try client.tool("zoom", ["image": .string(handle), "bbox_2d": [0, 0, 1000, 1000]])
+        #expect(after.toolText?.contains("no image with this handle is stored") == true, "\(after.toolText ?? "")")
         #expect(try client.call("ping") == [:])
     }
 

@@ -5,9 +5,10 @@ import Synchronization
 import Testing
 
 /// A worker is presumed compromised: for every way a forged worker (``Forgery``, test hooks only)
-/// misbehaves, through the real daemon, the call is answered within its deadline + 1 s, the
-/// worker is killed and replaced, other clients' concurrent calls complete correctly, and nothing
-/// the forger sent reaches the cache.
+/// misbehaves, through the real daemon, the call is answered as soon as the misbehaviour shows —
+/// with the sentence for a worker caught misbehaving, never the deadline's (no call waits it
+/// out; checked by the text, not a clock) — the worker is killed and replaced, other clients'
+/// concurrent calls complete correctly, and nothing the forger sent reaches the cache.
 @Suite struct ForgedPeerTests {
     static let deadline = 3.0
     /// A box in rows the forgers never report finished, so no job starts on their pixels.
@@ -27,9 +28,7 @@ import Testing
     func aForgedDecodeIsRefusedItsWorkerReplacedAndNothingCached(_ forgery: Forgery) throws {
         try withForger { hostile, daemon in
             let before = try hostile.call("server/stats")
-            let start = Date()
             let result = try hostile.tool("zoom", ["image": Self.forgedImage(forgery), "bbox_2d": Self.lowerHalf])
-            #expect(Date().timeIntervalSince(start) < Self.deadline + 1, "\(forgery) held the call")
             #expect(result["isError"] == true, "\(forgery) was accepted")
             #expect(result.toolText?.hasSuffix("the worker processing this image misbehaved and was replaced; the image may be hostile") == true,
                     "\(forgery): \(result.toolText ?? "")")
@@ -51,9 +50,7 @@ import Testing
             let handle = try hostile.put(Sandbox.goodPNG)
             _ = try hostile.call("images/get", params: ["image": .string(handle)])  // answers once decoded
             let before = try hostile.call("server/stats")
-            let start = Date()
             let result = try hostile.tool("annotate", Self.forgedRun(forgery, on: handle))
-            #expect(Date().timeIntervalSince(start) < Self.deadline + 1, "\(forgery) held the call")
             #expect(result["isError"] == true, "\(forgery) was accepted")
             #expect(result.toolText == "the worker processing this image misbehaved and was replaced; the image may be hostile",
                     "\(forgery): \(result.toolText ?? "")")
@@ -73,9 +70,7 @@ import Testing
             let stuck = try daemon.workerPIDs(hostile)
             let forged = try hostile.tool("annotate", Self.forgedRun(.stopReading, on: handle))
             #expect(forged.toolText == "forged: this worker stops reading", "\(forged.toolText ?? "")")
-            let start = Date()
-            try Sandbox.expectZoomWorks(hostile, handle: handle)  // sent to the stuck worker first
-            #expect(Date().timeIntervalSince(start) < Self.deadline, "the call waited for the deadline")
+            try Sandbox.expectZoomWorks(hostile, handle: handle)  // sent to the stuck worker first: not a deadline error
             let replaced = try Sandbox.waitForWorkers(daemon, count: 1, excluding: stuck)
             #expect(replaced != stuck)
             #expect(stuck.allSatisfy { kill($0, 0) != 0 }, "the stuck worker was not killed")

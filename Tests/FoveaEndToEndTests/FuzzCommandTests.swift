@@ -37,7 +37,14 @@ import Testing
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        // Killed once the fuzzer's clients are calling tools (its set-up, which puts its images,
+        // is over): the death must be found at the end, not at the start.
+        let watcher = try daemon.client()
+        for _ in 0..<1000 {
+            let tools = try watcher.call("server/stats")["tools"]?.objectValue ?? [:]
+            if tools.values.contains(where: { ($0["calls"]?.intValue ?? 0) > 0 }) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
         kill(daemon.process.processIdentifier, SIGKILL)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -59,16 +66,11 @@ import Testing
         defer { daemon.stop() }
         let client = try daemon.client()
         #expect(throws: RPCFailureResponse.self) { try client.call("images/put", params: ["data": "!!!not base64!!!"]) }
-        do {
-            _ = try client.call("images/put", params: ["data": "QUJD!RA=="])
-        } catch let failure as RPCFailureResponse {
-            #expect(failure.message.contains("'!' at character 4 is not in the base64 alphabet"), "\(failure.message)")
-            #expect(!failure.message.contains("DecodingError"), "\(failure.message)")
-        }
-        do {
-            _ = try client.call("images/put", params: ["data": "QUJDRA="])
-        } catch let failure as RPCFailureResponse {
-            #expect(failure.message.contains("do not form whole 4-character groups"), "\(failure.message)")
-        }
+        // Bad base64 must be refused: a put that succeeds fails the test, not only a wrong text.
+        let badCharacter = #expect(throws: RPCFailureResponse.self) { try client.call("images/put", params: ["data": "QUJD!RA=="]) }
+        #expect(badCharacter?.message.contains("'!' at character 4 is not in the base64 alphabet") == true, "\(String(describing: badCharacter))")
+        #expect(badCharacter?.message.contains("DecodingError") == false, "\(String(describing: badCharacter))")
+        let cutShort = #expect(throws: RPCFailureResponse.self) { try client.call("images/put", params: ["data": "QUJDRA="]) }
+        #expect(cutShort?.message.contains("do not form whole 4-character groups") == true, "\(String(describing: cutShort))")
     }
 }

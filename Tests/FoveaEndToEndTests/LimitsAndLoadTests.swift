@@ -26,16 +26,12 @@ import Testing
             ("webp", ForgedImages.webp(width: 16_000_000, height: 16_000_000), "16000000×16000000"),
         ]
         for (format, bytes, size) in cases {
-            let start = ContinuousClock.now
             do {
                 _ = try client.call("images/put", params: ["data": .string(Base64.encodeToString(bytes: bytes))])
                 Issue.record("\(format): a forged \(size) image was accepted")
             } catch let error as RPCFailureResponse {
-                let elapsed = start.duration(to: .now)
                 #expect(error.code == -32602, "\(format)")
                 #expect(error.message.contains("image is \(size)") && error.message.contains("MP pixel limit"), "\(format): \(error.message)")
-                // Generous bound: a refusal from the header takes milliseconds (docs/BENCHMARKS.md).
-                #expect(elapsed < .seconds(2), "\(format) took \(elapsed)")
             }
         }
         let after = ProcessMemory.snapshot(daemon: daemon.process.processIdentifier)

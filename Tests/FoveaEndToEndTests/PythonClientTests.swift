@@ -1,4 +1,5 @@
 import Foundation
+import FoveaProtocol
 import Testing
 
 /// `clients/python/fovea_client.py` against a real daemon: its own checks, with Pillow as the
@@ -37,8 +38,23 @@ import Testing
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        Thread.sleep(forTimeInterval: 2)  // calls are flowing
+        // Calls are flowing: the first daemon has served some of the client's crops.
+        let watcher = try first.client()
+        func served() throws -> Int { try watcher.call("server/stats")["tools"]?["crop"]?["calls"]?.intValue ?? 0 }
+        for _ in 0..<600 where try served() < 5 { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(try served() >= 5, "the client's calls did not reach the first daemon")
+        // A call certainly in flight at SIGTERM: a 3 s run (test hook) that the worker has started.
+        let handle = try watcher.put(Sandbox.goodPNG)
+        let slowID = try watcher.sendRequest("tools/call", params: ["name": "annotate", "arguments": [
+            "image": .string(handle), "boxes": [["bbox_2d": [0, 0, 500, 500], "label": .string(TestHookMarker.slowRun)]]]])
+        // A connection's requests are read in order: once the ping behind it is answered, the
+        // daemon has read the annotate, which runs for 3 s more.
+        let pingID = try watcher.sendRequest("ping")
+        #expect(try watcher.receive()["id"]?.intValue == Int(pingID))
         kill(first.process.processIdentifier, SIGTERM)
+        let slow = try watcher.receive()
+        #expect(slow["id"]?.intValue == Int(slowID))
+        #expect(slow["result"]?["isError"] == false, "the call in flight at SIGTERM was not answered: \(slow)")
         first.process.waitUntilExit()
         #expect(first.process.terminationStatus == 0)
         let second = try Daemon(workers: 1, socketPath: socketPath)

@@ -8,7 +8,8 @@ import Testing
 /// apart from restarts after failures, and `fovea fuzz` does not call it an anomaly.
 @Suite struct RetirementTests {
     /// One call uses at most threads × deadline = 2 s of CPU; a worker retires at 6 − 2 − 1 = 3 s.
-    static let arguments = ["--threads", "1", "--deadline", "2", "--worker-cpu-seconds", "6"]
+    /// Without decode isolation, so the fuzzer's decodes do not replace the worker first.
+    static let arguments = ["--threads", "1", "--deadline", "2", "--worker-cpu-seconds", "6", "--no-decode-isolation"]
 
     @Test func aWorkerRetiredAtItsCPULimitIsNotARestartAndTheFuzzerAcceptsIt() throws {
         let daemon = try Daemon(workers: 1, arguments: Self.arguments, testHooks: false)

@@ -82,6 +82,14 @@ int fovea_drop_capabilities(void);
 long long fovea_effective_capabilities(void);
 int fovea_get_no_new_privs(void);
 
+/// openat2(dirfd, path, {O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, RESOLVE_BENEATH |
+/// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS}): `path` (relative) resolved strictly inside
+/// `dirfd`, no symbolic link followed, never blocking on a FIFO or device. Returns a descriptor
+/// or -1 with errno (EXDEV for an escape, ELOOP for a link, ENOSYS before Linux 5.6).
+int fovea_open_beneath(int dirfd, const char *path);
+/// open(path, O_PATH | O_DIRECTORY | O_CLOEXEC): a handle on a directory for fovea_open_beneath.
+int fovea_open_directory(const char *path);
+
 /// Makes an empty, read-only tmpfs the root of this mount namespace and detaches the host's tree
 /// (mount it on /tmp or /proc, pivot_root into it, unmount the old root). Needs CAP_SYS_ADMIN
 /// in the user namespace that owns the mount namespace.
