@@ -84,6 +84,7 @@ class Session:
         self.conventions = None
         self.options: dict = {}
         self.calls = 0
+        self.max_images = 10  # this run's maxImages: figures past it are not rendered
 
     # -- descriptors -------------------------------------------------------------
     @staticmethod
@@ -179,6 +180,7 @@ class Session:
             if timeout is not None and (not isinstance(timeout, (int, float)) or timeout < 0):
                 raise RunError("ValueError", "timeout must be a number of seconds")
             self.calls += 1
+            self.max_images = max_images
             call = self.family.run(code, timeout)
         except RunError as e:
             from .families.base import Call

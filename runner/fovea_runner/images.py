@@ -274,6 +274,19 @@ class _MappedMixin:
         return super().convert(mode, matrix, dither, palette, colors)
 
 
+    def __reduce_ex__(self, protocol):
+        if self._fovea_lazy() and isinstance(self, MappedImage):
+            # Unmodified: a reference to the session's mapping (unpickling gives a copy).
+            cls = type(self)
+            return (_rebuild, (self._fovea_src.index, self.mode, self.info, cls.__module__, cls.__name__,
+                               cls.format, cls.format_description))
+        self.load()
+        # Pickled as the public class it stands for (Image, JpegImageFile…), by value.
+        public = next(c for c in type(self).__mro__
+                      if not issubclass(c, _MappedMixin) and c.__module__.startswith("PIL."))
+        return (_rebuild_public, (public, Image.Image.__getstate__(self)))
+
+
 class MappedImage(_MappedMixin, Image.Image):
     """A family's image variable (``image_clue_0``, ``image_1``, ``image``…)."""
 
@@ -281,15 +294,6 @@ class MappedImage(_MappedMixin, Image.Image):
         if self._fovea_lazy():
             self._fovea_materialise()
         return Image.Image.load(self)
-
-    def __reduce_ex__(self, protocol):
-        # Unmodified: a reference to the mapping (a copy, as unpickling gives).
-        if self._fovea_lazy():
-            cls = type(self)
-            return (_rebuild, (self._fovea_src.index, self.mode, self.info, cls.__module__, cls.__name__,
-                               cls.format, cls.format_description))
-        return super().__reduce_ex__(protocol)
-
 
 _CLASSES: dict = {}
 
@@ -316,6 +320,12 @@ def make_mapped(src: Source, mode: str, info: dict, cls: type | None) -> MappedI
     im._size = (src.width, src.height)
     im.info = dict(info)
     return im
+
+
+def _rebuild_public(cls, state):
+    obj = cls.__new__(cls)
+    Image.Image.__setstate__(obj, state)
+    return obj
 
 
 def _rebuild(index, mode, info, module, name, fmt, description):

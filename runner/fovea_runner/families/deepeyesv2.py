@@ -218,7 +218,8 @@ class DeepEyesV2(Family):
             for num in plt.get_fignums():
                 fig = plt.figure(num)
                 fig.tight_layout()
-                shown.append(capture.render_figure(fig, bbox_inches="tight"))
+                if len(shown) < self.session.max_images:  # past it: not rendered, the reply cannot carry it
+                    shown.append(capture.render_figure(fig, bbox_inches="tight"))
             plt.close()
             return original_show(*a, **k)
 

@@ -88,8 +88,9 @@ class PyVision(Family):
         def savefig(*args, **kwargs):
             f = sys._getframe(1)
             if f.f_code is self.code_obj and f.f_lineno in self.savefig_lines:
-                kw = {k: v for k, v in kwargs.items() if k != "format"}
-                self.pending.append(capture.pyplot_savefig(plt, **kw))
+                if len(self.pending) < self.session.max_images:  # past it: the reply cannot carry it
+                    kw = {k: v for k, v in kwargs.items() if k != "format"}
+                    self.pending.append(capture.pyplot_savefig(plt, **kw))
                 return None
             return original(*args, **kwargs)
 

@@ -67,6 +67,8 @@ class Simple(Family):
     # outputs ---------------------------------------------------------------------
     def _show_all(self, shown: list) -> None:
         for num in plt.get_fignums():
+            if len(shown) >= self.session.max_images:
+                break  # more than the reply can carry: not rendered (counted as dropped)
             shown.append(capture.render_figure(plt.figure(num), **self.savefig_kwargs))
         plt.close("all")
 

@@ -242,11 +242,15 @@ class Sketchpad(Family):
         bi.configure_inline_support(self.shell, INLINE_BACKEND)
         formatters = self.shell.display_formatter.formatters
         pylabtools.select_figure_formats(self.shell, {"png"}, bbox_inches="tight")
-        formatters["image/png"].for_type(Figure, _figure_png)
-        formatters["image/png"].for_type(Image.Image, _pil_png)
+        formatters["image/png"].for_type(Figure, lambda fig: None if self._full() else _figure_png(fig))
+        formatters["image/png"].for_type(Image.Image, lambda im: None if self._full() else _pil_png(im))
         jpeg = formatters.get("image/jpeg")
         if jpeg is not None:  # Pillow 9.4 (the harness's) had no _repr_jpeg_
             jpeg.for_type(Image.Image, lambda obj: None)
+
+    def _full(self) -> bool:
+        """Images past the run's maxImages are not rendered (the reply cannot carry them)."""
+        return len(self.kernel.images) >= self.session.max_images
 
     def _cell(self, code: str, call: Call | None = None, timeout=None) -> bool:
         """Run one execute_request; returns False when the client timed out."""
