@@ -40,6 +40,32 @@ LIBRARIES = (
 )
 
 
+def _fonts_in_memory() -> None:
+    """matplotlib keeps each FT2Font's file open and FreeType reads glyphs
+    from it on demand; children close every descriptor (and a later open
+    could take the same number).  Font files are read into memory instead, so
+    a child renders any glyph without a file."""
+    from matplotlib import font_manager, ft2font
+
+    original = ft2font.FT2Font
+    if getattr(font_manager, "_fovea_fonts_in_memory", False):
+        return
+
+    def from_memory(filename, *args, **kwargs):
+        if isinstance(filename, (str, bytes, os.PathLike)):
+            with open(filename, "rb") as f:
+                filename = io.BytesIO(f.read())
+        return original(filename, *args, **kwargs)
+
+    class _Module:  # font_manager looks up ft2font.FT2Font at call time
+        def __getattr__(self, name):
+            return from_memory if name == "FT2Font" else getattr(ft2font, name)
+
+    font_manager.ft2font = _Module()
+    font_manager._get_font.cache_clear()
+    font_manager._fovea_fonts_in_memory = True
+
+
 def _warm_matplotlib() -> None:
     """Draw and render one figure with text, title, axes, colorbar and imshow
     (the font cache, FreeType faces, text layout, colormaps), also with
@@ -50,6 +76,7 @@ def _warm_matplotlib() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    _fonts_in_memory()
     fig, axes = plt.subplots(1, 2, figsize=(4, 3))
     im = axes[0].imshow(np.arange(64, dtype=float).reshape(8, 8), cmap="viridis")
     fig.colorbar(im, ax=axes[0], label="value")

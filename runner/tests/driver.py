@@ -254,6 +254,13 @@ class Driver:
         self.peer = Peer(parent)
         tfd = os.dup(tpl.fileno()) if tpl.fileno() != 3 else tpl.fileno()
         actions = [(os.POSIX_SPAWN_DUP2, tfd, 3)]
+        for name in os.listdir("/proc/self/fd"):  # as the daemon: nothing inherited but the channel
+            fd = int(name)
+            try:
+                if fd > 2 and fd not in (3, tfd) and os.get_inheritable(fd):
+                    actions.append((os.POSIX_SPAWN_CLOSE, fd))
+            except OSError:
+                pass
         if not keep_stderr:
             actions += [(os.POSIX_SPAWN_CLOSE, 0), (os.POSIX_SPAWN_CLOSE, 1), (os.POSIX_SPAWN_CLOSE, 2)]
         env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
