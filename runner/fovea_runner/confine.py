@@ -271,12 +271,22 @@ def set_rlimits(s: Settings) -> None:
 
 # --- everything, in order --------------------------------------------------------------
 def confine(s: Settings, uid: int, channel_fd: int, abs_inputs: list[str], bpf: bytes) -> dict:
-    """Apply steps a-g; returns the facts for the hello."""
+    """Apply steps a-g; returns the facts for the hello (with each step's duration)."""
+    import time
+
+    marks = [("start", time.monotonic())]
+
+    def mark(name):
+        marks.append((name, time.monotonic()))
+
     clean_process(channel_fd)
+    mark("clean")
     procfd = os.open("/proc/self", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         binds = build_root(s, uid, abs_inputs)
+        mark("mounts")
         namespaces = drop_identity(uid, procfd)
+        mark("identity")
         set_rlimits(s)
         sb.no_new_privs()
         sb.set_dumpable(False)
@@ -289,9 +299,13 @@ def confine(s: Settings, uid: int, channel_fd: int, abs_inputs: list[str], bpf: 
         rules = [(p, RO_RIGHTS) for p in binds]
         rules.append(("/dev/null", sb.LL_READ_FILE | sb.LL_WRITE_FILE))
         rules.append((s.work_dir, RW_RIGHTS))
+        mark("limits")
         sb.landlock_restrict(rules, abi)
+        mark("landlock")
     finally:
         os.close(procfd)
     sb.seccomp_load(bpf)
+    mark("seccomp")
+    steps = {name: round((t - marks[i][1]) * 1000, 3) for i, (name, t) in enumerate(marks[1:])}
     return {"namespaces": namespaces, "landlockABI": abi, "rss": rss, "readOnly": binds,
-            "seccompBefore": seccomp_mode}
+            "seccompBefore": seccomp_mode, "steps": steps}

@@ -109,6 +109,7 @@ class Template:
             if not isinstance(paths, list) or not all(isinstance(p, str) and p.startswith("/") for p in paths):
                 raise ValueError("paths must be a list of absolute paths")
             session = msg.get("session", "")
+            t0 = time.monotonic()
             sb.unshare(sb.CLONE_NEWPID)
             pid = os.fork()
         except Exception as e:  # noqa: BLE001
@@ -127,7 +128,8 @@ class Template:
         sb.setns(self.pidns, sb.CLONE_NEWPID)
         os.close(fds[0])
         self.children.add(pid)
-        self.channel.send({"type": "forked", "id": req, "pid": pid})
+        self.channel.send({"type": "forked", "id": req, "pid": pid,
+                           "forkMs": round((time.monotonic() - t0) * 1000, 3)})
 
     def reap(self, msg: dict) -> None:
         pid = msg.get("pid")

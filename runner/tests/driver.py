@@ -320,6 +320,7 @@ class Driver:
             status = self.reap(reply["pid"])
             raise RuntimeError(f"child failed: {hello} ({status})")
         c = Child(self, reply["pid"], peer, hello, session)
+        c.fork_ms = reply.get("forkMs")
         self.children[c.pid] = c
         return c
 
