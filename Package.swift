@@ -41,7 +41,8 @@ let package = Package(
         // JSON-RPC/MCP messages, tool schemas, validation, coordinates, presets: pure, fuzzable.
         .target(name: "FoveaProtocol", dependencies: ["FoveaKernels"]),
         // Worker processes: spawn, rlimits, namespaces, seccomp, the memfd channel. The seccomp
-        // policy is policies/worker.policy, embedded through a symlink (docs/SANDBOX.md).
+        // policies are policies/*.policy, embedded through symlinks (docs/SANDBOX.md): the
+        // workers', and the code tool's interpreters' and their template's.
         .target(
             name: "FoveaSandbox",
             dependencies: [
@@ -49,7 +50,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("Resources/worker.policy")]),
+            resources: [.embedInCode("Resources/worker.policy"), .embedInCode("Resources/code.policy"),
+                        .embedInCode("Resources/code-template.policy")]),
         // What runs inside the sandbox.
         .target(
             name: "FoveaWorker",

@@ -69,7 +69,8 @@ int fovea_peer_hung_up(int socket) {
     return (poller.revents & (POLLHUP | POLLRDHUP)) ? 1 : 0;
 }
 
-ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds, int *fd_count, int *truncated) {
+ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds, int max_fds, int *fd_count, int *truncated) {
+    if (max_fds < 0 || max_fds > FOVEA_MAX_FDS_PER_MESSAGE) { errno = EINVAL; return -1; }
     struct iovec iov = { .iov_base = bytes, .iov_len = capacity };
     union { char buffer[CMSG_SPACE(sizeof(int) * FOVEA_MAX_FDS_PER_MESSAGE)]; struct cmsghdr align; } control;
     struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
@@ -84,7 +85,7 @@ ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds
         int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
         int *incoming = (int *)CMSG_DATA(header);
         for (int i = 0; i < count; i++) {
-            if (*fd_count < FOVEA_MAX_FDS_PER_MESSAGE) fds[(*fd_count)++] = incoming[i];
+            if (*fd_count < max_fds) fds[(*fd_count)++] = incoming[i];
             else { close(incoming[i]); *truncated = 1; }
         }
     }

@@ -8,32 +8,39 @@ import SystemPackage
 /// attached by `SCM_RIGHTS`. Bulk data never travels inline; it rides in sealed memfds.
 public final class ChannelSocket: @unchecked Sendable {
     public static let maximumMessageBytes = 64 * 1024
-    public static let maximumDescriptors = Int(FOVEA_MAX_FDS_PER_MESSAGE)
+    /// The most descriptors any channel carries in one message.
+    public static let descriptorLimit = Int(FOVEA_MAX_FDS_PER_MESSAGE)
+    /// A worker's channel: a job's inputs and scratch outputs, a reply's outputs.
+    public static let workerDescriptors = 4
 
     public let descriptor: FileDescriptor
+    /// The most descriptors a message on this channel may carry; more make it malformed.
+    public let maximumDescriptors: Int
     private var receiveBuffer: [UInt8]
 
-    public init(adopting descriptor: FileDescriptor) {
+    public init(adopting descriptor: FileDescriptor, maximumDescriptors: Int = ChannelSocket.workerDescriptors) {
+        precondition((0...Self.descriptorLimit).contains(maximumDescriptors))
         self.descriptor = descriptor
+        self.maximumDescriptors = maximumDescriptors
         self.receiveBuffer = [UInt8](repeating: 0, count: Self.maximumMessageBytes + 1)
     }
 
     deinit { try? descriptor.close() }
 
     /// A connected pair (close-on-exec on both ends).
-    public static func pair() throws -> (ChannelSocket, ChannelSocket) {
+    public static func pair(maximumDescriptors: Int = ChannelSocket.workerDescriptors) throws -> (ChannelSocket, ChannelSocket) {
         var fds: [Int32] = [-1, -1]
         try retryingInterrupts("socketpair") {
             socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
         }
-        return (ChannelSocket(adopting: FileDescriptor(rawValue: fds[0])),
-                ChannelSocket(adopting: FileDescriptor(rawValue: fds[1])))
+        return (ChannelSocket(adopting: FileDescriptor(rawValue: fds[0]), maximumDescriptors: maximumDescriptors),
+                ChannelSocket(adopting: FileDescriptor(rawValue: fds[1]), maximumDescriptors: maximumDescriptors))
     }
 
     /// Sends one message with `descriptors` attached (they stay open here; close them after),
     /// blocking while the peer's queue is full. For a trusted peer: a worker sends this way.
     public func send(_ message: JSONValue, descriptors: [Int32] = []) throws {
-        let bytes = try Self.encode(message, descriptors: descriptors)
+        let bytes = try encode(message, descriptors: descriptors)
         if try attemptSend(bytes, descriptors: descriptors, waiting: true) { return }
         throw SystemCallError("sendmsg", errno: .resourceTemporarilyUnavailable)
     }
@@ -42,7 +49,7 @@ public final class ChannelSocket: @unchecked Sendable {
     /// that stops reading (a compromised worker) cannot hold the sender. Throws
     /// ``ChannelError/timedOut`` at the deadline, ``ChannelError/closed`` when the peer is gone.
     public func send(_ message: JSONValue, descriptors: [Int32] = [], until deadline: ContinuousClock.Instant) throws {
-        let bytes = try Self.encode(message, descriptors: descriptors)
+        let bytes = try encode(message, descriptors: descriptors)
         while true {
             if try attemptSend(bytes, descriptors: descriptors, waiting: false) { return }
             var poller = pollfd(fd: descriptor.rawValue, events: Int16(POLLOUT), revents: 0)
@@ -59,9 +66,9 @@ public final class ChannelSocket: @unchecked Sendable {
         }
     }
 
-    private static func encode(_ message: JSONValue, descriptors: [Int32]) throws -> [UInt8] {
+    private func encode(_ message: JSONValue, descriptors: [Int32]) throws -> [UInt8] {
         let bytes = JSONWriter.bytes(message)
-        guard bytes.count <= maximumMessageBytes else {
+        guard bytes.count <= Self.maximumMessageBytes else {
             throw ChannelError.messageTooLarge(bytes.count)
         }
         precondition(descriptors.count <= maximumDescriptors)
@@ -95,13 +102,13 @@ public final class ChannelSocket: @unchecked Sendable {
         var poller = pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)
         let ready = try retryingInterrupts("poll") { poll(&poller, 1, timeoutMilliseconds) }
         if ready == 0 { return nil }
-        var fds = [Int32](repeating: -1, count: Self.maximumDescriptors)
+        var fds = [Int32](repeating: -1, count: maximumDescriptors)
         var fdCount: Int32 = 0
         var truncated: Int32 = 0
         let received = receiveBuffer.withUnsafeMutableBytes { buffer in
             fds.withUnsafeMutableBufferPointer { fdBuffer in
                 fovea_receive_message(descriptor.rawValue, buffer.baseAddress, buffer.count,
-                                      fdBuffer.baseAddress, &fdCount, &truncated)
+                                      fdBuffer.baseAddress, Int32(maximumDescriptors), &fdCount, &truncated)
             }
         }
         if received < 0 {

@@ -50,11 +50,14 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 
     /// Starts `executable` with `arguments` (argv[1...]), as pid 1 of a new PID namespace when
-    /// the supervisor may create one (it runs as root), else in the supervisor's (the worker
-    /// reports which in its hello, and the supervisor logs the difference once).
+    /// `ownPIDNamespace` and the supervisor may create one (it runs as root), else in the
+    /// supervisor's (the worker reports which in its hello, and the supervisor logs the
+    /// difference once). The code tool's template stays in the supervisor's namespace: the pids
+    /// of the interpreters it forks must mean the same to both.
     public static func spawn(executable: String, arguments: [String], environment: [String] = [],
-                             keepStderr: Bool = false) throws -> WorkerProcess {
-        let (supervisorEnd, workerEnd) = try ChannelSocket.pair()
+                             keepStderr: Bool = false, ownPIDNamespace: Bool = true,
+                             maximumDescriptors: Int = ChannelSocket.workerDescriptors) throws -> WorkerProcess {
+        let (supervisorEnd, workerEnd) = try ChannelSocket.pair(maximumDescriptors: maximumDescriptors)
         let argv = [executable] + arguments
         func start(newPIDNamespace: Bool) -> (pid: pid_t, error: Int32) {
             var pid: pid_t = 0
@@ -66,8 +69,8 @@ public final class WorkerProcess: @unchecked Sendable {
             }
             return (pid, error)
         }
-        var started = start(newPIDNamespace: true)
-        if started.error == EPERM || started.error == EINVAL || started.error == ENOSPC {
+        var started = start(newPIDNamespace: ownPIDNamespace)
+        if ownPIDNamespace && (started.error == EPERM || started.error == EINVAL || started.error == ENOSPC) {
             started = start(newPIDNamespace: false)
         }
         guard started.error == 0 else { throw SystemCallError("clone/execve", errno: Errno(rawValue: started.error), context: executable) }

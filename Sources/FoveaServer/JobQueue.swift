@@ -1,6 +1,13 @@
 import Foundation
 import NIOCore
 
+/// A job that waits in its owner's lane of a ``JobQueue``: worker jobs, code calls.
+protocol LanedJob: AnyObject {
+    var owner: WorkerJob.Owner { get }
+}
+
+extension WorkerJob: LanedJob {}
+
 /// The bounded queue between the supervisor and its worker slots. ``push(_:)`` never blocks:
 /// past the bound it refuses, which the caller answers with -32001 (SPEC §5).
 ///
@@ -8,10 +15,10 @@ import NIOCore
 /// connection, in one more) and workers take the lanes' heads in turn, so a rollout that sends
 /// 16 tiles or 30 pipelined zooms delays another rollout's single zoom by at most one job per
 /// worker instead of all of them. First-in first-out with `fair: false`.
-final class JobQueue: @unchecked Sendable {
+final class JobQueue<Job: LanedJob>: @unchecked Sendable {
     private let condition = NSCondition()
     /// Queued jobs per lane (a lane with none is removed).
-    private var lanes: [WorkerJob.Owner: CircularBuffer<WorkerJob>] = [:]
+    private var lanes: [WorkerJob.Owner: CircularBuffer<Job>] = [:]
     /// Lanes with jobs, in the order they are served next.
     private var turns = CircularBuffer<WorkerJob.Owner>()
     private var queued = 0
@@ -31,7 +38,7 @@ final class JobQueue: @unchecked Sendable {
     }
 
     /// Enqueues `job` in its owner's lane, or returns false when the queue is full or closed.
-    func push(_ job: WorkerJob) -> Bool {
+    func push(_ job: Job) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !closed, queued < capacity else { return false }
@@ -44,7 +51,7 @@ final class JobQueue: @unchecked Sendable {
     }
 
     /// The next job, waiting up to `timeout` seconds; nil on timeout or when closed.
-    func pop(timeout: Double) -> WorkerJob? {
+    func pop(timeout: Double) -> Job? {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date(timeIntervalSinceNow: timeout)
@@ -64,11 +71,11 @@ final class JobQueue: @unchecked Sendable {
     }
 
     /// Wakes every waiter; later pushes fail. Returns the jobs still queued, in turn order.
-    func close() -> [WorkerJob] {
+    func close() -> [Job] {
         condition.lock()
         defer { condition.unlock() }
         closed = true
-        var rest: [WorkerJob] = []
+        var rest: [Job] = []
         for lane in turns {
             rest += lanes[lane]!
         }

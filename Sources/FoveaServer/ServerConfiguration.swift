@@ -45,6 +45,9 @@ public struct ServerConfiguration: Sendable {
     /// one connection sent never meet a worker that later handles another connection's images
     /// (docs/SANDBOX.md). Off only for single-tenant deployments (`--no-decode-isolation`).
     public var decodeIsolation = true
+    /// The code tool's interpreters; nil when it is off (``codeOffReason`` says why).
+    public var code: CodeConfiguration?
+    public var codeOffReason: String?
 
     public init(socketPath: String) {
         self.socketPath = socketPath

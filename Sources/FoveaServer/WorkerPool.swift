@@ -5,13 +5,13 @@ import Logging
 
 /// The supervisor's workers: N slots sharing one bounded queue.
 final class WorkerPool: @unchecked Sendable {
-    private let queue: JobQueue
+    private let queue: JobQueue<WorkerJob>
     private let slots: [WorkerSlot]
     let poison = PoisonList()
 
     init(count: Int, launcher: WorkerLauncher, maxQueue: Int, fairQueue: Bool = true, limits: DecodeLimits,
          retireCPUSeconds: Double, isolatesDecodes: Bool = true, logger: Logger) {
-        let queue = JobQueue(capacity: maxQueue, fair: fairQueue)
+        let queue = JobQueue<WorkerJob>(capacity: maxQueue, fair: fairQueue)
         self.queue = queue
         let poison = self.poison
         let notices = SandboxNotices(logger: logger)

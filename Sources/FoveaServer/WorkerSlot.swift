@@ -24,7 +24,7 @@ final class WorkerSlot: @unchecked Sendable {
 
     let index: Int
     private let launcher: WorkerLauncher
-    private let queue: JobQueue
+    private let queue: JobQueue<WorkerJob>
     private let limits: DecodeLimits
     private let logger: Logger
     private let poison: PoisonList
@@ -49,7 +49,7 @@ final class WorkerSlot: @unchecked Sendable {
     /// lets one go (the weak reference empties), the worker is told to forget it.
     private var sentSources: [UInt64: WeakMemfd] = [:]
 
-    init(index: Int, launcher: WorkerLauncher, queue: JobQueue, limits: DecodeLimits, poison: PoisonList,
+    init(index: Int, launcher: WorkerLauncher, queue: JobQueue<WorkerJob>, limits: DecodeLimits, poison: PoisonList,
          notices: SandboxNotices, retireCPUSeconds: Double, load: WorkerLoad, isolatesDecodes: Bool, logger: Logger) {
         self.index = index
         self.isolatesDecodes = isolatesDecodes

@@ -96,6 +96,9 @@ struct DaemonOptions: ParsableArguments {
           help: "UNSAFE: workers do not load their seccomp filter (everything else still applies). Only for measuring the filter's cost.")
     var unsafeNoSandbox = false
 
+    @OptionGroup(title: "The code tool")
+    var code: CodeOptions
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -165,6 +168,7 @@ struct DaemonOptions: ParsableArguments {
         configuration.unsafeNoSandbox = unsafeNoSandbox
         configuration.shrinkOnLoad = !noShrinkOnLoad
         configuration.decodeIsolation = !noDecodeIsolation
+        (configuration.code, configuration.codeOffReason) = code.configuration(queueCapacity: maxQueue)
         if let hooks = getenv("FOVEA_TEST_HOOKS"), String(cString: hooks) == "1" { configuration.testHooks = true }
         return configuration
     }

@@ -4,12 +4,19 @@ import Glibc
 
 struct Policy: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check or print the worker seccomp policy (policies/worker.policy).",
+        abstract: "Check or print the seccomp policies: workers' (policies/worker.policy) and the code tool's interpreters' and template's (policies/code.policy, policies/code-template.policy).",
         discussion: """
-            Without --file, the policy built into this binary (what workers enforce). --print \
-            shows the filter libseccomp compiles from it (pseudo filter code); SELF_PID is this \
-            process's pid there, a worker's own pid when a worker compiles it.
+            Without --file, the policies built into this binary (what workers and interpreters \
+            enforce); --policy picks one (default: all for --check and --print). --print shows \
+            the filter libseccomp compiles (pseudo filter code) with SELF_PID and CHANNEL_FD as \
+            given (default: a worker's and an interpreter's own values: this process's pid for \
+            the worker and template policies, 1 for code.policy, channel 3). --bpf writes one \
+            compiled program.
             """)
+
+    enum Which: String, ExpressibleByArgument, CaseIterable {
+        case worker, code, template = "code-template", all
+    }
 
     @Flag(help: "Print the compiled filter (libseccomp's seccomp_export_pfc).")
     var print = false
@@ -17,56 +24,70 @@ struct Policy: ParsableCommand {
     @Flag(help: "Only check that the policy parses and compiles.")
     var check = false
 
-    @Option(help: "Check or print this policy file instead of the built-in one.")
+    @Option(help: "Check or print this policy file instead of the built-in ones.")
     var file: String?
+
+    @Option(help: "Which built-in policy: worker, code, code-template or all.")
+    var policy: Which = .all
 
     @Option(help: ArgumentHelp("Write the compiled BPF program (struct sock_filter records) to this file.", valueName: "path"))
     var bpf: String?
 
-    @Option(name: .customLong("self-pid"), help: "SELF_PID for --print/--bpf (default: this process's pid).")
+    @Option(name: .customLong("self-pid"), help: "SELF_PID (default: this process's pid; 1 for code.policy).")
     var selfPID: Int32?
 
-    @Option(name: .customLong("channel-fd"), help: "CHANNEL_FD for --print/--bpf.")
+    @Option(name: .customLong("channel-fd"), help: "CHANNEL_FD.")
     var channelFD: Int32 = 3
 
     func validate() throws {
         guard [print, check, bpf != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --print, --check and --bpf")
         }
+        if bpf != nil && file == nil && policy == .all {
+            throw ValidationError("--bpf writes one program: give --file or --policy worker|code|code-template")
+        }
     }
 
     func run() throws {
-        let policy: SeccompPolicy
+        let chosen: [(SeccompPolicy, Int32)]
         do {
             if let file {
-                policy = try SeccompPolicy(parsing: try Self.read(file), source: file)
+                chosen = [(try SeccompPolicy(parsing: try Self.read(file), source: file), selfPID ?? getpid())]
             } else {
-                policy = try WorkerPolicy.parsed()
+                var all: [(Which, SeccompPolicy, Int32)] = [
+                    (.worker, try WorkerPolicy.parsed(), selfPID ?? getpid()),
+                    (.code, try CodePolicy.parsedChild(), selfPID ?? 1),
+                    (.template, try CodePolicy.parsedTemplate(), selfPID ?? getpid()),
+                ]
+                if policy != .all { all = all.filter { $0.0 == policy } }
+                chosen = all.map { ($0.1, $0.2) }
             }
         } catch let error as PolicyError {
             throw ValidationError("\(error)")
         }
-        let filter: SeccompFilter
-        do {
-            filter = try SeccompFilter(policy, context: PolicyContext(processID: selfPID ?? getpid(), channelDescriptor: channelFD,
-                                                                      stderrDescriptor: nil))
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        if print {
-            fflush(nil)
-            try filter.exportPFC(to: STDOUT_FILENO)
-        } else if let bpf {
-            let program = try filter.exportBPF()
-            let fd = open(bpf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw ValidationError("cannot write \(bpf): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            guard program.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == program.count else {
-                throw ValidationError("cannot write \(bpf): \(String(cString: strerror(errno)))")
+        for (index, (policy, pid)) in chosen.enumerated() {
+            let filter: SeccompFilter
+            do {
+                filter = try SeccompFilter(policy, context: PolicyContext(processID: pid, channelDescriptor: channelFD, stderrDescriptor: nil))
+            } catch {
+                throw ValidationError("\(error)")
             }
-        } else {
-            let counts = Dictionary(grouping: policy.rules, by: { $0.action.description.split(separator: " ")[0] }).mapValues(\.count)
-            Swift.print("\(policy.source): OK — \(policy.rules.count) rules (allow \(counts["allow"] ?? 0), errno \(counts["errno"] ?? 0), kill \(counts["kill"] ?? 0)); \(try filter.instructionCount()) BPF instructions")
+            if print {
+                if chosen.count > 1 { Swift.print("\(index == 0 ? "" : "\n")# \(policy.source) (SELF_PID \(pid), CHANNEL_FD \(channelFD))") }
+                fflush(nil)
+                try filter.exportPFC(to: STDOUT_FILENO)
+            } else if let bpf {
+                let program = try filter.exportBPF()
+                let fd = open(bpf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw ValidationError("cannot write \(bpf): \(String(cString: strerror(errno)))") }
+                defer { close(fd) }
+                guard program.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == program.count else {
+                    throw ValidationError("cannot write \(bpf): \(String(cString: strerror(errno)))")
+                }
+            } else {
+                let counts = Dictionary(grouping: policy.rules, by: { $0.action.description.split(separator: " ")[0] }).mapValues(\.count)
+                Swift.print("\(policy.source): OK — \(policy.rules.count) rules (allow \(counts["allow"] ?? 0), errno \(counts["errno"] ?? 0), kill \(counts["kill"] ?? 0)); \(try filter.instructionCount()) BPF instructions")
+            }
         }
     }
 

@@ -21,12 +21,25 @@ import Testing
     @Test func checkValidatesTheBuiltInPolicy() throws {
         let result = try fovea(["policy", "--check"])
         #expect(result.status == 0)
-        #expect(result.out.hasPrefix("policies/worker.policy: OK — "), "\(result.out)")
-        #expect(result.out.contains("BPF instructions"))
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count == 3, "\(result.out)")
+        for (line, source) in zip(lines, ["policies/worker.policy", "policies/code.policy", "policies/code-template.policy"]) {
+            #expect(line.hasPrefix("\(source): OK — ") && line.hasSuffix("BPF instructions"), "\(line)")
+        }
+    }
+
+    @Test func printShowsEveryBuiltInPolicyUnderItsName() throws {
+        let result = try fovea(["policy", "--print"])
+        #expect(result.status == 0)
+        for header in ["# policies/worker.policy (SELF_PID", "# policies/code.policy (SELF_PID 1, CHANNEL_FD 3)",
+                       "# policies/code-template.policy (SELF_PID"] {
+            #expect(result.out.contains(header), "\(header)")
+        }
+        #expect(result.out.components(separatedBy: "# default action\n  action KILL_PROCESS;").count == 4)
     }
 
     @Test func printShowsTheCompiledFilter() throws {
-        let result = try fovea(["policy", "--print"])
+        let result = try fovea(["policy", "--print", "--policy", "worker"])
         #expect(result.status == 0)
         let pfc = result.out
         #expect(pfc.contains("# filter for arch x86_64"))

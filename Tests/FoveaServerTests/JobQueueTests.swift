@@ -8,7 +8,7 @@ import Testing
         WorkerJob(request: .probe(id: 0, action: tag), descriptors: [], deadlineSeconds: 1, poisonKey: nil, owner: owner) { _ in }
     }
 
-    static func drain(_ queue: JobQueue) -> [String] {
+    static func drain(_ queue: JobQueue<WorkerJob>) -> [String] {
         var tags: [String] = []
         while let job = queue.pop(timeout: 0) {
             if case .probe(_, let tag) = job.request { tags.append(tag) }
@@ -16,7 +16,7 @@ import Testing
         return tags
     }
 
-    static func fill(_ queue: JobQueue) {
+    static func fill(_ queue: JobQueue<WorkerJob>) {
         let a = WorkerJob.Owner.connection(ConnectionID.next()), b = WorkerJob.Owner.connection(ConnectionID.next())
         for (owner, tag) in [(a, "a1"), (a, "a2"), (a, "a3"), (a, "a4"), (a, "a5"), (b, "b1"), (.shared, "d1"), (b, "b2")] {
             #expect(queue.push(job(owner, tag)))
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func connectionsTakeTurns() {
-        let queue = JobQueue(capacity: 16)
+        let queue = JobQueue<WorkerJob>(capacity: 16)
         Self.fill(queue)
         #expect(queue.count == 8)
         #expect(Self.drain(queue) == ["a1", "b1", "d1", "a2", "b2", "a3", "a4", "a5"])
@@ -32,13 +32,13 @@ import Testing
     }
 
     @Test func fifoKeepsArrivalOrder() {
-        let queue = JobQueue(capacity: 16, fair: false)
+        let queue = JobQueue<WorkerJob>(capacity: 16, fair: false)
         Self.fill(queue)
         #expect(Self.drain(queue) == ["a1", "a2", "a3", "a4", "a5", "b1", "d1", "b2"])
     }
 
     @Test func theCapacityCountsEveryLane() {
-        let queue = JobQueue(capacity: 3)
+        let queue = JobQueue<WorkerJob>(capacity: 3)
         let a = WorkerJob.Owner.connection(ConnectionID.next())
         #expect(queue.push(Self.job(a, "1")) && queue.push(Self.job(a, "2")) && queue.push(Self.job(.shared, "3")))
         #expect(!queue.push(Self.job(.connection(ConnectionID.next()), "4")))
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func closingReturnsWhatWasQueuedAndRefusesMore() {
-        let queue = JobQueue(capacity: 16)
+        let queue = JobQueue<WorkerJob>(capacity: 16)
         Self.fill(queue)
         #expect(Set(queue.close().compactMap { job -> String? in
             if case .probe(_, let tag) = job.request { return tag } else { return nil }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define FOVEA_MAX_FDS_PER_MESSAGE 4
+#define FOVEA_MAX_FDS_PER_MESSAGE 64
 
 /// memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING).
 int fovea_memfd_create(const char *name);
@@ -27,10 +27,11 @@ ssize_t fovea_send_message(int socket, const void *bytes, size_t length, const i
 /// Whether the peer of a connected socket has closed or shut down its end (poll reports
 /// POLLHUP or POLLRDHUP without waiting): 1, 0, or -1 with errno.
 int fovea_peer_hung_up(int socket);
-/// recvmsg of one datagram into `bytes`; received descriptors (close-on-exec) land in `fds`,
-/// their count in `*fd_count`. `*truncated` is set when the datagram or its descriptors did
-/// not fit (the received descriptors are closed then).
-ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds, int *fd_count, int *truncated);
+/// recvmsg of one datagram into `bytes`; received descriptors (close-on-exec) land in `fds`
+/// (room for `max_fds` ≤ FOVEA_MAX_FDS_PER_MESSAGE), their count in `*fd_count`. `*truncated`
+/// is set when the datagram or its descriptors did not fit (the received descriptors are
+/// closed then).
+ssize_t fovea_receive_message(int socket, void *bytes, size_t capacity, int *fds, int max_fds, int *fd_count, int *truncated);
 
 int fovea_set_no_new_privs(void);
 int fovea_set_dumpable(int dumpable);
