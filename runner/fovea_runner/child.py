@@ -13,7 +13,6 @@ import time
 
 from . import capture, confine, conventions, images
 from .channel import Channel, ChannelError, Closed, encoded_size, MAX_MESSAGE
-from .sandbox import SandboxError
 
 EXIT_FATAL = 71
 MAX_IMAGES = 64
@@ -47,12 +46,10 @@ def main(channel_fd: int, settings, uid: int, abs_paths: list[str], bpf: bytes, 
 
         tempfile.tempdir = None
         tune_malloc()
-        status = {}
         hello = {"type": "hello", "uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid(),
                  "namespaces": facts["namespaces"], "landlockABI": facts["landlockABI"], "filter": True,
                  "noNewPrivileges": True, "dumpable": False, "rss": facts["rss"], "setupMs": facts["steps"]}
-        del status
-    except (SandboxError, OSError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - any failure is reported in the hello
         try:
             ch.send({"type": "hello", "error": f"{type(e).__name__}: {e}"})
         finally:
