@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Fovea needs on a fresh Debian/Ubuntu machine, skipping what is present:
-#   system: libvips-dev, libseccomp-dev, pkg-config (build and run)
+#   system: libvips-dev, libseccomp-dev, pkg-config (build and run), python3 (the code tool)
+#   the code tool's Python environment: .venv-code, pinned (scripts/setup-code-env.sh)
 #   with --test: python3 pillow, opencv-python-headless, numpy (the oracle tests)
 set -euo pipefail
 want_test=0
@@ -12,9 +13,7 @@ missing=()
 pkg-config --exists vips 2>/dev/null || missing+=(libvips-dev)
 pkg-config --exists libseccomp 2>/dev/null || missing+=(libseccomp-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
-if [ "$want_test" = 1 ]; then
-    command -v python3 >/dev/null || missing+=(python3 python3-pip)
-fi
+command -v python3 >/dev/null || missing+=(python3 python3-pip python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "bootstrap: installing ${missing[*]}" >&2
     as_root apt-get update -qq
@@ -28,4 +27,5 @@ if [ "$want_test" = 1 ]; then
             || python3 -m pip install -q --break-system-packages pillow opencv-python-headless numpy
     fi
 fi
+"$(dirname "$0")/setup-code-env.sh"
 command -v swift >/dev/null || { echo "bootstrap: Swift 6.3 is required (https://swift.org/install)" >&2; exit 1; }

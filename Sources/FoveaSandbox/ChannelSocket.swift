@@ -49,7 +49,14 @@ public final class ChannelSocket: @unchecked Sendable {
     /// that stops reading (a compromised worker) cannot hold the sender. Throws
     /// ``ChannelError/timedOut`` at the deadline, ``ChannelError/closed`` when the peer is gone.
     public func send(_ message: JSONValue, descriptors: [Int32] = [], until deadline: ContinuousClock.Instant) throws {
-        let bytes = try encode(message, descriptors: descriptors)
+        try sendBytes(try encode(message, descriptors: descriptors), descriptors: descriptors, until: deadline)
+    }
+
+    /// ``send(_:descriptors:until:)`` of a message already encoded (at most
+    /// ``maximumMessageBytes``, one JSON object).
+    public func sendBytes(_ bytes: [UInt8], descriptors: [Int32], until deadline: ContinuousClock.Instant) throws {
+        guard bytes.count <= Self.maximumMessageBytes else { throw ChannelError.messageTooLarge(bytes.count) }
+        precondition(descriptors.count <= maximumDescriptors)
         while true {
             if try attemptSend(bytes, descriptors: descriptors, waiting: false) { return }
             var poller = pollfd(fd: descriptor.rawValue, events: Int16(POLLOUT), revents: 0)
