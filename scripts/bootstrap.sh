@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Fovea needs on a fresh Debian/Ubuntu machine, skipping what is present:
-#   system: libvips-dev, libseccomp-dev, pkg-config (build and run)
+#   system: libvips-dev, libjpeg62-turbo-dev, libseccomp-dev, pkg-config (build and run)
 #   with --test: python3 pillow, opencv-python-headless, numpy (the oracle tests)
 set -euo pipefail
 want_test=0
@@ -10,6 +10,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 pkg-config --exists vips 2>/dev/null || missing+=(libvips-dev)
+pkg-config --exists libjpeg 2>/dev/null || missing+=(libjpeg62-turbo-dev)   # JPEG encoding (CJPEG)
 pkg-config --exists libseccomp 2>/dev/null || missing+=(libseccomp-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 if [ "$want_test" = 1 ]; then
