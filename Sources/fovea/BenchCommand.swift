@@ -7,7 +7,7 @@ import FoveaKernels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, EncodeCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -67,6 +67,21 @@ struct Bench: ParsableCommand {
             } else {
                 print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount); memcpy of the frame \(String(format: "%.2f", memcpyTime)) ms", memcpy: memcpyTime))
             }
+        }
+    }
+
+    struct EncodeCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "encode",
+            abstract: "JPEG q95 4:4:4 of a zoom's and a tile's output: libjpeg-turbo directly (Fovea) beside libvips's jpegsave, wall and CPU.")
+
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try Codec.initialize(concurrency: common.threads, vectorize: true)
+            let frame = try BenchFrame.load(path: common.image)
+            let rows = try EncodeBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
+            common.print(rows, frame: frame)
         }
     }
 
