@@ -107,7 +107,8 @@ struct Bench: ParsableCommand {
                 let jpeg = try BenchFrame.jpeg(path: common.image, frame: frame.pixels)
                 let daemon = try BenchDaemon(socket: socket, arguments: ["--workers", String(workers), "--threads", String(common.threads)])
                 defer { daemon.stop() }
-                let rows = try ColdTilingBench.run(daemon: daemon, jpeg: jpeg, repeat: common.repeatCount)
+                let rows = try ColdTilingBench.run(daemon: daemon, jpeg: jpeg, width: frame.pixels.width,
+                                                   height: frame.pixels.height, repeat: common.repeatCount)
                 print(common.json ? BenchReport.json(rows, context: ["frame": frame.label, "workers": String(workers)])
                       : BenchReport.table(rows, title: "\(frame.label); \(workers) workers x \(common.threads) threads; median ms of \(common.repeatCount)"))
                 return

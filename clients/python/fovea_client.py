@@ -185,10 +185,16 @@ def _loads(line: bytes) -> Any:
     return restore(message)
 
 
+class _Base64Text(bytes):
+    """Base64 text kept as ASCII bytes: ``_request_line`` splices it into the line as a JSON string
+    (the alphabet needs no escaping) instead of json.dumps scanning it; for an 8K photo's put
+    (7.8 MB) that is 87 -> 16-40 ms of CPU, most of it base64 itself."""
+
+
 def _put_params(data: Union[bytes, bytearray, memoryview, str]) -> dict:
     if isinstance(data, str):  # a data URL, or base64 text
         return {"data": data}
-    return {"data": base64.b64encode(bytes(data)).decode("ascii")}
+    return {"data": _Base64Text(base64.b64encode(data))}
 
 
 def _answer(message: dict) -> Any:
@@ -213,8 +219,17 @@ def _checked(result: dict, raise_on_error: bool) -> ToolResult:
 
 
 def _request_line(request_id: int, method: str, params: Optional[dict]) -> bytes:
-    return json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}},
-                      separators=(",", ":")).encode() + b"\n"
+    params = params or {}
+    blobs = [(key, value) for key, value in params.items() if isinstance(value, _Base64Text)]
+    if blobs:  # placeholders json.dumps writes as "\u0000fovea-blob-N", then the text itself
+        params = dict(params, **{key: "\x00fovea-blob-%d" % index for index, (key, _) in enumerate(blobs)})
+    line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params},
+                      separators=(",", ":")).encode()
+    pieces = [line]
+    for index, (_, blob) in enumerate(blobs):
+        head, _, tail = pieces.pop().partition(b"\\u0000fovea-blob-%d" % index)
+        pieces += [head, blob, tail]
+    return b"".join(pieces + [b"\n"])  # the one copy of the text
 
 
 def _retryable(error: BaseException) -> bool:

@@ -17,7 +17,7 @@ from PIL import Image
 import base64
 import json
 
-from fovea_client import AsyncFovea, Fovea, FoveaError, ToolError, ToolResult, _loads
+from fovea_client import AsyncFovea, Fovea, FoveaError, ToolError, ToolResult, _loads, _put_params, _request_line
 
 
 def noise_png(width, height, seed):
@@ -63,6 +63,12 @@ def check_loads():
     expect(result.image_bytes == base64.b64decode(long_data), "image_bytes decodes on first use")
     expect(result.images[1] == (base64.b64decode(other), "image/png"), "every image block decodes")
     expect(result.data_url == "data:image/jpeg;base64," + long_data, "data_url")
+    # A put's base64 is spliced into the request line: the same line json.dumps writes.
+    payload = bytes(rng.getrandbits(8) for _ in range(20000))
+    for data in (payload, bytearray(payload), memoryview(payload), base64.b64encode(payload).decode()):
+        expected = json.dumps({"jsonrpc": "2.0", "id": 5, "method": "images/put",
+                               "params": {"data": base64.b64encode(payload).decode()}}, separators=(",", ":")).encode() + b"\n"
+        expect(_request_line(5, "images/put", _put_params(data)) == expected, f"put line for {type(data).__name__}")
 
 
 def check_blocking(socket_path, source, png):
