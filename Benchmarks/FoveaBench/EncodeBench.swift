@@ -5,7 +5,8 @@ import Glibc
 /// `fovea bench encode`: Fovea's JPEG encoder (libjpeg-turbo called directly) beside libvips's
 /// jpegsave writing the same bytes, on what a warm zoom returns (a 1000×750 box of the frame
 /// resized to 992×736) and on what a 4×4 tile returns (1920×1080 → 1920×1088), q95 4:4:4.
-/// Wall time (median) and CPU time (mean, this process: libvips's threads included).
+/// Wall and CPU time per encode (medians; CPU of this process, libvips's threads included),
+/// the two encoders alternating call by call.
 public enum EncodeBench {
     public static func run(frame: PixelBuffer, threads: Int, repeat count: Int) throws -> [BenchRow] {
         let w = frame.width, h = frame.height
@@ -18,35 +19,46 @@ public enum EncodeBench {
             let image = resample(frame.view.cropped(to: box), width: width, height: height, filter: .bicubic)
             let view = image.view
             let restarts = (width + 7) / 8  // both images are large enough for a marker per MCU row
-            let ours = try measure(repeat: count) { _ = try Codec.encode(view, format: .jpeg, quality: 95) }
-            let theirs = try measure(repeat: count) { _ = try VipsReference.jpegsave(view, quality: 95, restartInterval: restarts) }
+            // Alternating call by call, so both sides see the same machine.
+            let (ours, theirs) = try measurePair(repeat: count,
+                                                 { _ = try Codec.encode(view, format: .jpeg, quality: 95) },
+                                                 { _ = try VipsReference.jpegsave(view, quality: 95, restartInterval: restarts) })
             rows.append(BenchRow(name: "\(name) q95, wall", foveaMilliseconds: ours.wall, referenceName: "libvips jpegsave", referenceMilliseconds: theirs.wall))
             rows.append(BenchRow(name: "  CPU", foveaMilliseconds: ours.cpu, referenceName: "libvips jpegsave", referenceMilliseconds: theirs.cpu))
             if threads > 1 {
-                let strips = try measure(repeat: count) { _ = try Codec.encode(view, format: .jpeg, quality: 95, threads: threads) }
-                rows.append(BenchRow(name: "  \(threads) threads (strips), wall", foveaMilliseconds: strips.wall, referenceName: "libvips jpegsave", referenceMilliseconds: theirs.wall))
-                rows.append(BenchRow(name: "  \(threads) threads (strips), CPU", foveaMilliseconds: strips.cpu, referenceName: "libvips jpegsave", referenceMilliseconds: theirs.cpu))
+                let (strips, one) = try measurePair(repeat: count,
+                                                    { _ = try Codec.encode(view, format: .jpeg, quality: 95, threads: threads) },
+                                                    { _ = try Codec.encode(view, format: .jpeg, quality: 95) })
+                rows.append(BenchRow(name: "  \(threads) threads (strips), wall", foveaMilliseconds: strips.wall, referenceName: "one thread", referenceMilliseconds: one.wall))
+                rows.append(BenchRow(name: "  \(threads) threads (strips), CPU", foveaMilliseconds: strips.cpu, referenceName: "one thread", referenceMilliseconds: one.cpu))
             }
             withExtendedLifetime(image) {}
         }
         return rows
     }
 
-    /// Median wall milliseconds and mean CPU milliseconds (this process) per run.
-    static func measure(repeat count: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
-        let runs = Swift.max(count, 1)
-        try body()
-        let cpuStart = processCPUMilliseconds()
-        var samples: [Double] = []
-        for _ in 0..<runs {
-            let start = ContinuousClock.now
-            try body()
-            let elapsed = start.duration(to: .now)
-            samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    /// Medians of wall and CPU milliseconds (this process, every thread) per call of `a` and
+    /// `b`, run alternately (`a` first on even rounds) after one warm-up call each.
+    static func measurePair(repeat count: Int, _ a: () throws -> Void, _ b: () throws -> Void)
+        rethrows -> (a: (wall: Double, cpu: Double), b: (wall: Double, cpu: Double)) {
+        try a()
+        try b()
+        var samples: [[(wall: Double, cpu: Double)]] = [[], []]
+        for round in 0..<Swift.max(count, 1) {
+            for side in round % 2 == 0 ? [0, 1] : [1, 0] {
+                let cpuStart = processCPUMilliseconds()
+                let start = ContinuousClock.now
+                if side == 0 { try a() } else { try b() }
+                let elapsed = start.duration(to: .now)
+                samples[side].append((Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                                      processCPUMilliseconds() - cpuStart))
+            }
         }
-        let cpu = (processCPUMilliseconds() - cpuStart) / Double(runs)
-        samples.sort()
-        return (samples[samples.count / 2], cpu)
+        func medians(_ runs: [(wall: Double, cpu: Double)]) -> (wall: Double, cpu: Double) {
+            let walls = runs.map(\.wall).sorted(), cpus = runs.map(\.cpu).sorted()
+            return (walls[walls.count / 2], cpus[cpus.count / 2])
+        }
+        return (medians(samples[0]), medians(samples[1]))
     }
 
     static func processCPUMilliseconds() -> Double {
