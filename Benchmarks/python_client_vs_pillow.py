@@ -2,7 +2,7 @@
 """A warm zoom from Python: Fovea's client against Pillow doing the same work in-process.
 
     python3 Benchmarks/python_client_vs_pillow.py IMAGE [--socket PATH] [--calls 400] [--daemon-pid PID]
-                                                  [--client-dir DIR]
+                                                  [--client-dir DIR] [--data-url]
 
 Talks to a running daemon (it starts nothing): `fovea serve` in another terminal, or
 `./scripts/serve.sh`. The image is put once (and decoded once by the daemon); Pillow opens and
@@ -15,6 +15,10 @@ call by call so both see the same machine:
 - Pillow: `image.crop(box).resize(size, Image.BICUBIC)` to the size Fovea returned, then
   `save(JPEG, quality=95, subsampling=0)` into memory; the caller ends holding the JPEG bytes.
 
+With --data-url both sides end holding what an OpenAI-style model server takes instead of
+bytes: Fovea's `result.data_url` (the base64 text as received, never decoded) and Pillow's
+JPEG base64-encoded into a data URL.
+
 With --client-dir, fovea_client.py is imported from DIR instead (to time an older client).
 
 The boxes are `fovea bench latency`'s: 1000×750 pixels moved over the image call by call. Prints
@@ -23,6 +27,7 @@ milliseconds per call of this process for each side and, with --daemon-pid, of t
 its workers (from /proc) for Fovea's calls.
 """
 import argparse
+import base64
 import io
 import os
 import statistics
@@ -36,6 +41,7 @@ parser.add_argument("image")
 parser.add_argument("--socket", help="the daemon's socket (default: fovea_client's default path)")
 parser.add_argument("--calls", type=int, default=400, help="calls of each kind, after 20 warm-up calls")
 parser.add_argument("--daemon-pid", type=int, help="also report the daemon's and its workers' CPU per Fovea call")
+parser.add_argument("--data-url", action="store_true", help="both sides return a data URL instead of bytes")
 parser.add_argument("--client-dir", help="import fovea_client from this directory (default: clients/python)")
 args = parser.parse_args()
 sys.path.insert(0, args.client_dir or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients", "python"))
@@ -84,11 +90,13 @@ with Fovea(args.socket) as fovea:
         global size
         result = fovea.zoom(handle, box(index, width, height), coords="pixel")
         size = (result.structured["width"], result.structured["height"])
-        return result.image_bytes
+        return result.data_url if args.data_url else result.image_bytes
 
     def pillow_call(index):
         out = io.BytesIO()
         held.crop(box(index, width, height)).resize(size, Image.BICUBIC).save(out, "JPEG", quality=95, subsampling=0)
+        if args.data_url:
+            return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
         return out.getvalue()
 
     for index in range(20):
@@ -111,11 +119,11 @@ with Fovea(args.socket) as fovea:
 
 calls = args.calls
 print(f"{os.path.basename(args.image)} {width}x{height}; box 1000x750 -> {size[0]}x{size[1]} JPEG q95 4:4:4; "
-      f"{calls} calls each, alternating")
+      f"{calls} calls each, alternating; each ends holding {'a data URL' if args.data_url else 'the JPEG bytes'}")
 for name in ("fovea", "pillow"):
     runs = sorted(times[name])
     line = (f"{name:7s} p50 {statistics.median(runs):6.2f} ms  p90 {runs[int(0.9 * len(runs))]:6.2f} ms  "
-            f"this process CPU {cpu[name] / calls * 1000:5.2f} ms/call  mean output {sizes[name] // calls} bytes")
+            f"this process CPU {cpu[name] / calls * 1000:5.2f} ms/call  mean output {sizes[name] // calls} {'characters' if args.data_url else 'bytes'}")
     if name == "fovea" and args.daemon_pid:
         line += f"  daemon+workers CPU {daemon_cpu / calls * 1000:5.2f} ms/call"
     print(line)

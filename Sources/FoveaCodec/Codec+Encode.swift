@@ -76,8 +76,8 @@ extension Codec {
     /// One JPEG encode through libjpeg-turbo (CJPEG); `restartInterval` MCUs between restart
     /// markers (0: none). The same file libvips's jpegsave writes with the same settings
     /// (``encodeJPEGWithVips(_:quality:restartInterval:)``, byte for byte: `JPEGEncoderTests`),
-    /// without libvips's per-call cost (its pipeline set-up, thread pool and write-behind
-    /// thread: ≈ 1.3 ms of CPU and ≈ 100 context switches on a 992×736 image, docs/BENCHMARKS.md).
+    /// without libvips's per-call cost (its pipeline, thread pool and write-behind thread:
+    /// ≈ 2.2 ms of worker CPU per warm zoom returning 992×736, docs/BENCHMARKS.md).
     static func encodeJPEG(_ view: ImageView, quality: Int, restartInterval: Int) throws -> EncodedImage {
         guard (1...4).contains(view.bands) else {
             throw CodecError(.invalidArgument, "image has \(view.bands) bands; 1, 2, 3 or 4 are supported")
