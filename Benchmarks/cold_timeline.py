@@ -86,10 +86,15 @@ fovea.release(handle)
 bucket = args.bucket_ms / 1000
 rows = {}
 for (t0, before), (t1, after) in zip(samples, samples[1:]):
-    key = int((t1 - start) // bucket)
-    row = rows.setdefault(key, [0.0] * len(pids))
-    for i in range(len(pids)):
-        row[i] += (after[i] - before[i]) / 1e6
+    # Spread each sampling interval's CPU over the buckets it overlaps, in proportion.
+    span = max(t1 - t0, 1e-9)
+    key = int((t0 - start) // bucket)
+    while start + key * bucket < t1:
+        overlap = min(t1, start + (key + 1) * bucket) - max(t0, start + key * bucket)
+        row = rows.setdefault(key, [0.0] * len(pids))
+        for i in range(len(pids)):
+            row[i] += (after[i] - before[i]) / 1e6 * overlap / span
+        key += 1
 cores = os.cpu_count()
 print(f"put answered at {1000 * (put_done - start):.0f} ms, tile answered at {1000 * (tile_done - start):.0f} ms; "
       f"{len(result.encoded_images)} tiles; CPU ms per {args.bucket_ms:.0f} ms bucket (at most {cores * args.bucket_ms:.0f})")
