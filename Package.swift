@@ -33,11 +33,16 @@ let package = Package(
             providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CSeccomp", dependencies: ["CSeccompSystem"], path: "CKernels/CSeccomp"),
         .target(name: "CLinux", path: "CKernels/CLinux"),
+        // libjpeg-turbo's libjpeg API for JPEG encoding (libvips keeps decoding).
+        .systemLibrary(
+            name: "CJPEGSystem", path: "CKernels/CJPEGSystem", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CJPEG", dependencies: ["CJPEGSystem"], path: "CKernels/CJPEG"),
 
         // Pixel buffers and SIMD kernels: pure Swift, no I/O.
         .target(name: "FoveaKernels"),
-        // libvips: header probe, limits, decode, encode. Linked into workers only.
-        .target(name: "FoveaCodec", dependencies: ["FoveaKernels", "CVips"]),
+        // libvips: header probe, limits, decode, encode (JPEG through libjpeg-turbo). Workers only.
+        .target(name: "FoveaCodec", dependencies: ["FoveaKernels", "CVips", "CJPEG"]),
         // JSON-RPC/MCP messages, tool schemas, validation, coordinates, presets: pure, fuzzable.
         .target(name: "FoveaProtocol", dependencies: ["FoveaKernels"]),
         // Worker processes: spawn, rlimits, namespaces, seccomp, the memfd channel. The seccomp

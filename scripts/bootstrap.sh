@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Fovea needs on a fresh Debian/Ubuntu machine, skipping what is present:
-#   system: libvips-dev, libseccomp-dev, pkg-config (build and run), python3 (the code tool)
+#   system: libvips-dev, libjpeg62-turbo-dev, libseccomp-dev, pkg-config (build and run), python3 (the code tool)
 #   the code tool's Python environment: .venv-code, pinned (scripts/setup-code-env.sh)
 #   with --test: python3 pillow, opencv-python-headless, numpy (the oracle tests)
 set -euo pipefail
@@ -11,6 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 pkg-config --exists vips 2>/dev/null || missing+=(libvips-dev)
+pkg-config --exists libjpeg 2>/dev/null || missing+=(libjpeg62-turbo-dev)   # JPEG encoding (CJPEG)
 pkg-config --exists libseccomp 2>/dev/null || missing+=(libseccomp-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v python3 >/dev/null || missing+=(python3 python3-pip python3-venv)

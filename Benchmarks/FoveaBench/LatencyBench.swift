@@ -19,12 +19,19 @@ public enum LatencyBench {
         public var p99: Double
         public var max: Double
         public var outputSize: String
+        /// CPU milliseconds per call of the daemon, its workers and the benchmark's clients
+        /// (nil when the daemon's `/proc` could not be read).
+        public var cpu: ProcessCPU?
 
         public var callsPerSecond: Double { Double(calls) / seconds }
 
         public var text: String {
             String(format: "%d client%@, %.1f s: %d calls (%d errors), %.0f calls/s; latency ms p50 %.2f, p90 %.2f, p99 %.2f, max %.2f; output %@",
                    clients, clients == 1 ? "" : "s", seconds, calls, errors, callsPerSecond, p50, p90, p99, max, outputSize)
+                + (cpu.map {
+                    String(format: "; CPU ms/call: daemon %.2f, workers %.2f, total %.2f; bench clients %.2f",
+                           $0.daemon, $0.workers, $0.daemon + $0.workers, $0.client)
+                } ?? "")
         }
     }
 
@@ -49,6 +56,8 @@ public enum LatencyBench {
         }
         let probe = try setup.call("tools/call", params: zoomCall(handle, 0, width: width, height: height))
         let outputSize = "\(probe["structuredContent"]?["width"]?.intValue ?? 0)x\(probe["structuredContent"]?["height"]?.intValue ?? 0) JPEG"
+        let daemonPID = ProcessCPU.peer(of: setup)
+        let cpuStart = daemonPID.flatMap { ProcessCPU.now(daemon: $0) }
         let recorder = Recorder()
         let failure = Mutex<Error?>(nil)
         let start = ContinuousClock.now
@@ -66,7 +75,11 @@ public enum LatencyBench {
         threads.forEach { $0.start() }
         while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
         if let error = failure.withLock({ $0 }) { throw error }
-        return recorder.result(clients: clients, since: start, outputSize: outputSize)
+        var result = recorder.result(clients: clients, since: start, outputSize: outputSize)
+        if let daemonPID, let cpuStart, let cpuEnd = ProcessCPU.now(daemon: daemonPID) {
+            result.cpu = cpuEnd.perCall(since: cpuStart, calls: result.calls)
+        }
+        return result
     }
 
     /// One client's zooms, one at a time, until `end`.

@@ -1,3 +1,4 @@
+import CJPEG
 import CVips
 import FoveaKernels
 
@@ -15,6 +16,8 @@ extension Codec {
     /// - JPEG: baseline (not progressive), no chroma subsampling (4:4:4), standard Huffman
     ///   tables (optimising them doubled the time), metadata stripped; `quality` 1–100,
     ///   default 95. JPEG has no alpha: 2- and 4-band images are flattened onto white first.
+    ///   Encoded by libjpeg-turbo directly (the library libvips itself encodes with), into the
+    ///   bytes libvips's jpegsave would write; the other formats go through libvips.
     /// - PNG: lossless, alpha kept, zlib level ``pngCompressionLevel`` with the `sub` filter;
     ///   `quality` is ignored.
     /// - WebP: lossy with `quality` 1–100 (default 90, effort 2), or lossless when `lossless`
@@ -70,8 +73,33 @@ extension Codec {
         }
     }
 
-    /// One libvips JPEG encode; `restartInterval` MCUs between restart markers (0: none).
+    /// One JPEG encode through libjpeg-turbo (CJPEG); `restartInterval` MCUs between restart
+    /// markers (0: none). The same file libvips's jpegsave writes with the same settings
+    /// (``encodeJPEGWithVips(_:quality:restartInterval:)``, byte for byte: `JPEGEncoderTests`),
+    /// without libvips's per-call cost (its pipeline, thread pool and write-behind thread:
+    /// ≈ 2.2 ms of worker CPU per warm zoom returning 992×736, docs/BENCHMARKS.md).
     static func encodeJPEG(_ view: ImageView, quality: Int, restartInterval: Int) throws -> EncodedImage {
+        guard (1...4).contains(view.bands) else {
+            throw CodecError(.invalidArgument, "image has \(view.bands) bands; 1, 2, 3 or 4 are supported")
+        }
+        let settings = fovea_jpeg_settings(
+            quality: Int32(quality), restart_interval: Int32(restartInterval),
+            optimize_coding: EncodeSettings.jpegOptimizeCoding ? 1 : 0, progressive: 0)
+        var output: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        var message = [CChar](repeating: 0, count: Int(FOVEA_JPEG_MESSAGE_CAPACITY))
+        let status = fovea_jpeg_encode(view.base, view.rowBytes, Int32(view.width), Int32(view.height),
+                                       Int32(view.bands), settings, &output, &length, &message)
+        guard status == 0, let output else {
+            let detail = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw CodecError(.encodeFailed, "JPEG encode of a \(view.layout) image failed: \(detail)")
+        }
+        return EncodedImage(format: .jpeg, adopting: output, count: length, allocator: .system)
+    }
+
+    /// The same encode through libvips's jpegsave: the reference ``encodeJPEG(_:quality:restartInterval:)``
+    /// is tested against, and the "before" column of `fovea bench encode`.
+    static func encodeJPEGWithVips(_ view: ImageView, quality: Int, restartInterval: Int) throws -> EncodedImage {
         try VipsMemoryImage.with(view) { image in
             var opaque = image
             if view.bands == 2 || view.bands == 4 {

@@ -3,8 +3,9 @@ import Glibc
 import FoveaKernels
 
 /// Encodes one JPEG as horizontal strips on several threads and joins them into one baseline
-/// JPEG, byte for byte the file libvips writes in one pass with a restart marker after every
-/// row of 8×8 blocks (MCUs).
+/// JPEG, byte for byte the file libjpeg (``Codec/encodeJPEG(_:quality:restartInterval:)``, and
+/// libvips's jpegsave alike) writes in one pass with a restart marker after every row of 8×8
+/// blocks (MCUs).
 ///
 /// Why it works: with restart markers every MCU row, each row's entropy-coded data starts
 /// from reset DC predictors and a byte boundary, so it does not depend on the rows before it.
@@ -21,8 +22,8 @@ enum JPEGStrips {
     static let mcuRows = 8
 
     /// Strips worth using for `view` on `threads` threads: at most one per 64 MCU rows' worth of
-    /// 256 K pixels, so small images stay on one thread (where the fixed cost of a libvips
-    /// call, ~0.1 ms, would eat the gain).
+    /// 256 K pixels, so small images stay on one thread (where the hand-off to a second thread
+    /// and a second set of headers would eat the gain).
     static func stripCount(for view: ImageView, threads: Int) -> Int {
         // Optimised Huffman tables differ per strip; past 65535 rows JPEG cannot say the height
         // (the one-pass encoder then reports the error).
@@ -70,7 +71,7 @@ enum JPEGStrips {
         var pieces: [(header: Range<Int>, scan: Range<Int>)] = []
         for strip in strips {
             guard let piece = scanLayout(strip.bytes) else {
-                throw CodecError(.encodeFailed, "JPEG strip join: libvips wrote a file without the expected markers")
+                throw CodecError(.encodeFailed, "JPEG strip join: a strip was written without the expected markers")
             }
             pieces.append(piece)
         }

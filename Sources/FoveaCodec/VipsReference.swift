@@ -189,6 +189,14 @@ public enum VipsReference {
         }
     }
 
+    /// `vips_jpegsave_buffer` with the settings ``Codec/encode(_:format:quality:lossless:threads:)``
+    /// uses for JPEG (4:4:4, baseline, standard tables, stripped; alpha flattened onto white):
+    /// the same bytes as Fovea's libjpeg encoder, through libvips (a timing baseline).
+    public static func jpegsave(_ view: ImageView, quality: Int, restartInterval: Int = 0) throws -> EncodedImage {
+        try Codec.requireInitialized()
+        return try Codec.encodeJPEGWithVips(view, quality: quality, restartInterval: restartInterval)
+    }
+
     // MARK: - Plumbing
 
     /// Wraps `view`, applies `operation`, casts to uchar if needed and renders to memory.

@@ -7,7 +7,7 @@ import FoveaKernels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self, IsolationCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, EncodeCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self, IsolationCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -70,6 +70,21 @@ struct Bench: ParsableCommand {
         }
     }
 
+    struct EncodeCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "encode",
+            abstract: "JPEG q95 4:4:4 of a zoom's and a tile's output: libjpeg-turbo directly (Fovea) beside libvips's jpegsave, wall and CPU.")
+
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try Codec.initialize(concurrency: common.threads, vectorize: true)
+            let frame = try BenchFrame.load(path: common.image)
+            let rows = try EncodeBench.run(frame: frame.pixels, threads: common.threads, repeat: common.repeatCount)
+            common.print(rows, frame: frame)
+        }
+    }
+
     struct TilingCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "tiling", abstract: "An 8K frame cut into a 4x4 grid and encoded as JPEG, beside libvips doing the same.")
@@ -92,7 +107,8 @@ struct Bench: ParsableCommand {
                 let jpeg = try BenchFrame.jpeg(path: common.image, frame: frame.pixels)
                 let daemon = try BenchDaemon(socket: socket, arguments: ["--workers", String(workers), "--threads", String(common.threads)])
                 defer { daemon.stop() }
-                let rows = try ColdTilingBench.run(daemon: daemon, jpeg: jpeg, repeat: common.repeatCount)
+                let rows = try ColdTilingBench.run(daemon: daemon, jpeg: jpeg, width: frame.pixels.width,
+                                                   height: frame.pixels.height, repeat: common.repeatCount)
                 print(common.json ? BenchReport.json(rows, context: ["frame": frame.label, "workers": String(workers)])
                       : BenchReport.table(rows, title: "\(frame.label); \(workers) workers x \(common.threads) threads; median ms of \(common.repeatCount)"))
                 return

@@ -5,7 +5,7 @@ import Testing
 @testable import FoveaCodec
 
 extension FoveaCodecTests {
-    /// JPEG encoded as strips on several threads and joined must be the very file libvips
+    /// JPEG encoded as strips on several threads and joined must be the very file libjpeg
     /// writes in one pass with a restart marker after every MCU row.
     @Suite struct JPEGStripTests {
         init() throws { try TestSupport.start() }

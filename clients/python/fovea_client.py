@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import json
 import os
 import socket
@@ -68,13 +69,23 @@ class ToolError(Exception):
 
 @dataclass
 class ToolResult:
-    """An MCP ``CallToolResult``, unpacked."""
+    """An MCP ``CallToolResult``, unpacked. Images stay base64 text until ``images`` (or
+    ``image_bytes``) is first read: an agent that forwards them to an OpenAI-style model server
+    as data URLs (``data_url``) never decodes and re-encodes them."""
 
     is_error: bool
     text: str
     structured: dict = field(default_factory=dict)
-    images: list = field(default_factory=list)  # (bytes, mime type) per image block
+    encoded_images: list = field(default_factory=list)  # (base64 text, mime type) per image block
     raw: dict = field(default_factory=dict)
+    _decoded: Optional[list] = field(default=None, repr=False, compare=False)
+
+    @property
+    def images(self) -> list:
+        """(bytes, mime type) per image block, decoded on first use."""
+        if self._decoded is None:
+            self._decoded = [(binascii.a2b_base64(data), mime) for data, mime in self.encoded_images]
+        return self._decoded
 
     @property
     def image(self) -> Optional[str]:
@@ -83,28 +94,107 @@ class ToolResult:
 
     @property
     def image_bytes(self) -> Optional[bytes]:
-        return self.images[0][0] if self.images else None
+        return self.images[0][0] if self.encoded_images else None
+
+    @property
+    def image_base64(self) -> Optional[str]:
+        """The first image as the daemon sent it: base64 text, not decoded."""
+        return self.encoded_images[0][0] if self.encoded_images else None
+
+    @property
+    def data_url(self) -> Optional[str]:
+        """``data:<mime>;base64,<…>`` of the first image, for a model server's image_url."""
+        if not self.encoded_images:
+            return None
+        data, mime = self.encoded_images[0]
+        return f"data:{mime or 'application/octet-stream'};base64,{data}"
 
     @property
     def mime_type(self) -> Optional[str]:
-        return self.images[0][1] if self.images else None
+        return self.encoded_images[0][1] if self.encoded_images else None
 
     @classmethod
     def parse(cls, result: dict) -> "ToolResult":
         images, texts = [], []
         for block in result.get("content", []):
             if block.get("type") == "image":
-                images.append((base64.b64decode(block["data"]), block.get("mimeType")))
+                images.append((block["data"], block.get("mimeType")))
             elif block.get("type") == "text":
                 texts.append(block.get("text", ""))
         return cls(is_error=bool(result.get("isError")), text="\n".join(texts),
-                   structured=result.get("structuredContent") or {}, images=images, raw=result)
+                   structured=result.get("structuredContent") or {}, encoded_images=images, raw=result)
+
+
+# An answer line carries each image as one long base64 string; json.loads would scan it
+# character by character (about 0.9 ms for a 0.75 MP JPEG, a quarter of the client's time).
+_DATA_KEY = b'"data":"'
+_LONG_STRING = 4096
+_PLACEHOLDER = "\x00fovea-data-%d"
+
+
+def _loads(line: bytes) -> Any:
+    """``json.loads(line)``, with each long ``"data"`` string cut out before parsing and put back
+    after (decoded as ASCII, the same ``str`` json would give).
+
+    Sound because ``"data":"`` cannot occur inside a JSON string (its quotes would be escaped),
+    so every match is a real key whose string value ends at the next quote unless it holds a
+    backslash; such values (and short ones) are left to json."""
+    if len(line) < 2 * _LONG_STRING or _DATA_KEY not in line:
+        return json.loads(line)
+    pieces, strings, at = [], [], 0
+    while True:
+        start = line.find(_DATA_KEY, at)
+        if start < 0:
+            break
+        start += len(_DATA_KEY)
+        end = line.find(b'"', start)
+        if end < 0:
+            break
+        if end - start >= _LONG_STRING and line.find(b"\\", start, end) < 0:
+            pieces.append(line[at:start])
+            pieces.append(b"\\u0000fovea-data-%d" % len(strings))
+            strings.append(line[start:end].decode("ascii"))
+            at = end
+        else:
+            pieces.append(line[at:end])
+            at = end
+        # `at` is the closing quote, kept by the next piece.
+    if not strings:
+        return json.loads(line)
+    pieces.append(line[at:])
+    message = json.loads(b"".join(pieces))
+    placeholders = {_PLACEHOLDER % index: text for index, text in enumerate(strings)}
+
+    def restore(value: Any) -> Any:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str):
+                    if item in placeholders:
+                        value[key] = placeholders[item]
+                elif isinstance(item, (dict, list)):
+                    restore(item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    if item in placeholders:
+                        value[index] = placeholders[item]
+                elif isinstance(item, (dict, list)):
+                    restore(item)
+        return value
+
+    return restore(message)
+
+
+class _Base64Text(bytes):
+    """Base64 text kept as ASCII bytes: ``_request_line`` splices it into the line as a JSON string
+    (the alphabet needs no escaping) instead of json.dumps scanning it; for an 8K photo's put
+    (7.8 MB) that is 87 -> 16-40 ms of CPU, most of it base64 itself."""
 
 
 def _put_params(data: Union[bytes, bytearray, memoryview, str]) -> dict:
     if isinstance(data, str):  # a data URL, or base64 text
         return {"data": data}
-    return {"data": base64.b64encode(bytes(data)).decode("ascii")}
+    return {"data": _Base64Text(base64.b64encode(data))}
 
 
 def _answer(message: dict) -> Any:
@@ -129,8 +219,17 @@ def _checked(result: dict, raise_on_error: bool) -> ToolResult:
 
 
 def _request_line(request_id: int, method: str, params: Optional[dict]) -> bytes:
-    return json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}},
-                      separators=(",", ":")).encode() + b"\n"
+    params = params or {}
+    blobs = [(key, value) for key, value in params.items() if isinstance(value, _Base64Text)]
+    if blobs:  # placeholders json.dumps writes as "\u0000fovea-blob-N", then the text itself
+        params = dict(params, **{key: "\x00fovea-blob-%d" % index for index, (key, _) in enumerate(blobs)})
+    line = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params},
+                      separators=(",", ":")).encode()
+    pieces = [line]
+    for index, (_, blob) in enumerate(blobs):
+        head, _, tail = pieces.pop().partition(b"\\u0000fovea-blob-%d" % index)
+        pieces += [head, blob, tail]
+    return b"".join(pieces + [b"\n"])  # the one copy of the text
 
 
 def _retryable(error: BaseException) -> bool:
@@ -182,7 +281,8 @@ class Fovea:
         except BaseException:
             connection.close()
             raise
-        self._socket, self._reader = connection, connection.makefile("rb")
+        # A 1 MiB buffer takes an answer line in a few reads instead of one per 8 KiB.
+        self._socket, self._reader = connection, connection.makefile("rb", buffering=1 << 20)
 
     def request(self, method: str, params: Optional[dict] = None) -> Any:
         """Sends one request and returns its ``result``; raises ``FoveaError`` for an error."""
@@ -210,7 +310,7 @@ class Fovea:
             answer = self._reader.readline()
             if not answer:
                 raise ConnectionError("the Fovea daemon closed the connection")
-            message = json.loads(answer)
+            message = _loads(answer)
             if message.get("id") == request_id or (message.get("id") is None and "error" in message):
                 return _answer(message)
 
@@ -270,7 +370,7 @@ class _Connection:
                 line = await self.reader.readline()
                 if not line:
                     raise ConnectionError("the Fovea daemon closed the connection")
-                message = json.loads(line)
+                message = _loads(line)
                 future = self.pending.pop(message.get("id"), None)
                 if future is not None and not future.done():
                     future.set_result(message)

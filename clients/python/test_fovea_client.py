@@ -14,7 +14,10 @@ import time
 
 from PIL import Image
 
-from fovea_client import AsyncFovea, Fovea, FoveaError, ToolError
+import base64
+import json
+
+from fovea_client import AsyncFovea, Fovea, FoveaError, ToolError, ToolResult, _loads, _put_params, _request_line
 
 
 def noise_png(width, height, seed):
@@ -32,6 +35,40 @@ def decoded(result):
 def expect(condition, what):
     if not condition:
         raise AssertionError(what)
+
+
+def check_loads():
+    """_loads cuts long "data" strings out before json parses the rest: it must give exactly
+    what json.loads gives, whatever the line holds."""
+    rng = random.Random(3)
+    long_data = base64.b64encode(bytes(rng.getrandbits(8) for _ in range(30000))).decode()
+    other = base64.b64encode(bytes(rng.getrandbits(8) for _ in range(9000))).decode()
+    answers = [
+        {"jsonrpc": "2.0", "id": 7, "result": {"content": [
+            {"type": "image", "data": long_data, "mimeType": "image/jpeg"},
+            {"type": "image", "data": other, "mimeType": "image/png"},
+            {"type": "text", "text": 'a label with "data":"quotes" and \\ backslashes'}],
+            "structuredContent": {"image": "img:ab", "data": "short"}, "isError": False}},
+        {"jsonrpc": "2.0", "id": 8, "result": {"content": [
+            {"type": "image", "data": long_data[:5000] + "\\/" + long_data[5000:], "mimeType": "image/jpeg"}]}},
+        {"jsonrpc": "2.0", "id": 9, "error": {"code": -32602, "message": "bad", "data": long_data}},
+        {"jsonrpc": "2.0", "id": 10, "result": {"text": '"data":"' + long_data, "data": [long_data, other]}},
+        {"jsonrpc": "2.0", "id": 11, "result": {"content": [{"type": "text", "text": "no image " * 2000}]}},
+    ]
+    for answer in answers:
+        for line in (json.dumps(answer).encode(), json.dumps(answer, separators=(",", ":")).encode()):
+            expect(_loads(line) == json.loads(line), f"_loads differs from json.loads on answer {answer['id']}")
+    result = ToolResult.parse(_loads(json.dumps(answers[0]).encode())["result"])
+    expect(result.image_base64 == long_data and result.mime_type == "image/jpeg", "image_base64")
+    expect(result.image_bytes == base64.b64decode(long_data), "image_bytes decodes on first use")
+    expect(result.images[1] == (base64.b64decode(other), "image/png"), "every image block decodes")
+    expect(result.data_url == "data:image/jpeg;base64," + long_data, "data_url")
+    # A put's base64 is spliced into the request line: the same line json.dumps writes.
+    payload = bytes(rng.getrandbits(8) for _ in range(20000))
+    for data in (payload, bytearray(payload), memoryview(payload), base64.b64encode(payload).decode()):
+        expected = json.dumps({"jsonrpc": "2.0", "id": 5, "method": "images/put",
+                               "params": {"data": base64.b64encode(payload).decode()}}, separators=(",", ":")).encode() + b"\n"
+        expect(_request_line(5, "images/put", _put_params(data)) == expected, f"put line for {type(data).__name__}")
 
 
 def check_blocking(socket_path, source, png):
@@ -127,6 +164,7 @@ def main():
     if sys.argv[1] == "--rolling-restart":
         asyncio.run(rolling_restart(sys.argv[2], float(sys.argv[3])))
         return
+    check_loads()
     socket_path = sys.argv[1]
     source, png = noise_png(301, 211, seed=7)
     check_blocking(socket_path, source, png)
