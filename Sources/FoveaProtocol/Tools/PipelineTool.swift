@@ -36,7 +36,7 @@ public struct PipelineRequest: Sendable, Equatable {
             if let unknown = members.keys.sorted().first(where: { $0 != "tool" && $0 != "arguments" }) {
                 throw ToolError("unknown field \(unknown) in \(name); a step has tool and arguments")
             }
-            guard PipelineRequest.stepTools.contains(toolName), let tool = ToolCatalog.definition(named: toolName) else {
+            guard PipelineRequest.stepTools.contains(toolName), let tool = ToolCatalog.imageTool(named: toolName) else {
                 throw .invalid("\(name).tool", .string(toolName), "a pipeline step is one of \(stepTools.joined(separator: ", "))")
             }
             var values: [String: JSONValue] = [:]
