@@ -18,7 +18,7 @@ public struct PipelineRequest: Sendable, Equatable {
                 ]],
                 "description": "The steps, in order: [{tool: \"zoom\", arguments: {bbox_2d: [...]}}, {tool: \"enhance\", arguments: {contrast: 1.5}}].",
             ]),
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.pipeline)
 
     static func parse(_ arguments: ToolArguments, defaults: ToolDefaults) throws(ToolError) -> PipelineRequest {
         guard case .array(let elements)? = arguments.values["steps"] else {
