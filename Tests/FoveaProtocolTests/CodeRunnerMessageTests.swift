@@ -140,6 +140,7 @@ import Testing
         let badOutputs: [JSONValue] = [
             [["stream": "stdin", "text": ""]],
             [["display": ["data": [["image": 5]]]]],
+            [["display": ["data": [["image": 0]]]], ["result": ["data": [["image": 0]]]]],
             [["display": ["data": [["html": "/w/it's.html"]]]]],
             [["error": ["ename": "E", "evalue": "v", "traceback": .array(Array(repeating: "l", count: 257))]]],
             [["bell": true]],

@@ -75,6 +75,13 @@ public struct SketchpadCell: Sendable, Equatable {
             }
             for item in items { outputs.append(try SketchpadOutput(json: item, imageCount: imageCount)) }
         }
+        // Each shown image is one data item: a second reference to it would show it twice.
+        var referenced: Set<Int> = []
+        for bundle in outputs.compactMap(\.bundle) {
+            for case .image(let index) in bundle.data where !referenced.insert(index).inserted {
+                throw ChannelMessageError("image \(index) is referenced twice")
+            }
+        }
         self.init(parsed: parsed, outputs: outputs)
     }
 }
@@ -92,6 +99,14 @@ public enum SketchpadOutput: Sendable, Equatable {
     case error(name: String, value: String, traceback: [String])
     /// `{"timeout": true}`: no message within the client's timeout.
     case timeout
+
+    /// The bundle of a display or a result.
+    public var bundle: SketchpadBundle? {
+        switch self {
+        case .display(let bundle), .result(let bundle): return bundle
+        case .stream, .error, .timeout: return nil
+        }
+    }
 
     init(json: JSONValue, imageCount: Int) throws(ChannelMessageError) {
         guard case .object(let members) = json, members.count >= 1 else { throw ChannelMessageError("an output must be an object") }

@@ -171,6 +171,7 @@ extension CodeObservation {
         let scalars = Array(text.unicodeScalars)
         let open = Array("<img src='".unicodeScalars)
         var parts: [CodeObservationPart] = []
+        var used: Set<Int> = []
         var pending = 0
         var i = 0
         while i + open.count <= scalars.count {
@@ -179,7 +180,10 @@ extension CodeObservation {
             while j < scalars.count, scalars[j] != "'" { j += 1 }
             guard j + 1 < scalars.count, scalars[j + 1] == ">" else { i += 1; continue }
             let path = String(String.UnicodeScalarView(scalars[(i + open.count)..<j]))
-            guard let index = names.firstIndex(of: path) else { i += 1; continue }
+            // Tags come in the images' order; two images with the same content (and so the
+            // same name) take their places in turn.
+            guard let index = names.indices.first(where: { names[$0] == path && !used.contains($0) }) else { i += 1; continue }
+            used.insert(index)
             parts.append(.text(String(String.UnicodeScalarView(scalars[pending..<i]))))
             parts.append(.image(index))
             i = j + 2

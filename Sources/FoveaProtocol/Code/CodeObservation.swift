@@ -93,6 +93,8 @@ public struct CodeObservation: Sendable, Equatable {
 
     /// A Sketchpad image's file name: like autogen's (`<output dir>/<uuid4 hex>.png`), with
     /// the first 32 hex digits of the image's handle, so the name leads back to the image.
+    /// (Two identical images of one call get the same name, where autogen writes two files;
+    /// their tags still take the images' places in order.)
     public static func sketchpadFileName(handle: String, directory: String) -> String {
         let hex = handle.hasPrefix(ImageReference.handlePrefix) ? handle.dropFirst(ImageReference.handlePrefix.count) : Substring(handle)
         return (directory.hasSuffix("/") ? directory : directory + "/") + hex.prefix(32) + ".png"
@@ -124,7 +126,7 @@ public struct CodeObservation: Sendable, Equatable {
                 error = reply.error
                 timedOut = reply.timedOut
                 harness = reply.harness
-                images = min(context.returnedImages ?? reply.images.count, reply.images.count)
+                images = max(0, min(context.returnedImages ?? reply.images.count, reply.images.count))
                 let heldBack = reply.images.count - images + reply.imagesDropped
                 if heldBack > 0 {
                     shown.append("\(heldBack) more image\(heldBack == 1 ? " was" : "s were") shown by the code but not returned (max_images is \(context.maxImages))")
