@@ -94,7 +94,7 @@ let package = Package(
 
         .testTarget(name: "FoveaKernelsTests", dependencies: ["FoveaKernels"], exclude: ["Oracles"]),
         .testTarget(name: "FoveaCodecTests", dependencies: ["FoveaCodec", "FoveaKernels"]),
-        .testTarget(name: "FoveaProtocolTests", dependencies: ["FoveaProtocol", "FoveaKernels"]),
+        .testTarget(name: "FoveaProtocolTests", dependencies: ["FoveaProtocol", "FoveaKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaSandboxTests", dependencies: ["FoveaSandbox", "CLinux"]),
         .testTarget(name: "FoveaServerTests", dependencies: ["FoveaServer", "FoveaProtocol"]),
         // Starts the real `fovea` binary: real socket, real workers, real seccomp.

@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func everyToolSchemaIsAnObjectSchemaListingItsRequiredArguments() {
-        for tool in ToolCatalog.all {
+        for tool in ToolCatalog.imageTools {
             let schema = tool.inputSchema
             #expect(schema["type"] == "object")
             #expect(schema["additionalProperties"] == false)

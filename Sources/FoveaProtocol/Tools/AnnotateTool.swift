@@ -41,7 +41,7 @@ public struct AnnotateRequest: Sendable, Equatable {
                 "color": colorSchema, "width": ["type": "integer", "minimum": 1, "maximum": 64], "label": labelSchema]],
                  what: "Polylines: [{line_2d: [x1, y1, x2, y2, ...], color?, width?, label?}]."),
             CommonParameters.coords,
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.annotate)
 
     static func parse(_ arguments: ToolArguments, coords: CoordinateSystem) throws(ToolError) -> AnnotateRequest {
         var items: [Item] = []

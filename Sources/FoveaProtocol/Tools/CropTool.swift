@@ -12,7 +12,7 @@ public struct CropRequest: Sendable, Equatable {
             CommonParameters.image,
             CommonParameters.box(required: true, purpose: "the region to crop"),
             CommonParameters.coords,
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.crop)
 
     static func parse(_ arguments: ToolArguments, coords: CoordinateSystem) throws(ToolError) -> CropRequest {
         CropRequest(box: try arguments.box()!, coords: coords)

@@ -36,7 +36,7 @@ public struct EnhanceRequest: Sendable, Equatable {
             flag("invert", "Invert the colours (PIL's ImageOps.invert)."),
             CommonParameters.box(required: false, purpose: "the region to adjust (default: the whole image)"),
             CommonParameters.coords,
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.enhance)
 
     static func parse(_ arguments: ToolArguments, coords: CoordinateSystem) throws(ToolError) -> EnhanceRequest {
         var settings = EnhanceSettings()

@@ -11,7 +11,7 @@ public struct InspectRequest: Sendable, Equatable {
             CommonParameters.image,
             CommonParameters.box(required: false, purpose: "the region to measure (default: the whole image)"),
             CommonParameters.coords,
-        ])
+        ], outputSchema: ToolOutputSchemas.inspect)
 
     static func parse(_ arguments: ToolArguments, coords: CoordinateSystem) throws(ToolError) -> InspectRequest {
         InspectRequest(box: try arguments.box(), coords: coords)

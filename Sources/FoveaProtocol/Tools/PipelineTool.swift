@@ -18,7 +18,7 @@ public struct PipelineRequest: Sendable, Equatable {
                 ]],
                 "description": "The steps, in order: [{tool: \"zoom\", arguments: {bbox_2d: [...]}}, {tool: \"enhance\", arguments: {contrast: 1.5}}].",
             ]),
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.pipeline)
 
     static func parse(_ arguments: ToolArguments, defaults: ToolDefaults) throws(ToolError) -> PipelineRequest {
         guard case .array(let elements)? = arguments.values["steps"] else {
@@ -36,7 +36,7 @@ public struct PipelineRequest: Sendable, Equatable {
             if let unknown = members.keys.sorted().first(where: { $0 != "tool" && $0 != "arguments" }) {
                 throw ToolError("unknown field \(unknown) in \(name); a step has tool and arguments")
             }
-            guard PipelineRequest.stepTools.contains(toolName), let tool = ToolCatalog.definition(named: toolName) else {
+            guard PipelineRequest.stepTools.contains(toolName), let tool = ToolCatalog.imageTool(named: toolName) else {
                 throw .invalid("\(name).tool", .string(toolName), "a pipeline step is one of \(stepTools.joined(separator: ", "))")
             }
             var values: [String: JSONValue] = [:]

@@ -32,7 +32,7 @@ public struct RotateRequest: Sendable, Equatable {
                 "type": "string", "enum": .array(FlipDirection.allCases.map { .string($0.rawValue) }),
                 "description": "Mirror after rotating: horizontal swaps left and right, vertical swaps top and bottom.",
             ]),
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.rotate)
 
     static func parse(_ arguments: ToolArguments) throws(ToolError) -> RotateRequest {
         let angle = try arguments.number("angle", in: -3600...3600)

@@ -32,7 +32,7 @@ public struct TileRequest: Sendable, Equatable {
             ]),
             CommonParameters.box(required: false, purpose: "the region to tile (default: the whole image)"),
             CommonParameters.coords,
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.tile)
 
     static func parse(_ arguments: ToolArguments, coords: CoordinateSystem) throws(ToolError) -> TileRequest {
         let grid = try arguments.integerPair("grid", in: 1...16)

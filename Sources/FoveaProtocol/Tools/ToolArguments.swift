@@ -48,6 +48,7 @@ public struct ToolArguments: Sendable {
             }
             return "pass an img:<sha256> handle from images/put or an earlier result, or a data URL"
         case "bbox_2d": return "pass [x1, y1, x2, y2] of the region"
+        case "code": return "pass the Python source to run, as a string"
         default: return parameter.schema["description"]?.stringValue ?? "see tools/list"
         }
     }

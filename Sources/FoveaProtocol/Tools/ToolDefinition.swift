@@ -20,6 +20,10 @@ public struct ToolDefinition: Sendable {
     public var title: String
     public var description: String
     public var parameters: [ToolParameter]
+    /// The JSON Schema of the result's `structuredContent` (MCP 2025-06-18 `Tool.outputSchema`);
+    /// a successful result conforms to it. Failed calls (`isError: true`) carry no
+    /// `structuredContent`.
+    public var outputSchema: JSONValue? = nil
 
     public var parameterNames: [String] { parameters.map(\.name) }
 
@@ -37,8 +41,10 @@ public struct ToolDefinition: Sendable {
 
     /// The entry in `tools/list`.
     public var listing: JSONValue {
-        .object(["name": .string(name), "title": .string(title), "description": .string(description),
-                 "inputSchema": inputSchema])
+        var entry: [String: JSONValue] = ["name": .string(name), "title": .string(title), "description": .string(description),
+                                          "inputSchema": inputSchema]
+        if let outputSchema { entry["outputSchema"] = outputSchema }
+        return .object(entry)
     }
 }
 

@@ -56,13 +56,14 @@ public struct ToolCall: Sendable, Equatable {
 
     public var toolName: String { request.toolName }
 
-    /// Validates `tools/call` params (`name`, `arguments`).
+    /// Validates `tools/call` params (`name`, `arguments`) of an image tool; `code` is not one
+    /// (a daemon that runs code routes it to ``CodeArguments/parse(_:defaults:)`` first).
     public static func parse(params: [String: JSONValue], defaults: ToolDefaults) throws(ToolCallError) -> ToolCall {
         guard case .string(let name)? = params["name"] else {
             throw .protocolError(RPCError(.invalidParams, "tools/call needs params.name, the tool's name (a string); see tools/list"))
         }
-        guard let tool = ToolCatalog.definition(named: name) else {
-            let names = ToolCatalog.all.map(\.name).joined(separator: ", ")
+        guard let tool = ToolCatalog.imageTool(named: name) else {
+            let names = ToolCatalog.imageTools.map(\.name).joined(separator: ", ")
             throw .protocolError(RPCError(.invalidParams, "Unknown tool: \(name); tools are \(names)"))
         }
         let values: [String: JSONValue]

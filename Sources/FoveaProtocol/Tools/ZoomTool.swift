@@ -21,7 +21,7 @@ public struct ZoomRequest: Sendable, Equatable {
                 "description": "Context to add on every side, as a fraction of the box's width and height (default 0).",
             ]),
             CommonParameters.coords,
-        ] + CommonParameters.output)
+        ] + CommonParameters.output, outputSchema: ToolOutputSchemas.zoom)
 
     static func parse(_ arguments: ToolArguments, coords: CoordinateSystem) throws(ToolError) -> ZoomRequest {
         ZoomRequest(box: try arguments.box()!, coords: coords, label: try arguments.string("label"),
