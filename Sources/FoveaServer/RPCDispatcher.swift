@@ -9,6 +9,8 @@ final class RPCDispatcher: @unchecked Sendable {
     typealias Reply = @Sendable (JSONValue) -> Void
 
     let tools: ToolService
+    /// The code tool, when the daemon has a Python to run it in.
+    let code: CodeService?
     let stats = ServerStats()
     let activity = RequestActivity()
     let configuration: ServerConfiguration
@@ -16,8 +18,9 @@ final class RPCDispatcher: @unchecked Sendable {
     /// Set once by the server, for `server/stats`.
     var connections: ConnectionLimiter?
 
-    init(tools: ToolService, configuration: ServerConfiguration, logger: Logger) {
+    init(tools: ToolService, code: CodeService? = nil, configuration: ServerConfiguration, logger: Logger) {
         self.tools = tools
+        self.code = code
         self.configuration = configuration
         self.logger = logger
     }
@@ -49,15 +52,24 @@ final class RPCDispatcher: @unchecked Sendable {
         switch method {
         case "initialize": answer(.success(MCP.initializeResult(params: params)))
         case "ping": answer(.success([:]))
-        case "tools/list": answer(.success(ToolCatalog.listResult))
-        case "tools/call": tools.call(params: params, connection: connection, reply: answer)
+        case "tools/list": answer(.success(ToolCatalog.listResult(includingCode: code?.isAvailable ?? false)))
+        case "tools/call":
+            if let code, let name = params["name"]?.stringValue, ToolCatalog.isCode(name) {
+                code.call(params: params, connection: connection, reply: answer)
+            } else {
+                tools.call(params: params, connection: connection, reply: answer)
+            }
+        case "sessions/close":
+            if let code { answer(code.closeSession(params: params)) } else {
+                answer(.failure(RPCError(.methodNotFound, "sessions/close belongs to the code tool, which this server does not serve (no Python environment)")))
+            }
         case "images/put": tools.put(params: params, connection: connection, reply: answer)
         case "images/get": tools.get(params: params, reply: answer)
         case "images/release": answer(tools.release(params: params, connection: connection))
         case "server/stats": answer(.success(statistics()))
         case "debug/sandbox_probe" where configuration.testHooks: probe(params: params, reply: answer)
         default:
-            answer(.failure(RPCError(.methodNotFound, "method \(method) does not exist; methods are initialize, ping, tools/list, tools/call, images/put, images/get, images/release, server/stats")))
+            answer(.failure(RPCError(.methodNotFound, "method \(method) does not exist; methods are initialize, ping, tools/list, tools/call, images/put, images/get, images/release, sessions/close, server/stats")))
         }
     }
 
@@ -96,6 +108,7 @@ final class RPCDispatcher: @unchecked Sendable {
                       "reducedDecodes": .int(cache.counters.reducedDecodes),
                       "shmemHugePages": HugePages.shmemSetting().map(JSONValue.string) ?? .null],
             "poisonedInputs": .int(pool.poison.poisonedCount),
+            "code": code?.statistics ?? ["state": "off"],
             "methods": stats.methodsJSON,
             "tools": stats.toolsJSON,
             "uptime_s": .double(Double(stats.started.duration(to: .now).components.seconds)),

@@ -11,6 +11,7 @@ public final class Server: @unchecked Sendable {
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
     private let pool: WorkerPool
+    private let code: CodeService?
     private let dispatcher: RPCDispatcher
     private let limiter: ConnectionLimiter
     private var listener: Channel?
@@ -31,15 +32,26 @@ public final class Server: @unchecked Sendable {
         let store = ImageStore(pool: pool, limits: configuration.limits, capacityBytes: configuration.cacheBytes,
                                deadlineSeconds: configuration.deadlineSeconds, logger: logger)
         let tools = try ToolService(store: store, pool: pool, configuration: configuration, logger: logger)
-        dispatcher = RPCDispatcher(tools: tools, configuration: configuration, logger: logger)
+        code = configuration.code.map { CodeService(configuration: $0, tools: tools, fair: configuration.fairQueue, logger: logger) }
+        dispatcher = RPCDispatcher(tools: tools, code: code, configuration: configuration, logger: logger)
         limiter = ConnectionLimiter(limit: configuration.maxConnections)
         dispatcher.connections = limiter
+    }
+
+    /// Starts the code tool's template in the background, or says why there is no code tool.
+    private func startCode() {
+        if let code {
+            code.start()
+        } else {
+            logger.info("code tool off: \(configuration.codeOffReason ?? "not configured"); every other tool is served")
+        }
     }
 
     /// Starts the workers and listens. Returns once the socket accepts connections.
     public func start() throws {
         signal(SIGPIPE, SIG_IGN)
         pool.start()
+        startCode()
         let limiter = self.limiter
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -73,6 +85,7 @@ public final class Server: @unchecked Sendable {
     public func startStandardIO() throws {
         signal(SIGPIPE, SIG_IGN)
         pool.start()
+        startCode()
         servesStandardIO = true
         let input = dup(STDIN_FILENO), output = dup(STDOUT_FILENO)
         guard input >= 0, output >= 0 else { throw SystemCallError("dup", context: "standard input and output") }
@@ -144,6 +157,7 @@ public final class Server: @unchecked Sendable {
     /// Stops listening, fails queued calls and stops the workers.
     public func shutdown() {
         try? listener?.close().wait()
+        code?.shutdown()
         pool.shutdown()
         if let boundSocketPath { unlink(boundSocketPath) }
         try? group.syncShutdownGracefully()
