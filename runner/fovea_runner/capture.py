@@ -133,6 +133,31 @@ class BoundedText(io.TextIOBase):
         """Everything if it fit; else head + tail (the middle is lost)."""
         return self.head_text() + self.tail_text()
 
+    def kept(self, head: int | None = None, tail: int | None = None) -> tuple[str, int, int]:
+        """(text, at, omitted): at most ``head`` bytes of the head and ``tail`` bytes of the
+        tail (default: all that is stored), the cut's offset in code points and the UTF-8
+        bytes left out there (0: nothing was cut)."""
+        h, t = self.head_text(), self.tail_text()
+        if head is not None and self.head_bytes > head:
+            h = utf8_prefix(h, head)
+        if tail is not None and utf8_len(t) > tail:
+            t = utf8_suffix(t, tail)
+        omitted = self.total - utf8_len(h) - utf8_len(t)
+        return h + t, len(h), max(0, omitted)
+
+    def marked(self) -> str:
+        """getvalue() with Fovea's line for a cut stream where the middle went
+        (``CodeOutputCut.marker`` on the Swift side)."""
+        text, at, omitted = self.kept()
+        if not omitted:
+            return text
+        return text[:at] + omission_marker(omitted) + text[at:]
+
+
+def omission_marker(nbytes: int) -> str:
+    """The line the supervisor puts where the middle of a long stream was left out."""
+    return f"\n[… {nbytes} bytes of output omitted …]\n"
+
 
 # --- images ---------------------------------------------------------------------
 @dataclass

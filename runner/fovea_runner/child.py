@@ -11,13 +11,14 @@ import stat
 import sys
 import time
 
-from . import capture, confine, conventions, images
-from .channel import Channel, ChannelError, Closed, encoded_size, MAX_MESSAGE
+from . import bounds, confine, conventions, images
+from .channel import Channel, ChannelError, Closed
 
 EXIT_FATAL = 71
 MAX_IMAGES = 64
 SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
-REPLY_BUDGET = MAX_MESSAGE - 1024
+CODE_SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+MAX_CODE_BYTES = 16 << 20  # the supervisor's limit is 1 MiB; this only bounds the read
 
 
 class RunError(Exception):
@@ -101,6 +102,9 @@ class Session:
     # -- descriptors -------------------------------------------------------------
     @staticmethod
     def _layout(msg: dict, fds: list[int]):
+        """(entries, maxImages, input fds, code fd or None, scratch fds): the inputs named by
+        ``pixels``/``encoded``, then the code's memfd when the message has
+        ``codeDescriptor`` instead of ``code``, then exactly ``maxImages`` scratch memfds."""
         entries = msg.get("images", [])
         max_images = msg.get("maxImages", 10)
         if not isinstance(entries, list) or not isinstance(max_images, int) or not 0 <= max_images <= MAX_IMAGES:
@@ -115,9 +119,48 @@ class Session:
                         raise ChannelError(f"image {e['index']}: {key} is not a descriptor index")
                     used.append(e[key])
         n_inputs = max(used) + 1 if used else 0
-        if len(fds) - n_inputs != max_images:
-            raise ChannelError(f"{len(fds)} descriptors: {n_inputs} inputs + {max_images} scratch expected")
-        return entries, max_images, fds[:n_inputs], fds[n_inputs:]
+        code_fd = None
+        n_code = 0
+        if "codeDescriptor" in msg:
+            if "code" in msg:
+                raise ChannelError("a run message has code or codeDescriptor, not both")
+            if msg["codeDescriptor"] != n_inputs or isinstance(msg["codeDescriptor"], bool):
+                raise ChannelError(f"codeDescriptor must be {n_inputs} (after the input descriptors)")
+            if n_inputs >= len(fds):
+                raise ChannelError("codeDescriptor names no descriptor")
+            code_fd, n_code = fds[n_inputs], 1
+        if len(fds) - n_inputs - n_code != max_images:
+            raise ChannelError(f"{len(fds)} descriptors: {n_inputs} inputs + {n_code} code + {max_images} scratch "
+                               "expected")
+        return entries, max_images, fds[:n_inputs], code_fd, fds[n_inputs + n_code:]
+
+    @staticmethod
+    def _read_code(msg: dict, fd: int) -> str:
+        """The code's UTF-8 bytes from its memfd: a regular file of exactly ``codeBytes``,
+        sealed against writing, shrinking and growing (so it cannot change while read)."""
+        n = msg.get("codeBytes")
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_CODE_BYTES:
+            raise ChannelError(f"codeBytes must be an integer in [0, {MAX_CODE_BYTES}]")
+        try:
+            st = os.fstat(fd)
+            seals = fcntl.fcntl(fd, fcntl.F_GET_SEALS)
+        except OSError as e:
+            raise ChannelError(f"the code descriptor is not a sealed memfd ({e})") from None
+        if not stat.S_ISREG(st.st_mode) or st.st_size != n:
+            raise ChannelError(f"the code memfd holds {st.st_size} bytes, not codeBytes {n}")
+        if seals & CODE_SEALS != CODE_SEALS:
+            raise ChannelError(f"the code memfd is not sealed (seals {seals:#x})")
+        chunks, off = [], 0
+        while off < n:
+            b = os.pread(fd, min(n - off, 1 << 20), off)
+            if not b:
+                raise ChannelError("the code memfd ended early")
+            chunks.append(b)
+            off += len(b)
+        try:
+            return b"".join(chunks).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ChannelError(f"the code memfd is not UTF-8 ({e})") from None
 
     def _input_path(self, entry: dict) -> str:
         """Absolute path at which to write an input's file."""
@@ -164,15 +207,17 @@ class Session:
         t0, c0 = time.monotonic(), time.process_time()
         rid = msg.get("id")
         try:
-            entries, max_images, in_fds, scratch = self._layout(msg, fds)
+            entries, max_images, in_fds, code_fd, scratch = self._layout(msg, fds)
+            code = msg.get("code") if code_fd is None else self._read_code(msg, code_fd)
         except ChannelError:
             for fd in fds:
                 os.close(fd)
             raise
+        if code_fd is not None:
+            os.close(code_fd)
         self.ch.send({"type": "started", "id": rid})
         call = None
         try:
-            code = msg.get("code")
             conv = msg.get("conventions", "plain")
             if not isinstance(code, str):
                 raise RunError("ValueError", "code must be a string")
@@ -195,37 +240,55 @@ class Session:
             self.max_images = max_images
             call = self.family.run(code, timeout)
         except RunError as e:
-            from .families.base import Call
-
-            call = Call()
-            call.error = {"type": e.kind, "message": str(e), "line": None, "traceback": f"{e.kind}: {e}"}
+            call = refusal(self.conventions or msg.get("conventions"), e.kind, str(e))
         finally:
             for fd in in_fds:
                 os.close(fd)
         reply_fds = []
-        dropped = 0
+        dropped = call.dropped  # shown past maxImages and never rendered
         shown = []
+        image_map = []  # the call's images -> the reply's (None: not returned)
         try:
             for out in call.images:
                 if len(reply_fds) >= len(scratch):
                     dropped += 1
+                    image_map.append(None)
                     continue
                 fd = scratch[len(reply_fds)]
                 if not _fill_scratch(fd, out.data):
                     dropped += 1
+                    image_map.append(None)
                     continue
+                image_map.append(len(shown))
                 reply_fds.append(fd)
-                shown.append({"width": out.width, "height": out.height, "bands": out.bands, "source": out.source})
-            reply = {"type": "result", "id": rid, "result": call.result, "error": call.error, "images": shown,
-                     "imagesDropped": dropped, "executedCode": call.executed_code, "freshSession": call.fresh,
-                     "harness": call.harness}
-            reply = fit_reply(reply, call.stdout, call.stderr)
+                shown.append({"width": out.width, "height": out.height, "bands": out.bands,
+                              "source": bounds.image_source(out.source)})
+            base = {"type": "result", "id": rid, "images": shown, "imagesDropped": dropped,
+                    "freshSession": call.fresh, "timedOut": bool(call.timed_out)}
+            reply = bounds.fit_reply(base, call, self.conventions or "plain", image_map)
             reply["elapsedMs"] = round((time.monotonic() - t0) * 1000, 2)
             reply["cpuMs"] = round((time.process_time() - c0) * 1000, 2)
             self.ch.send(reply, reply_fds)
         finally:
             for fd in scratch:
                 os.close(fd)
+
+
+def refusal(family, kind: str, message: str):
+    """A run that could not start (nothing ran), shown as the family shows an error."""
+    from .families.base import Call
+
+    call = Call()
+    call.error = {"type": kind, "message": message, "line": None, "traceback": f"{kind}: {message}\n"}
+    if family == "deepeyesv2":
+        call.stderr.write(f"{kind}: {message}")
+    elif family == "thyme":
+        call.harness.update({"discarded": True, "message": f"Sandbox for N/A: Code execution failed: {message}",
+                             "text": None})
+    elif family == "sketchpad":
+        call.harness.update({"parsed": True, "outputs": [{"error": {"ename": kind, "evalue": message,
+                                                                    "traceback": []}}]})
+    return call
 
 
 def _fill_scratch(fd: int, data) -> bool:
@@ -245,60 +308,6 @@ def _fill_scratch(fd: int, data) -> bool:
         return True
     except OSError:
         return False
-
-
-def _cut(s, limit: int):
-    if not isinstance(s, str) or len(s) <= limit:
-        return s
-    half = max(1, limit // 2)
-    return s[:half] + f"\n[… {len(s) - 2 * half} characters omitted …]\n" + s[-half:]
-
-
-def _shrink(obj, limit: int):
-    if isinstance(obj, str):
-        return _cut(obj, limit)
-    if isinstance(obj, dict):
-        return {k: _shrink(v, limit) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_shrink(v, limit) for v in obj]
-    return obj
-
-
-def _stream_fields(prefix: str, bt: capture.BoundedText, head: int, tail: int) -> dict:
-    h, t = bt.head_text(), bt.tail_text()
-    full_kept = bt.head_bytes + bt.tail_bytes
-    if bt.head_bytes > head:
-        h = capture.utf8_prefix(h, head)
-    if bt.tail_bytes > tail:
-        t = capture.utf8_suffix(t, tail)
-    omitted = bt.total - capture.utf8_len(h) - capture.utf8_len(t)
-    if omitted <= 0 and full_kept == bt.total:
-        return {prefix: h + t, f"{prefix}Bytes": bt.total, f"{prefix}Omitted": None}
-    return {prefix: h + t, f"{prefix}Bytes": bt.total, f"{prefix}Omitted": {"at": len(h), "bytes": omitted}}
-
-
-def fit_reply(reply: dict, out: capture.BoundedText, err: capture.BoundedText) -> dict:
-    """The reply under 64 KiB: stdout/stderr as at most 16 KiB of head and 16
-    KiB of tail each (``…Omitted`` says where the cut is and how much went),
-    then, if still too large, long strings elsewhere shortened, then the
-    streams' budgets halved."""
-    budgets = [(16384, 16384), (8192, 8192), (4096, 4096), (1024, 1024), (256, 256), (0, 0)]
-    limits = [None, 8192, 2048, 512, 128]
-    for head, tail in budgets:
-        for limit in limits:
-            r = dict(reply) if limit is None else {k: (_shrink(v, limit) if k not in ("type", "id", "images") else v)
-                                                   for k, v in reply.items()}
-            r.update(_stream_fields("stdout", out, head, tail))
-            r.update(_stream_fields("stderr", err, head, tail))
-            if encoded_size(r) <= REPLY_BUDGET:
-                return r
-    r = {"type": "result", "id": reply["id"], "result": None, "images": reply["images"],
-         "error": {"type": "RuntimeError", "message": "the call's output could not be bounded", "line": None,
-                   "traceback": None}, "executedCode": None, "freshSession": reply.get("freshSession", False),
-         "harness": {}, "imagesDropped": reply.get("imagesDropped", 0)}
-    r.update(_stream_fields("stdout", out, 0, 0))
-    r.update(_stream_fields("stderr", err, 0, 0))
-    return r
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,8 @@ class Call:
     executed_code: str | None = None
     harness: dict = field(default_factory=dict)
     fresh: bool = False
+    timed_out: bool = False  # the family's in-process deadline (the run's timeout) stopped the code
+    dropped: int = 0  # images shown past maxImages and never rendered (the reply's imagesDropped)
 
 
 class Family:

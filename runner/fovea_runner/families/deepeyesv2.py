@@ -204,7 +204,7 @@ class DeepEyesV2(Family):
             compile(code, "<string>", "exec")
         except SyntaxError as e:
             err.write(f"SyntaxError - {e}")
-            return {"result": None, "exc": e, "images": []}
+            return {"result": None, "exc": e, "images": [], "unrendered": 0}
         shown: list = []
         original_tb = shell.showtraceback
 
@@ -214,17 +214,22 @@ class DeepEyesV2(Family):
 
         original_show = plt.show
 
+        unrendered = [0]
+
         def plot_callback(*a, **k):
             for num in plt.get_fignums():
                 fig = plt.figure(num)
                 fig.tight_layout()
-                if len(shown) < self.session.max_images:  # past it: not rendered, the reply cannot carry it
+                if len(shown) < self.session.max_images:
                     shown.append(capture.render_figure(fig, bbox_inches="tight"))
+                else:  # past maxImages the reply cannot carry it: not rendered, counted
+                    unrendered[0] += 1
             plt.close()
             return original_show(*a, **k)
 
         cell = None
         result = None
+        escaped = None
         shell.showtraceback = showtraceback
         try:
             plt.show = plot_callback
@@ -232,12 +237,15 @@ class DeepEyesV2(Family):
                 with alarm(timeout, lambda: TimeoutException("Timed out!")):
                     cell = shell.run_cell(code)
                     result = getattr(cell, "result", None)
+        except TimeoutException as e:  # the alarm fired in IPython's own code, outside the cell
+            err.write(f"TimeoutException: {e}\n")
+            escaped = e
         finally:
             shell.showtraceback = original_tb
             plt.show = original_show
             plt.close()
-        exc = (cell.error_in_exec or cell.error_before_exec) if cell is not None else None
-        return {"result": result, "exc": exc, "images": shown}
+        exc = (cell.error_in_exec or cell.error_before_exec) if cell is not None else escaped
+        return {"result": result, "exc": exc, "images": shown, "unrendered": unrendered[0]}
 
     # -- a model call ---------------------------------------------------------------
     def run(self, code: str, timeout: float | None) -> Call:
@@ -255,11 +263,18 @@ class DeepEyesV2(Family):
         exc = res["exc"]
         if res["result"] is not None:
             call.result = repr(res["result"])
+        call.timed_out = isinstance(exc, TimeoutException)
         if exc is not None:
             line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else _cell_line(exc)
             call.error = {"type": type(exc).__name__, "message": str(exc), "line": line,
                           "traceback": call.stderr.getvalue()}
         shown = res["images"]
+        if self.variant == "rl":
+            # The env keeps the first 10 (max_images_per_round): only those past maxImages
+            # among them are Fovea's to count.
+            call.dropped = max(0, min(len(shown) + res["unrendered"], MAX_IMAGES_PER_ROUND) - len(shown))
+        else:
+            call.dropped = res["unrendered"]
         if self.variant == "rl":
             outs = []
             for o in shown[:MAX_IMAGES_PER_ROUND]:

@@ -76,6 +76,7 @@ class PyVision(Family):
         self.code_obj = None
         self.savefig_lines: set[int] = set()
         self.pending: list = []
+        self.unrendered = 0
 
     def bind_image(self, src) -> None:
         # Image.open(<data URL bytes>).convert("RGB"): an Image in RGB, the file's info.
@@ -88,9 +89,11 @@ class PyVision(Family):
         def savefig(*args, **kwargs):
             f = sys._getframe(1)
             if f.f_code is self.code_obj and f.f_lineno in self.savefig_lines:
-                if len(self.pending) < self.session.max_images:  # past it: the reply cannot carry it
+                if len(self.pending) < self.session.max_images:
                     kw = {k: v for k, v in kwargs.items() if k != "format"}
                     self.pending.append(capture.pyplot_savefig(plt, **kw))
+                else:  # past maxImages the reply cannot carry it: not rendered, counted
+                    self.unrendered += 1
                 return None
             return original(*args, **kwargs)
 
@@ -105,6 +108,7 @@ class PyVision(Family):
         exc = None
         timed_out = False
         self.pending = []
+        self.unrendered = 0
         original = plt.savefig
         try:
             from .base import streams
@@ -146,6 +150,7 @@ class PyVision(Family):
             call.harness["report"] = report
             return call
         call.images = self.pending
+        call.dropped = self.unrendered
         self.pending = []
         call.harness["report"] = "Done"
         return call
@@ -154,5 +159,5 @@ class PyVision(Family):
         call.error = {"type": "TimeoutError", "message": "Execution timeout", "line": None,
                       "traceback": "Timeout Error"}
         call.harness["report"] = "Timeout Error"
-        call.harness["timedOut"] = True
+        call.timed_out = True  # the deadline, or the worker gone after SystemExit: "Timeout Error"
         return call

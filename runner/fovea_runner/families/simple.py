@@ -46,6 +46,7 @@ class Simple(Family):
     def __init__(self, session):
         super().__init__(session)
         self.calls = 0
+        self.unrendered = 0
         self.filenames: list[str] = []
         self.tracker = capture.FileTracker(self.workdir, skip=session.private_dirs) if self.collect_files else None
         self._new_namespace()
@@ -68,7 +69,8 @@ class Simple(Family):
     def _show_all(self, shown: list) -> None:
         for num in plt.get_fignums():
             if len(shown) >= self.session.max_images:
-                break  # more than the reply can carry: not rendered (counted as dropped)
+                self.unrendered += 1  # more than the reply can carry: not rendered, counted
+                continue
             shown.append(capture.render_figure(plt.figure(num), **self.savefig_kwargs))
         plt.close("all")
 
@@ -94,6 +96,7 @@ class Simple(Family):
         register_source(filename, code)
         before = self.tracker.state() if self.tracker else {}
         shown: list = []
+        self.unrendered = 0
         exc = None
         value = None
         timed_out = False
@@ -129,6 +132,7 @@ class Simple(Family):
                     if out is not None:
                         files.append(out)
         call.images = shown + files
+        call.dropped = self.unrendered
         if value is not None:
             call.result = repr(value)
         if exc is not None:
@@ -136,6 +140,7 @@ class Simple(Family):
         if timed_out:
             msg = deadline_message(timeout)
             call.error = {"type": "TimeoutError", "message": msg, "line": None, "traceback": msg}
+            call.timed_out = True
             self._new_namespace()
         return call
 

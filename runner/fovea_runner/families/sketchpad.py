@@ -8,15 +8,25 @@ stdout first — before each display, result and traceback and at the end),
 ``display()`` and trailing expressions as ``text/plain`` + image bundles.
 
 The reply's ``harness.outputs`` lists the kernel's messages as autogen's
-client reads them, in order: ``{"stream": name, "text"}``,
-``{"display"|"result": {"text/plain": …, "image": k}}`` (``k`` indexes the
-reply's images), ``{"error": {"ename", "evalue", "traceback": [lines]}}``,
+client reads them, in order (docs/CODE-CONVENTIONS.md, "Per family"):
+``{"stream": name, "text", "omitted"?}`` per flushed chunk;
+``{"display"|"result": {"text": [...], "data": [...]}}`` per bundle — ``text``
+the ``text/plain`` value and ``json.dumps`` of every type that is neither
+``image/*`` nor ``text/html``, in bundle order; ``data`` ``{"image": k}`` for
+an ``image/png`` returned as the reply's image ``k``, ``{"html": path}`` for
+``text/html`` (written to ``<workDir>/<uuid4 hex>.html`` as autogen's executor
+writes it), ``{"text": json.dumps(value)}`` for any other ``image/*``;
+``{"error": {"ename", "evalue", "traceback": [lines, ANSI included]}}``;
 ``{"timeout": true}``.  The supervisor builds autogen's text from them.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import os
+import sys
 
 from PIL import Image
 
@@ -117,6 +127,15 @@ def _shell_class():
         display_pub_class = Publisher
         kernel = None
 
+        def showtraceback(self, exc_tuple=None, *args, **kwargs):
+            value = (exc_tuple or sys.exc_info())[1]
+            if isinstance(value, _KernelTimeout):
+                # The client's timeout, caught by IPython's run_code: no error message, and
+                # nothing the cell does from here on reaches the client.
+                self.kernel.timed_out()
+                return None
+            return super().showtraceback(exc_tuple, *args, **kwargs)
+
         def _showtraceback(self, etype, evalue, stb):
             self.kernel.message("error", {"ename": etype.__name__, "evalue": str(evalue), "traceback": list(stb)})
 
@@ -127,13 +146,26 @@ def _shell_class():
 
 
 class Kernel:
-    """The parts of ipykernel + autogen's client that decide what the agent sees."""
+    """The parts of ipykernel + autogen's client that decide what the agent sees.
 
-    def __init__(self, call_images: list):
+    ``items`` are the cell's messages; a stream item holds its ``BoundedText`` (``buf``)
+    until the reply is bounded (``bounds.sketchpad_outputs``); bundle image references
+    index the call's images."""
+
+    def __init__(self, call_images: list, family=None):
         self.items: list = []
         self.images = call_images
+        self.family = family
+        self.result_plain = None  # text/plain of the execute_result: the reply's result
         self.pending = {"stdout": capture.BoundedText(), "stderr": capture.BoundedText()}
         self.totals = {"stdout": capture.BoundedText(), "stderr": capture.BoundedText()}
+        self.timeout_at = None  # len(items) when the client's timeout fired
+
+    def timed_out(self):
+        if self.timeout_at is None:
+            self.flush_all()
+            self.timeout_at = len(self.items)
+            self.images_at = len(self.images)
 
     def write(self, name, s):
         self.pending[name].write(s)
@@ -142,7 +174,7 @@ class Kernel:
     def flush(self, name):
         buf = self.pending[name]
         if buf.total:
-            self.items.append({"stream": name, "text": buf.getvalue(), "bytes": buf.total})
+            self.items.append({"stream": name, "buf": buf})
             self.pending[name] = capture.BoundedText()
 
     def flush_all(self):
@@ -154,19 +186,75 @@ class Kernel:
         if kind == "error":
             self.items.append({"error": content})
             return
-        bundle = {}
+        texts, data = [], []
         for mime, value in content.items():
-            if isinstance(value, RawImage):
-                self.images.append(value.output)
-                bundle["image"] = len(self.images) - 1
-                bundle.setdefault("mime", []).append(mime)
-            elif mime == "text/plain":
-                bundle["text/plain"] = value
-            elif mime.startswith("image/") or mime == "text/html":
-                bundle.setdefault("data", []).append(mime)
+            if mime == "text/plain":
+                texts.append(value if isinstance(value, str) else str(value))
+                if kind == "execute_result" and self.result_plain is None:
+                    self.result_plain = texts[-1]
+            elif mime == "image/png":
+                item = self._image(value)
+                if item is not None:
+                    data.append(item)
+            elif mime == "text/html":
+                data.append(self._html(value))
+            elif mime.startswith("image/"):
+                data.append({"text": _dumps(_wire(value))})
             else:
-                bundle.setdefault("other", {})[mime] = value
-        self.items.append({"display" if kind == "display_data" else "result": bundle})
+                texts.append(_dumps(_wire(value)))
+        self.items.append({"display" if kind == "display_data" else "result": {"text": texts, "data": data}})
+
+    def _image(self, value):
+        """An image/png data item: the runner's raw render, or PNG bytes decoded (the agent
+        opens the saved file with ``.convert("RGB")``); None when nothing is returned."""
+        if isinstance(value, RawImage):
+            out = value.output
+        else:
+            if self.family is not None and self.family._full():
+                self.family.kernel_dropped += 1
+                return None
+            out = _decode_png(value)
+            if out is None:
+                return None
+        self.images.append(out)
+        return {"image": len(self.images) - 1}
+
+    def _html(self, value):
+        """autogen's executor writes the HTML to ``<output dir>/<uuid4 hex>.html``."""
+        import uuid
+
+        workdir = self.family.workdir if self.family is not None else "."
+        path = os.path.join(workdir, uuid.uuid4().hex + ".html")
+        try:
+            with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(value if isinstance(value, str) else str(value))
+        except OSError:
+            pass  # the line names the file all the same, as the harness's would
+        return {"html": path}
+
+
+def _wire(value):
+    """A bundle value as the kernel's JSON message carries it (bytes base64-encoded)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+def _dumps(value) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return json.dumps(str(value))
+
+
+def _decode_png(value):
+    try:
+        data = base64.b64decode(value) if isinstance(value, str) else bytes(value)
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            return capture.from_pil(im.convert("RGB"), "display")
+    except Exception:  # noqa: BLE001 - unreadable: the agent keeps the tag as text; nothing to return
+        return None
 
 
 def _figure_png(fig):
@@ -205,7 +293,8 @@ class Sketchpad(Family):
     def __init__(self, session):
         super().__init__(session)
         self.shell = None
-        self.kernel = Kernel([])
+        self.kernel_dropped = 0
+        self.kernel = Kernel([], self)
         self.stdout = _Stream(self, "stdout")
         self.stderr = _Stream(self, "stderr")
 
@@ -242,8 +331,8 @@ class Sketchpad(Family):
         bi.configure_inline_support(self.shell, INLINE_BACKEND)
         formatters = self.shell.display_formatter.formatters
         pylabtools.select_figure_formats(self.shell, {"png"}, bbox_inches="tight")
-        formatters["image/png"].for_type(Figure, lambda fig: None if self._full() else _figure_png(fig))
-        formatters["image/png"].for_type(Image.Image, lambda im: None if self._full() else _pil_png(im))
+        formatters["image/png"].for_type(Figure, lambda fig: self._unless_full(fig, _figure_png))
+        formatters["image/png"].for_type(Image.Image, lambda im: self._unless_full(im, _pil_png))
         jpeg = formatters.get("image/jpeg")
         if jpeg is not None:  # Pillow 9.4 (the harness's) had no _repr_jpeg_
             jpeg.for_type(Image.Image, lambda obj: None)
@@ -252,22 +341,33 @@ class Sketchpad(Family):
         """Images past the run's maxImages are not rendered (the reply cannot carry them)."""
         return len(self.kernel.images) >= self.session.max_images
 
+    def _unless_full(self, obj, render):
+        if not self._full():
+            return render(obj)
+        if (obj.axes or obj.lines) if hasattr(obj, "axes") else obj.mode in PNG_MODES:
+            self.kernel_dropped += 1  # it would have been an image: counted in imagesDropped
+        return None
+
     def _cell(self, code: str, call: Call | None = None, timeout=None) -> bool:
         """Run one execute_request; returns False when the client timed out."""
         images = call.images if call else []
-        self.kernel = Kernel(images)
+        self.kernel = Kernel(images, self)
+        self.kernel_dropped = 0
         self.shell.kernel = self.kernel
-        timed_out = False
+        k = self.kernel
         with streams(self.stdout, self.stderr):
             try:
                 with alarm(timeout, _KernelTimeout):
                     self.shell.run_cell(code, store_history=True)
-            except _KernelTimeout:
-                timed_out = True
-            self.kernel.flush_all()
-        if timed_out:
-            self.kernel.items.append({"timeout": True})
-        return not timed_out
+            except _KernelTimeout:  # fired in IPython's own code, outside run_code
+                k.timed_out()
+            k.flush_all()
+        if k.timeout_at is None:
+            return True
+        del k.items[k.timeout_at:]
+        del k.images[k.images_at:]  # figures flushed after the timeout never reach the client
+        k.items.append({"timeout": True})
+        return False
 
     def bind_images(self, sources) -> None:
         """First call: cell 1, then cell 2 reading every image as the harness does
@@ -307,16 +407,17 @@ class Sketchpad(Family):
         ok = self._cell(content, call, timeout)
         k = self.kernel
         call.stdout, call.stderr = k.totals["stdout"], k.totals["stderr"]
+        call.result = k.result_plain
+        call.dropped = self.kernel_dropped
         for item in k.items:
             if "error" in item:
                 e = item["error"]
                 call.error = {"type": e["ename"], "message": e["evalue"], "line": None,
                               "traceback": capture_strip("\n".join(e["traceback"]))}
-            elif "result" in item:
-                call.result = item["result"].get("text/plain")
         if not ok:
             call.error = {"type": "TimeoutError", "message": "ERROR: Timeout waiting for output from code block.",
                           "line": None, "traceback": None}
+            call.timed_out = True
         call.harness.update({"parsed": True, "outputs": k.items, "executionCount": self.shell.execution_count - 1})
         return call
 

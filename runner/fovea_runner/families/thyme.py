@@ -308,7 +308,8 @@ class Thyme(Family):
             code = code.replace(ORIGINAL_PREFIX, OUT_DIR)
             code = re.sub(r":\.\d{1}f}", ":.8f}", code)
             exec(code, g, loc)
-            printed = out.getvalue().strip()
+            # The print output; past the stream's bounds, Fovea's line where its middle went.
+            printed = out.marked().strip()
             had = previous and "processed_path" in previous.get("locals", {})
             if "processed_path" in loc and not had:
                 p = loc["processed_path"]
@@ -378,11 +379,12 @@ class Thyme(Family):
                         sb = self._execute(code, previous, call.stdout)
                 except ThymeTimeout as e:
                     sb = {"paths": [], "printed": "", "context": None, "exc": e, "code": None,
-                          "message": f"Sandbox for {ITEM}: Execution timed out after {EXEC_TIME_LIMIT} seconds."}
+                          "message": f"Sandbox for {ITEM}: Execution timed out after {timeout:g} seconds."}
         discarded = not sb["paths"]
         self.context = rollback if discarded else sb["context"]
         call.executed_code = sb["code"]
         call.error = error_dict(sb["exc"], ["<string>"], sb["message"])
+        call.timed_out = isinstance(sb["exc"], ThymeTimeout)
         unreadable = []
         shown_text = None
         if not discarded:
