@@ -58,6 +58,11 @@ def default_workdir() -> str:
     return "/work" if not (REPO + "/").startswith("/work/") else "/sandbox/work"
 
 
+def encode(msg: dict) -> bytes:
+    """Compact UTF-8 JSON, as the supervisor's JSONWriter writes it."""
+    return json.dumps(msg, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 class Peer:
     """One end of a SEQPACKET channel with the runner's framing."""
 
@@ -65,7 +70,7 @@ class Peer:
         self.sock = sock
 
     def send(self, msg: dict, fds=()) -> None:
-        data = json.dumps(msg).encode()
+        data = encode(msg)
         assert len(data) <= MAX_MESSAGE, len(data)
         anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
         self.sock.sendmsg([data], anc)
@@ -164,7 +169,12 @@ class Child:
         self.alive = True
 
     def run(self, code: str, conventions: str = "plain", images=(), max_images: int = 10, timeout=None,
-            deadline: float = 60.0, options: dict | None = None, scratch_bytes: int = 64 << 20) -> Reply:
+            deadline: float = 60.0, options: dict | None = None, scratch_bytes: int = 64 << 20,
+            code_memfd: bool | None = None, code_fd=None) -> Reply:
+        """One run as the supervisor sends it (CodeRunRequest): the code inline when the message
+        fits one datagram, else (or with ``code_memfd=True``) in a sealed memfd after the input
+        descriptors (``codeDescriptor``, ``codeBytes``). ``code_fd(code_bytes) -> (fd, codeBytes)``
+        replaces that memfd (tests of a broken one)."""
         entries, fds = [], []
         try:
             for i, img in enumerate(images):
@@ -178,8 +188,6 @@ class Child:
                     e["encoded"] = len(fds)
                     fds.append(sealed_memfd("encoded", img.encoded))
                 entries.append(e)
-            for _ in range(max_images):
-                fds.append(scratch_memfd(scratch_bytes))
             rid = self.next_id
             self.next_id += 1
             msg = {"type": "run", "id": rid, "code": code, "conventions": conventions, "images": entries,
@@ -188,6 +196,19 @@ class Child:
                 msg["timeout"] = timeout
             if options:
                 msg["options"] = options
+            if code_memfd is None:
+                code_memfd = len(encode(msg)) > MAX_MESSAGE
+            if code_memfd or code_fd is not None:
+                data = code.encode("utf-8")
+                del msg["code"]
+                msg["codeDescriptor"] = len(fds)
+                if code_fd is not None:
+                    fd, msg["codeBytes"] = code_fd(data)
+                else:
+                    fd, msg["codeBytes"] = sealed_memfd("fovea-code", data), len(data)
+                fds.append(fd)
+            for _ in range(max_images):
+                fds.append(scratch_memfd(scratch_bytes))
             t0 = time.monotonic()
             self.peer.send(msg, fds)
         finally:

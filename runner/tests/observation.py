@@ -106,30 +106,34 @@ def _sketchpad(snippet, m):
             err = SK_TIMEOUT
             break
         if "stream" in item:
-            texts.append(item["text"])
+            t = item["text"]
+            if item.get("omitted"):
+                at = item["omitted"]["at"]
+                t = t[:at] + f"\n[… {item['omitted']['bytes']} bytes of output omitted …]\n" + t[at:]
+            texts.append(t)
         elif "error" in item:
             e = item["error"]
             err = f"ERROR: {e['ename']}: {e['evalue']}\n{e['traceback']}"
             break
         else:
             b = item.get("display") or item.get("result")
-            if "text/plain" in b:
-                texts.append(b["text/plain"])
-            if "image" in b:
-                data.append("image/png")
-            for mime in b.get("data", []):
-                data.append(mime)
-            for v in b.get("other", {}).values():
-                texts.append(json.dumps(v))
+            texts += b["text"]
+            data += b["data"]
     if err is not None:
         return SK_ERROR.format(code=1, output=_parse_error("ERROR: " + err))
     outputs = ["\n".join(texts)]
     files = []
-    for mime in data:
-        _STATE["files"] += 1
-        p = f"<workdir>/{_STATE['files']:032x}.png"
-        outputs.append(f"Image data saved to {p}")
-        files.append(p)
+    for d in data:
+        if "image" in d:
+            _STATE["files"] += 1
+            p = f"<workdir>/{_STATE['files']:032x}.png"
+            outputs.append(f"Image data saved to {p}")
+            files.append(p)
+        elif "html" in d:
+            outputs.append(f"HTML data saved to {d['html']}")
+            files.append(d["html"])
+        else:
+            outputs.append(d["text"])
     lines = "\n".join(outputs).split("\n")
     if files:
         lines = lines[: -2 * len(files)]
