@@ -273,23 +273,40 @@ def _traceback_lines(lines: list, budget: int) -> list:
 def fit_reply(base: dict, call, family: str, image_map: list) -> dict:
     """The reply within every bound and one datagram.  ``base`` holds the fields that are
     never cut (type, id, images, imagesDropped, freshSession, timedOut); ``image_map`` maps
-    the call's images to the reply's (None: not returned)."""
-    observed = OBSERVED.get(family, set())
-    for level, scale in enumerate(SCALES):
-        def stream_scale(name):
-            return scale if level == 0 or name in observed else scale / 4
+    the call's images to the reply's (None: not returned).
 
+    First everything at the contract's bounds; then without the informational fields, the
+    streams no observation of the family reads getting only the room the rest leaves
+    (Sketchpad's and Thyme's observations carry their own copy of the output); then the
+    bounds of everything scaled down together."""
+    observed = OBSERVED.get(family, set())
+    streams = {"stdout": call.stdout, "stderr": call.stderr}
+    spare = [name for name, bt in streams.items() if name not in observed and bt.total]
+    for level, scale in enumerate(SCALES):
         r = dict(base)
-        for name, bt in (("stdout", call.stdout), ("stderr", call.stderr)):
-            half = _limit(STREAM_HEAD, stream_scale(name))
+        for name, bt in streams.items():
+            half = _limit(STREAM_HEAD, scale) if level == 0 or name in observed else 0
             r.update(stream_fields(name, bt, half, half))
-        r["result"] = cut(call.result, _limit(MAX_RESULT, stream_scale("result")))
+        r["result"] = cut(call.result, _limit(MAX_RESULT, scale if level == 0 or "result" in observed else scale / 4))
         r["error"] = error_field(call.error, family, scale, level)
         code = call.executed_code
         r["executedCode"] = code if level == 0 and code is not None and utf8_len(code) <= MAX_EXECUTED_CODE else None
         r["harness"] = harness_field(call.harness or {}, family, scale, level, image_map)
-        if encoded_size(r) <= REPLY_BUDGET:
+        size = encoded_size(r)
+        if size > REPLY_BUDGET:
+            continue
+        if level == 0 or not spare:
             return r
+        # The room left goes to the streams no observation reads.
+        half = min(STREAM_HEAD, (REPLY_BUDGET - size) // (2 * len(spare)))
+        while half > 0:
+            grown = dict(r)
+            for name in spare:
+                grown.update(stream_fields(name, streams[name], half, half))
+            if encoded_size(grown) <= REPLY_BUDGET:
+                return grown
+            half = half * 3 // 4
+        return r
     r = dict(base)
     r.update(stream_fields("stdout", call.stdout, 0, 0))
     r.update(stream_fields("stderr", call.stderr, 0, 0))
