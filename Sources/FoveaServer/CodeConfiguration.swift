@@ -9,6 +9,9 @@ public struct CodeConfiguration: Sendable, Equatable {
     public var runnerDirectory: String
     /// Conventions of calls that name none (`--code-conventions`).
     public var conventions = "r1v4"
+    /// Which DeepEyesV2 harness `deepeyesv2` imitates: `rl` (training) or `eval`
+    /// (`--code-deepeyesv2-variant`).
+    public var deepEyesV2Variant = "rl"
     /// Seconds a call may run (`--code-deadline`); a call's `timeout` may only lower it.
     public var deadlineSeconds: Double = 30
     /// Sessions alive at once (`--max-sessions`); the least recently used idle one ends first.

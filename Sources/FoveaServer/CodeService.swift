@@ -25,12 +25,13 @@ final class CodeService: @unchecked Sendable {
         self.tools = tools
         self.logger = logger
         defaults = CodeDefaults(conventions: CodeConventions(rawValue: configuration.conventions) ?? .r1v4,
-                                deadline: configuration.deadlineSeconds)
+                                deadline: configuration.deadlineSeconds,
+                                harness: CodeHarnessOptions(deepEyesV2Variant: DeepEyesV2Variant(rawValue: configuration.deepEyesV2Variant) ?? .rl))
         factory = InterpreterFactory(configuration: configuration, logger: logger)
         queue = JobQueue<CodeCall>(capacity: configuration.maxQueue, fair: fair)
         sessions = CodeSessions(queue: queue, maximum: configuration.maxSessions, idleSeconds: configuration.sessionIdleSeconds)
-        slots = CodeSlots(configuration: configuration, queue: queue, sessions: sessions, interpreters: factory,
-                          limits: tools.configuration.limits, logger: logger)
+        slots = CodeSlots(configuration: configuration, harness: defaults.harness, queue: queue, sessions: sessions,
+                          interpreters: factory, limits: tools.configuration.limits, logger: logger)
     }
 
     /// Starts the template (in the background), the slots and the idle-session sweep.
@@ -198,9 +199,12 @@ final class CodeService: @unchecked Sendable {
 
     var statistics: JSONValue {
         let state: String
+        var templatePID: JSONValue = .null
         switch factory.currentState {
         case .starting: state = "starting"
-        case .ready: state = "ready"
+        case .ready(let hello):
+            state = "ready"
+            templatePID = .int(Int(hello.pid))
         case .failed(let reason): state = "failed: \(reason)"
         }
         let counters = slots.statistics
@@ -211,7 +215,7 @@ final class CodeService: @unchecked Sendable {
              "private_bytes": session.privateBytes.map { .int($0) } ?? .null]
         }
         return [
-            "state": .string(state), "python": .string(configuration.python), "queue": .int(queue.count),
+            "state": .string(state), "python": .string(configuration.python), "template_pid": templatePID, "queue": .int(queue.count),
             "calls": .int(counters.calls), "interpreters_started": .int(counters.forks), "stopped": .int(counters.stops),
             "misbehaved": .int(counters.violations), "max_sessions": .int(configuration.maxSessions),
             "sessions": .array(list),

@@ -14,6 +14,7 @@ import Logging
 /// next call starts fresh and says why.
 final class CodeSlots: @unchecked Sendable {
     private let configuration: CodeConfiguration
+    private let harness: CodeHarnessOptions
     private let queue: JobQueue<CodeCall>
     private let sessions: CodeSessions
     private let interpreters: InterpreterFactory
@@ -28,9 +29,10 @@ final class CodeSlots: @unchecked Sendable {
     /// An idle interpreter reads a call and acknowledges it at once.
     static let receiptTimeout: Duration = .seconds(2)
 
-    init(configuration: CodeConfiguration, queue: JobQueue<CodeCall>, sessions: CodeSessions,
+    init(configuration: CodeConfiguration, harness: CodeHarnessOptions, queue: JobQueue<CodeCall>, sessions: CodeSessions,
          interpreters: InterpreterFactory, limits: DecodeLimits, logger: Logger) {
         self.configuration = configuration
+        self.harness = harness
         self.queue = queue
         self.sessions = sessions
         self.interpreters = interpreters
@@ -82,6 +84,10 @@ final class CodeSlots: @unchecked Sendable {
         let outcome = exchange(call, with: interpreter)
         switch outcome {
         case .ran(let reply, let outputs, _):
+            // A reply that says the runner stopped the code at its timeout keeps the
+            // interpreter: what the session keeps then is the family's harness's rule (PyVision
+            // and DeepEyesV2 keep their state, Thyme rolls the turn back, r1v4 and plain start
+            // over), which the runner follows. Only a stop by the supervisor loses the session.
             counters.add(\.calls)
             return .ran(reply, outputs: outputs, restart: restart)
         case .stopped(let stop, _):
@@ -89,7 +95,6 @@ final class CodeSlots: @unchecked Sendable {
             interpreter.kill()
             session?.interpreter = nil
             session?.restart = .stopped(stop)
-            restart = restart ?? nil
             return .stopped(stop, restart: restart)
         case .failed(let reason):
             counters.add(\.violations)
@@ -121,7 +126,8 @@ final class CodeSlots: @unchecked Sendable {
         }
         let arguments = call.arguments
         let request = CodeRunRequest(id: id, code: arguments.code, conventions: arguments.conventions, images: images,
-                                     maxImages: arguments.maxImages, session: arguments.session, timeout: call.timeout)
+                                     maxImages: arguments.maxImages, session: arguments.session, timeout: call.timeout,
+                                     harness: harness)
         let scratch: [ScratchMemfd]
         let message: [UInt8]
         do {

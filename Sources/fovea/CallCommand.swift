@@ -10,8 +10,11 @@ struct Call: ParsableCommand {
         abstract: "Call one tool on a running daemon and print its text block.",
         discussion: """
             Puts --image with images/put, calls TOOL, prints the result's text block and writes \
-            the returned image to -o. Example:
+            the returned image to -o. Examples:
               fovea call zoom --image photo.jpg --bbox 412,300,530,377 -o zoom.jpg
+              fovea call code --image photo.jpg --code 'print(image_1.size)'
+            The code tool takes any number of --image (image_1, image_2, … in the code, or the \
+            names of --conventions) and keeps variables across calls with the same --session.
             """)
 
     @Argument(help: "Tool name (see `fovea tools`).")
@@ -20,8 +23,20 @@ struct Call: ParsableCommand {
     @Option(help: "Socket path (default: as `fovea serve`).")
     var socket: String?
 
-    @Option(help: "Image file to send.")
-    var image: String
+    @Option(help: "Image file to send (repeatable for the code tool).")
+    var image: [String] = []
+
+    @Option(help: "The code tool's Python source.")
+    var code: String?
+
+    @Option(name: .customLong("code-file"), help: "Read the code tool's Python source from this file.")
+    var codeFile: String?
+
+    @Option(help: "The code tool's session id: calls with the same id share variables.")
+    var session: String?
+
+    @Option(help: "The code tool's conventions (r1v4, pyvision, deepeyesv2, thyme, sketchpad, plain).")
+    var conventions: String?
 
     @Option(help: "Box x1,y1,x2,y2 in --coords.")
     var bbox: String?
@@ -41,14 +56,41 @@ struct Call: ParsableCommand {
     @Flag(help: "Print the whole JSON result instead of the text block.")
     var json = false
 
+    var isCode: Bool { ToolCatalog.isCode(tool) }
+
+    func validate() throws {
+        if isCode {
+            guard (code == nil) != (codeFile == nil) else { throw ValidationError("the code tool needs exactly one of --code and --code-file") }
+        } else {
+            guard image.count == 1 else { throw ValidationError("\(tool) takes exactly one --image") }
+            guard code == nil, codeFile == nil, session == nil, conventions == nil else {
+                throw ValidationError("--code, --code-file, --session and --conventions are for the code tool")
+            }
+        }
+    }
+
     func run() throws {
         let client = try FoveaClient(socketPath: socket ?? ServerConfiguration.defaultSocketPath)
-        guard let bytes = FileManager.default.contents(atPath: image) else {
-            throw ValidationError("cannot read --image \(image)")
+        let handles = try image.map { path -> String in
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read --image \(path)") }
+            let put = try client.call("images/put", params: ["data": .string(Base64.encodeToString(bytes: bytes))])
+            guard let handle = put["image"]?.stringValue else { throw ValidationError("images/put returned no handle") }
+            return handle
         }
-        let put = try client.call("images/put", params: ["data": .string(Base64.encodeToString(bytes: bytes))])
-        guard let handle = put["image"]?.stringValue else { throw ValidationError("images/put returned no handle") }
-        var arguments: [String: JSONValue] = ["image": .string(handle)]
+        var arguments: [String: JSONValue] = [:]
+        if isCode {
+            if let codeFile {
+                guard let data = FileManager.default.contents(atPath: codeFile) else { throw ValidationError("cannot read --code-file \(codeFile)") }
+                arguments["code"] = .string(String(decoding: data, as: UTF8.self))
+            } else {
+                arguments["code"] = .string(code ?? "")
+            }
+            if !handles.isEmpty { arguments["images"] = .array(handles.map(JSONValue.string)) }
+            if let session { arguments["session"] = .string(session) }
+            if let conventions { arguments["conventions"] = .string(conventions) }
+        } else {
+            arguments["image"] = .string(handles[0])
+        }
         if let args {
             guard case .object(let extra) = try JSONParser.parse(args) else {
                 throw ValidationError("--args must be a JSON object")

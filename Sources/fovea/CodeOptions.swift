@@ -15,6 +15,10 @@ struct CodeOptions: ParsableArguments {
             help: "Conventions of code calls that name none: r1v4, pyvision, deepeyesv2, thyme, sketchpad, plain.")
     var conventions: String = "r1v4"
 
+    @Option(name: .customLong("code-deepeyesv2-variant"),
+            help: "Which DeepEyesV2 harness the deepeyesv2 conventions imitate: rl (its training environment) or eval (its evaluation harness).")
+    var deepEyesV2Variant: String = "rl"
+
     @Option(name: .customLong("code-deadline"), help: "Seconds a code call may run; a call's timeout may only lower it.")
     var deadline: Double = 30
 
@@ -41,6 +45,9 @@ struct CodeOptions: ParsableArguments {
     func validate() throws {
         guard Self.conventionNames.contains(conventions) else {
             throw ValidationError("--code-conventions \(conventions) is unknown; conventions: \(Self.conventionNames.joined(separator: ", "))")
+        }
+        guard ["rl", "eval"].contains(deepEyesV2Variant) else {
+            throw ValidationError("--code-deepeyesv2-variant must be rl or eval, got \(deepEyesV2Variant)")
         }
         guard deadline > 0 && deadline <= 3600 else { throw ValidationError("--code-deadline must be 0...3600 seconds, got \(deadline)") }
         guard (1...100_000).contains(maxSessions) else { throw ValidationError("--max-sessions must be 1...100000, got \(maxSessions)") }
@@ -69,6 +76,7 @@ struct CodeOptions: ParsableArguments {
         }
         var configuration = CodeConfiguration(python: python, runnerDirectory: runner)
         configuration.conventions = conventions
+        configuration.deepEyesV2Variant = deepEyesV2Variant
         configuration.deadlineSeconds = deadline
         configuration.maxSessions = maxSessions
         configuration.sessionIdleSeconds = sessionIdle

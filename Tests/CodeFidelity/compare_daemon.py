@@ -2,7 +2,7 @@
 """Run the fidelity corpus through a running Fovea daemon's `code` tool and compare every call
 with what the family's own harness returned (the references' output, run_reference.py).
 
-    python3 compare_daemon.py --socket PATH --expected DIR [--only ID]... [--jobs N]
+    python3 compare_daemon.py --socket PATH --expected DIR [--only ID]... [--jobs N] [--deepeyesv2-variant eval]
 
 For each snippet: its images are put (the same files run_reference.py gives the reference,
 encoded by images.py), then each call goes through `tools/call` `code` with the snippet's
@@ -10,7 +10,11 @@ family as `conventions`, a session of its own (so state carries across its calls
 images with the file names the reference used. Compared per call, exactly:
 
 - stdout, the error's type and message (or none), the trailing expression's value;
-- the observation text the family's harness builds (the result's text block);
+- the observation text the family's harness builds (the result's text block), with two
+  differences Fovea makes on purpose (docs/CODE-CONVENTIONS.md): a Thyme turn its harness
+  discards (it shows the model nothing and samples again) reads the sandbox's own message, and
+  Sketchpad's `<img src='…'>` tags name `<working dir>/<the image's handle>.png` where autogen
+  names a random `<uuid>.png`; the tags' places and number must still be the same;
 - the number of images, each one's size, mode and pixels (sha256 of the decoded PNG's raw
   bytes against the reference's image).
 
@@ -27,6 +31,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 import uuid
 
@@ -39,6 +44,12 @@ from PIL import Image  # noqa: E402
 import images as test_images  # noqa: E402
 from fovea_client import Fovea  # noqa: E402
 from run_reference import load_corpus  # noqa: E402
+
+
+IMG_TAG = re.compile(r"<img src='[^']*\.png'>")
+# What Fovea shows for a Thyme turn its harness discards without a message of its own.
+THYME_NOTHING_SHOWN = ("Sandbox for N/A: The code produced no output to show. Print the path of the processed "
+                       "image (processed_path) or the result.")
 
 
 def snippet_images(snippet: dict) -> list[tuple[bytes, str]]:
@@ -66,8 +77,14 @@ def compare_call(got: dict, want: dict) -> list[str]:
         problems.append(f"error: {got_error.get('type')}: {got_error.get('message')!r} != {want_error.get('type')}: {want_error.get('message')!r}")
     texts = [block["text"] for block in got.get("content", []) if block.get("type") == "text"]
     text = texts[0] if texts else None
-    if text != want.get("text"):
-        problems.append(f"text: {text!r} != {want.get('text')!r}")
+    want_text = want.get("text")
+    harness = want.get("harness") or {}
+    if isinstance(harness, dict) and harness.get("discarded"):
+        want_text = harness.get("message") or THYME_NOTHING_SHOWN
+    if text is not None and want_text is not None:
+        text, want_text = IMG_TAG.sub("<img src='FILE'>", text), IMG_TAG.sub("<img src='FILE'>", want_text)
+    if text != want_text:
+        problems.append(f"text: {text!r} != {want_text!r}")
     blocks = [block for block in got.get("content", []) if block.get("type") == "image"]
     if len(blocks) != len(want["images"]):
         problems.append(f"images: {len(blocks)} != {len(want['images'])}")
@@ -90,8 +107,11 @@ def run_snippet(socket_path: str, snippet: dict, expected_dir: str) -> tuple[str
     problems = []
     with Fovea(socket_path, timeout=120) as fovea:
         images = [{"image": fovea.put(data), "path": path} for data, path in snippet_images(snippet)]
+        options = snippet.get("options", {})
         for call, (code, want) in enumerate(zip(snippet["calls"], expected), 1):
             arguments = {"code": code, "conventions": snippet["family"], "session": session, "images": images}
+            if "timeout" in options:
+                arguments["timeout"] = options["timeout"]
             got = fovea.request("tools/call", {"name": "code", "arguments": arguments})
             problems += [f"call {call}: {p}" for p in compare_call(got, want)]
         fovea.request("sessions/close", {"session": session})
@@ -105,8 +125,11 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus", default=os.path.join(HERE, "snippets", "corpus.jsonl"))
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--deepeyesv2-variant", default="rl",
+                        help="the daemon's --code-deepeyesv2-variant: snippets for the other variant are left out")
     args = parser.parse_args(argv)
     snippets = [s for s in load_corpus(args.corpus) if not args.only or s["id"] in args.only]
+    snippets = [s for s in snippets if s.get("options", {}).get("variant", "rl") == args.deepeyesv2_variant]
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for snippet_id, problems in pool.map(lambda s: run_snippet(args.socket, s, args.expected), snippets):

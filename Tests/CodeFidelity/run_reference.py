@@ -40,6 +40,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import signal  # noqa: E402
+
+# A parent may start us with signals blocked (a test runner's thread): the references' own
+# timeouts (SIGALRM) must fire.
+signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
 import importlib  # noqa: E402
