@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite: unit, oracle (Pillow/OpenCV) and end-to-end tests
-# against a real daemon with real workers and seccomp filters. Tests build optimised (kernels
-# in debug builds run ~100x slower) in their own build folder, .build-tests.
+# against a real daemon with real workers and seccomp filters, then the code tool's Python
+# side: the runner in its real sandbox (runner/tests) and the family references
+# (Tests/CodeFidelity). Tests build optimised (kernels in debug builds run ~100x slower) in
+# their own build folder, .build-tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh --test
@@ -13,11 +15,18 @@ trap 'rm -f "$log"' EXIT
 set +e
 swift test "${flags[@]}" --skip-build "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ $# -eq 0 ]; then
+    # The runner's own tests compile the code policies with this build's `fovea policy --bpf`.
+    FOVEA_BIN="$PWD/.build-tests/release/fovea" .venv-code/bin/python -m pytest -q -p no:cacheprovider \
+        runner/tests Tests/CodeFidelity/test_references.py 2>&1 | tee -a "$log"
+    python_status=${PIPESTATUS[0]}
+    [ "$status" != 0 ] || status=$python_status
+fi
 set -e
 if [ "$status" != 0 ]; then
     echo "=== test.sh: the run failed (exit $status); its failures again:"
     # Failure lines with their "↳" comments; crashes and XCTest failures too.
-    awk '/✘|Fatal error|error: |Test Case .* failed|[Ss]ignal [0-9]+|Exited with/ { print; more = 1; next }
+    awk '/✘|Fatal error|error: |Test Case .* failed|[Ss]ignal [0-9]+|Exited with|^FAILED |^ERROR / { print; more = 1; next }
          more && /^[[:space:]]*↳/ { print; next } { more = 0 }' "$log" | head -150
 fi
 exit "$status"
