@@ -7,7 +7,7 @@ import FoveaKernels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, EncodeCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self, IsolationCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, EncodeCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self, IsolationCommand.self, CodeBenchCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -166,6 +166,46 @@ struct Bench: ParsableCommand {
             print("\(frame.label); two daemons started here, \(workers) workers x \(threads) threads; \(calls) cold zooms each, \(gap) s apart")
             let result = try IsolationBench.run(jpeg: jpeg, width: frame.pixels.width, height: frame.pixels.height, calls: calls,
                                                 gap: gap, workers: workers, threads: threads)
+            print(result.text)
+        }
+    }
+
+    struct CodeBenchCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "code",
+            abstract: "The code tool on a cached 8K JPEG through the socket, beside a fresh Python process per call and a warm in-process exec (Benchmarks/code_peers.py), and what a session costs.")
+
+        @Option(help: "Image to put (default: a synthetic 8K photo-like JPEG).")
+        var image: String?
+
+        @Option(help: "Timed calls per snippet (Fovea and the warm exec).")
+        var calls: Int = 30
+
+        @Option(name: .customLong("fresh-calls"), help: "Fresh-process calls per snippet (each takes a second or two).")
+        var freshCalls: Int = 5
+
+        @Option(help: "Seconds of the eight parallel sessions.")
+        var seconds: Double = 5
+
+        @Option(help: "Worker processes of the daemon started here.")
+        var workers: Int = 2
+
+        @Option(name: .customLong("code-python"), help: "The code tool's Python (default: .venv-code of the repository).")
+        var python: String?
+
+        func run() throws {
+            guard let repository = CodeOptions.repositoryDirectory() else {
+                throw ValidationError("the repository (runner/, Benchmarks/code_peers.py) was not found beside this binary")
+            }
+            let python = self.python ?? repository + "/.venv-code/bin/python"
+            try Codec.initialize()
+            let frame = try BenchFrame.load(path: image)
+            let jpeg = try BenchFrame.jpeg(path: image, frame: frame.pixels)
+            let daemon = try BenchDaemon(socket: nil, arguments: ["--workers", String(workers), "--code-python", python])
+            defer { daemon.stop() }
+            print("\(frame.label); daemon started here, \(workers) workers; Python \(python)")
+            let result = try CodeBench.run(daemon: daemon, jpeg: jpeg, python: python, peers: repository + "/Benchmarks/code_peers.py",
+                                           calls: calls, freshCalls: freshCalls, seconds: seconds)
             print(result.text)
         }
     }
