@@ -150,6 +150,9 @@ final class CodeService: @unchecked Sendable {
             let observation = CodeObservation(conventions: arguments.conventions, outcome: observationOutcome, context: context)
             sessions.addImagesShown(arguments.session, images.count)
             let elapsed = seconds(started.duration(to: .now)) * 1000
+            if case .replied(let runReply) = observationOutcome {
+                logger.debug("code call: \(String(format: "%.1f", elapsed)) ms in all, \(String(format: "%.1f", runReply.elapsedMs)) ms in the interpreter, \(images.count) images")
+            }
             reply(.success(CodeToolResult.result(conventions: arguments.conventions, session: arguments.session,
                                                  outcome: observationOutcome, observation: observation, images: images,
                                                  elapsedMs: elapsed, freshSession: restart != nil ? true : nil)))
