@@ -90,6 +90,9 @@ final class CodeService: @unchecked Sendable {
                 case .queued: break
                 case .overloaded:
                     reply(.failure(RPCError(.overloaded, "the server is overloaded (\(configuration.maxQueue) code calls queued); retry shortly")))
+                case .otherConventions(let conventions):
+                    reply(.success(ToolResult.failure(ToolError.invalid("conventions", .string(arguments.conventions.rawValue),
+                        "session \(arguments.session ?? "") runs the \(conventions.rawValue) conventions, set by its first call; give conventions \(conventions.rawValue) (or leave it out when that is the server's default), or use another session"))))
                 case .full:
                     reply(.success(ToolResult.failure(ToolError("all \(configuration.maxSessions) code sessions are running calls; retry shortly, or close sessions you no longer need with sessions/close"))))
                 }

@@ -11,6 +11,8 @@ import FoveaProtocol
 final class CodeSessions: @unchecked Sendable {
     final class Session: @unchecked Sendable {
         let id: String
+        /// Its first call's conventions: the family a trajectory speaks does not change.
+        let conventions: CodeConventions
         let created = ContinuousClock.now
         var interpreter: Interpreter?
         var busy = false
@@ -22,7 +24,10 @@ final class CodeSessions: @unchecked Sendable {
         /// Why the next call starts fresh, when the last interpreter was lost.
         var restart: CodeSessionRestart?
 
-        init(id: String) { self.id = id }
+        init(id: String, conventions: CodeConventions) {
+            self.id = id
+            self.conventions = conventions
+        }
     }
 
     /// What `server/stats` shows of a session.
@@ -56,6 +61,8 @@ final class CodeSessions: @unchecked Sendable {
         case overloaded
         /// Every session is busy and none may end to make room.
         case full
+        /// The session speaks other conventions (those of its first call).
+        case otherConventions(CodeConventions)
     }
 
     /// Queues `call`, or holds it behind its session's running call.
@@ -65,6 +72,10 @@ final class CodeSessions: @unchecked Sendable {
         lock.lock()
         let session: Session
         if let existing = sessions[id] {
+            guard existing.conventions == call.arguments.conventions else {
+                lock.unlock()
+                return .otherConventions(existing.conventions)
+            }
             session = existing
         } else {
             if sessions.count >= maximum {
@@ -76,7 +87,7 @@ final class CodeSessions: @unchecked Sendable {
                 evicted = victim.interpreter
                 remember(victim.id, .evicted(maximumSessions: maximum))
             }
-            session = Session(id: id)
+            session = Session(id: id, conventions: call.arguments.conventions)
             session.restart = ended.removeValue(forKey: id)
             sessions[id] = session
         }

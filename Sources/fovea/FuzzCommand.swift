@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FoveaClient
 import FoveaCodec
 import FoveaBench
 import FoveaProtocol
@@ -36,6 +37,20 @@ struct Fuzz: ParsableCommand {
     @Option(name: .customLong("answer-timeout"), help: "Seconds to wait for one answer before it counts as missing (keep it above the daemon's --deadline).")
     var answerTimeout: Double = 30
 
+    enum CodeCalls: String, ExpressibleByArgument, CaseIterable {
+        /// Code calls when the daemon lists the code tool.
+        case auto
+        /// Code calls; fail if the daemon has no code tool.
+        case on
+        case off
+    }
+
+    @Option(help: "Code tool calls (valid snippets, mutated code, hostile code): auto (when the daemon lists the tool), on, off.")
+    var code: CodeCalls = .auto
+
+    @Option(name: .customLong("code-share"), help: "Share of the calls that are code calls (0...1).")
+    var codeShare: Double = 0.25
+
     @Option(name: .customLong("sample-errors"), help: "Print up to this many distinct error texts (what a model would read).")
     var sampleErrors: Int = 0
 
@@ -47,6 +62,7 @@ struct Fuzz: ParsableCommand {
         guard (1...64).contains(inFlight) else { throw ValidationError("--in-flight must be 1...64 (the daemon's default --max-in-flight is 64), got \(inFlight)") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
         guard answerTimeout > 0 else { throw ValidationError("--answer-timeout must be positive") }
+        guard (0...1).contains(codeShare) else { throw ValidationError("--code-share must be 0...1, got \(codeShare)") }
     }
 
     func run() throws {
@@ -60,6 +76,17 @@ struct Fuzz: ParsableCommand {
                             seed: seed, answerTimeout: answerTimeout, cases: FuzzCases(images: images))
         fuzzer.errorSamples = sampleErrors
         fuzzer.inFlight = inFlight
+        fuzzer.codeShare = codeShare
+        if code != .off {
+            let listed = (try? FoveaClient(socketPath: fuzzer.socketPath).call("tools/list"))?["tools"]?.arrayValue?
+                .contains { $0["name"] == "code" } ?? false
+            if listed {
+                fuzzer.codeCases = FuzzCodeCases()
+            } else if code == .on {
+                print("fovea fuzz: cannot start: --code on, but the daemon at \(fuzzer.socketPath) lists no code tool")
+                throw ExitCode(2)
+            }
+        }
         let report: Fuzzer.Report
         do {
             report = try fuzzer.run()
@@ -91,6 +118,7 @@ struct Fuzz: ParsableCommand {
             let parts = outcomes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }
             lines.append("  \(category.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(total): \(parts.joined(separator: ", "))")
         }
+        lines.append("  code calls among them: \(report.codeCalls)")
         lines.append("  workers restarted: \(report.workerRestarts) (retired at their CPU limit: \(report.workerRetirements)); "
                      + "daemon answering at the end: \(report.aliveAtEnd ? "yes" : "no")")
         if !report.errorSamples.isEmpty {

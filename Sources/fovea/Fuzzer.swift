@@ -19,6 +19,9 @@ struct Fuzzer {
     var cases: FuzzCases
     /// Requests each client keeps outstanding on its connection.
     var inFlight = 1
+    /// Code calls, when the daemon serves the code tool (``FuzzCodeCases``), and their share of all calls.
+    var codeCases: FuzzCodeCases?
+    var codeShare = 0.25
 
     /// One answer, classified.
     enum Outcome: Hashable, CustomStringConvertible {
@@ -56,6 +59,8 @@ struct Fuzzer {
         var anomalyCount = 0
         var pings = 0
         var reconnects = 0
+        /// Calls of the code tool among the valid, mutated and hostile ones.
+        var codeCalls = 0
         var workerRestarts = 0
         /// Workers replaced near their CPU limit: planned, not an anomaly.
         var workerRetirements = 0
@@ -104,7 +109,7 @@ struct Fuzzer {
         let threads = (0..<clients).map { index in
             Thread { [self] in
                 var random = FuzzRandom(seed: seed &+ UInt64(index) &* 0x1000_0000_01)
-                runClient(&random, handles: putHandles, until: start.addingTimeInterval(seconds), report: report)
+                runClient(&random, index: index, handles: putHandles, until: start.addingTimeInterval(seconds), report: report)
             }
         }
         threads.forEach { $0.start() }
@@ -150,7 +155,7 @@ struct Fuzzer {
 
     /// One client: keeps up to ``inFlight`` requests outstanding on its connection (answers come
     /// in any order, matched by id). Broken lines and abandoned calls need the window empty.
-    private func runClient(_ random: inout FuzzRandom, handles: [String], until deadline: Date, report: Report) {
+    private func runClient(_ random: inout FuzzRandom, index: Int, handles: [String], until deadline: Date, report: Report) {
         var handles = handles
         var client = try? connect()
         var pending: [Int64: Pending] = [:]
@@ -240,8 +245,17 @@ struct Fuzzer {
             // a random box to be valid); mutated calls use results too, so calls chain.
             let roll = random.int(0...99)
             let handle = random.pick(roll < 40 ? Array(handles.prefix(cases.images.count)) : handles)
-            let fuzzCase: FuzzCase? = roll < 40 ? cases.valid(&random, handle: handle)
-                : roll < 80 ? cases.mutated(&random, handle: handle) : roll < 98 ? cases.hostile(&random) : nil
+            let fuzzCase: FuzzCase?
+            if let code = codeCases, random.chance(codeShare) {
+                let imageHandle = random.pick(Array(handles.prefix(cases.images.count)))
+                fuzzCase = roll < 40 ? code.valid(&random, handle: imageHandle, client: index)
+                    : roll < 75 ? code.mutated(&random, handle: imageHandle, client: index, hostileValue: cases.hostileValue)
+                    : code.hostile(&random, handle: imageHandle, client: index)
+                report.lock.withLock { report.codeCalls += 1 }
+            } else {
+                fuzzCase = roll < 40 ? cases.valid(&random, handle: handle)
+                    : roll < 80 ? cases.mutated(&random, handle: handle) : roll < 98 ? cases.hostile(&random) : nil
+            }
             if fuzzCase?.isLine ?? true {
                 // Lines without an id, and leaving, wait until every answer is in.
                 while !pending.isEmpty, let current = client { receiveOne(on: current) }

@@ -28,6 +28,20 @@ import Testing
         #expect(try daemon.client().call("ping") == [:])
     }
 
+    /// With the code tool: valid snippets in four families' styles must succeed, mutated code
+    /// must get clear errors, and hostile code (escape attempts, bombs, broken syntax, huge
+    /// outputs) must be contained, beside the image calls.
+    @Test func codeCallsAreFuzzedToo() throws {
+        let daemon = try Daemon(workers: 2, testHooks: false)
+        defer { daemon.stop() }
+        let (status, output) = try Self.fuzz(["--socket", daemon.socketPath, "--seconds", "8", "--clients", "3", "--seed", "7",
+                                              "--code", "on", "--code-share", "0.6"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("anomalies: none"), "\(output)")
+        let line = output.split(separator: "\n").first { $0.contains("code calls among them:") }
+        #expect((line.flatMap { Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? 0) > 20, "\(output)")
+    }
+
     @Test func aDaemonThatDiesDuringTheRunIsReported() throws {
         let daemon = try Daemon(workers: 1, testHooks: false)
         defer { daemon.stop() }

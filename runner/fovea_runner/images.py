@@ -192,7 +192,10 @@ class Source:
                 pass
             return im.im
         if mode == "RGB" and self.bands == 4:
-            return Image.frombuffer("RGB", (self.width, self.height), self.mm, "raw", "RGBX", 0, 1).im
+            # Not frombuffer("RGB", …, "RGBX"): RGBX is a map mode, so that maps the buffer as an
+            # RGBX core under an RGB image, which blend/paste/ImageEnhance then refuse ("images
+            # do not match"). A copy with the alpha dropped, as PIL's own RGBA → RGB convert.
+            return Image.frombytes("RGB", (self.width, self.height), self.mm, "raw", "RGBX").im
         base = Image.frombuffer(raw, (self.width, self.height), self.mm, "raw", raw, 0, 1)
         return base.convert(mode).im
 

@@ -141,3 +141,25 @@ def test_path_escaping_the_working_directory_is_refused(child):
     assert r["error"]["type"] == "PermissionError"
     assert r["stdout"] == ""
     assert os.path.exists("/etc") and not os.path.exists("/etc/x.png")
+
+
+ENHANCE = r'''
+from PIL import ImageEnhance, Image
+core = {name}.im.mode
+out = ImageEnhance.Contrast({name}).enhance(1.5)
+mask = Image.new("L", {name}.size, 128)
+pasted = {name}.copy(); pasted.paste(out, (0, 0), mask)
+print({name}.mode, core, out.mode, out.size == {name}.size)
+'''
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "L", "RGB"])
+def test_a_converted_image_has_the_core_its_mode_says(child, mode):
+    """PyVision converts every input to RGB: the core under the object must be RGB too, or
+    ImageEnhance and paste fail with "images do not match" (found by fovea fuzz)."""
+    rgba = Image.fromarray((np.random.RandomState(1).rand(48, 64, 4) * 255).astype("uint8"), "RGBA").convert(mode)
+    buffer = io.BytesIO()
+    rgba.save(buffer, "PNG")
+    r = child.run(ENHANCE.format(name="image_clue_0"), "pyvision", images=[InputImage(buffer.getvalue())])
+    assert r["error"] is None, r["error"]
+    assert r["stdout"] == "RGB RGB RGB True\n", r["stdout"]
