@@ -54,7 +54,7 @@ public enum IsolationBench {
         for client in clients { _ = try coldZoom(client) }
         Thread.sleep(forTimeInterval: max(gap, 1))
         var times: [[Double]] = [[], []]
-        let before = daemons.map { $0.cpuMilliseconds() }
+        let before = daemons.map(Self.cpuMilliseconds)
         for call in 0..<calls {
             for offset in 0..<2 {
                 let which = (call + offset) % 2  // alternate which daemon goes first
@@ -63,28 +63,13 @@ public enum IsolationBench {
             }
         }
         Thread.sleep(forTimeInterval: 2)  // the last spares finish warming up: their CPU counts too
-        let cpu = zip(daemons, before).map { ($0.cpuMilliseconds() - $1) / Double(calls) }
+        let cpu = zip(daemons, before).map { (Self.cpuMilliseconds($0) - $1) / Double(calls) }
         return Result(isolated: times[0], shared: times[1], isolatedCPU: cpu[0], sharedCPU: cpu[1])
     }
-}
 
-extension BenchDaemon {
-    /// CPU milliseconds of the daemon, its live workers and the workers it has reaped
-    /// (`utime + stime + cutime + cstime` of the daemon, `utime + stime` of each child).
-    func cpuMilliseconds() -> Double {
-        guard let pid = processID else { return 0 }
-        func ticks(_ pid: Int32, fields: [Int]) -> Double {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = text.lastIndex(of: ")") else { return 0 }
-            let values = text[text.index(after: close)...].split(separator: " ")
-            return fields.reduce(0) { $0 + (Double(values[$1 - 3]) ?? 0) }
-        }
-        var total = ticks(pid, fields: [14, 15, 16, 17])
-        // Workers are children of the slot threads that started them.
-        for thread in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
-            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/children", encoding: .utf8)) ?? ""
-            for child in children.split(separator: " ").compactMap({ Int32($0) }) { total += ticks(child, fields: [14, 15]) }
-        }
-        return total * 1000 / Double(sysconf(Int32(_SC_CLK_TCK)))
+    /// CPU milliseconds of `daemon` and its workers, reaped ones included (``ProcessCPU``).
+    static func cpuMilliseconds(_ daemon: BenchDaemon) -> Double {
+        guard let pid = daemon.processID, let cpu = ProcessCPU.now(daemon: pid) else { return 0 }
+        return (cpu.daemon + cpu.workers) * 1000
     }
 }

@@ -104,7 +104,7 @@ final class CodeService: @unchecked Sendable {
     private func resolveImages(_ images: [CodeImageArgument], holder: ConnectionID?,
                                completion: @escaping @Sendable (Result<[CodeInput], ToolError>) -> Void) {
         guard !images.isEmpty else { return completion(.success([])) }
-        let gather = OrderedGather<CodeInput>(count: images.count) { results in
+        let gather = OrderedGather<CodeInput, ToolError>(count: images.count) { results in
             var inputs: [CodeInput] = []
             for result in results {
                 switch result {
@@ -168,7 +168,7 @@ final class CodeService: @unchecked Sendable {
         case .ran(let runReply, let outputs, let restart):
             guard !outputs.isEmpty else { return answer(.replied(runReply), images: [], restart: restart) }
             let plan = ImagePlan(steps: [], output: arguments.output)
-            let gather = OrderedGather<ProducedImage>(count: outputs.count) { results in
+            let gather = OrderedGather<ProducedImage, ToolError>(count: outputs.count) { results in
                 var images: [ProducedImage] = []
                 for result in results {
                     switch result {
@@ -226,28 +226,5 @@ final class CodeService: @unchecked Sendable {
             "misbehaved": .int(counters.violations), "max_sessions": .int(configuration.maxSessions),
             "sessions": .array(list),
         ]
-    }
-}
-
-/// Collects `count` results that finish in any order and hands them over once, in order.
-final class OrderedGather<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<Value, ToolError>?]
-    private var remaining: Int
-    private let done: @Sendable ([Result<Value, ToolError>]) -> Void
-
-    init(count: Int, done: @escaping @Sendable ([Result<Value, ToolError>]) -> Void) {
-        results = Array(repeating: nil, count: count)
-        remaining = count
-        self.done = done
-    }
-
-    func finish(_ index: Int, _ result: Result<Value, ToolError>) {
-        lock.lock()
-        results[index] = result
-        remaining -= 1
-        let complete = remaining == 0
-        lock.unlock()
-        if complete { done(results.map { $0! }) }
     }
 }

@@ -90,7 +90,7 @@ final class ToolService: @unchecked Sendable {
             return reply(.success(ToolResult.failure(error)))
         }
         let jobs = planned.jobs
-        let gather = JobGather(count: jobs.count) { outputs in
+        let gather = OrderedGather<JobOutput, CallFailure>(count: jobs.count) { outputs in
             var images: [ProducedImage] = []
             var statistics: [ChannelSummary] = []
             for output in outputs {
@@ -359,25 +359,26 @@ enum CallFailure: Error, Sendable {
     case rpc(RPCError)
 }
 
-/// Collects the results of a call's jobs and calls `done` once, with them in job order.
-final class JobGather: @unchecked Sendable {
+/// Collects `count` results that finish in any order (a call's jobs, a code call's images) and
+/// hands them over once, in order.
+final class OrderedGather<Value: Sendable, Failure: Error>: @unchecked Sendable {
     private let lock = NSLock()
-    private var outputs: [Result<ToolService.JobOutput, CallFailure>?]
+    private var results: [Result<Value, Failure>?]
     private var remaining: Int
-    private let done: @Sendable ([Result<ToolService.JobOutput, CallFailure>]) -> Void
+    private let done: @Sendable ([Result<Value, Failure>]) -> Void
 
-    init(count: Int, done: @escaping @Sendable ([Result<ToolService.JobOutput, CallFailure>]) -> Void) {
-        outputs = Array(repeating: nil, count: count)
+    init(count: Int, done: @escaping @Sendable ([Result<Value, Failure>]) -> Void) {
+        results = Array(repeating: nil, count: count)
         remaining = count
         self.done = done
     }
 
-    func finish(_ index: Int, _ output: Result<ToolService.JobOutput, CallFailure>) {
+    func finish(_ index: Int, _ result: Result<Value, Failure>) {
         lock.lock()
-        outputs[index] = output
+        results[index] = result
         remaining -= 1
         let complete = remaining == 0
         lock.unlock()
-        if complete { done(outputs.map { $0! }) }
+        if complete { done(results.map { $0! }) }
     }
 }
