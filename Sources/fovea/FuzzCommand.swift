@@ -31,6 +31,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "How long to run.")
     var seconds: Double = 30
 
+    @Option(help: "Calls each client sends before it stops, if --seconds does not end the run first (default: no limit).")
+    var calls: Int?
+
     @Option(help: "Seed of the calls (the same seed and daemon settings give the same calls).")
     var seed: UInt64 = 1
 
@@ -61,6 +64,7 @@ struct Fuzz: ParsableCommand {
         guard (1...256).contains(clients) else { throw ValidationError("--clients must be 1...256, got \(clients)") }
         guard (1...64).contains(inFlight) else { throw ValidationError("--in-flight must be 1...64 (the daemon's default --max-in-flight is 64), got \(inFlight)") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
+        if let calls { guard calls > 0 else { throw ValidationError("--calls must be positive, got \(calls)") } }
         guard answerTimeout > 0 else { throw ValidationError("--answer-timeout must be positive") }
         guard (0...1).contains(codeShare) else { throw ValidationError("--code-share must be 0...1, got \(codeShare)") }
     }
@@ -77,6 +81,7 @@ struct Fuzz: ParsableCommand {
         fuzzer.errorSamples = sampleErrors
         fuzzer.inFlight = inFlight
         fuzzer.codeShare = codeShare
+        fuzzer.callsPerClient = calls ?? .max
         if code != .off {
             let listed = (try? FoveaClient(socketPath: fuzzer.socketPath).call("tools/list"))?["tools"]?.arrayValue?
                 .contains { $0["name"] == "code" } ?? false

@@ -22,6 +22,8 @@ struct Fuzzer {
     /// Code calls, when the daemon serves the code tool (``FuzzCodeCases``), and their share of all calls.
     var codeCases: FuzzCodeCases?
     var codeShare = 0.25
+    /// Calls each client sends before it stops, if it does not reach the end of ``seconds`` first.
+    var callsPerClient = Int.max
 
     /// One answer, classified.
     enum Outcome: Hashable, CustomStringConvertible {
@@ -232,17 +234,20 @@ struct Fuzzer {
             }
         }
 
-        while Date() < deadline || !pending.isEmpty {
+        var issued = 0
+        func sending() -> Bool { Date() < deadline && issued < callsPerClient }
+        while sending() || !pending.isEmpty {
             guard let connection = client else {
                 report.flag(Anomaly(category: .valid, request: "(connect)", problem: "cannot connect to \(socketPath)"))
                 return
             }
-            guard Date() < deadline && pending.count < inFlight else {
+            guard sending() && pending.count < inFlight else {
                 receiveOne(on: connection)
                 continue
             }
             // Valid calls use the images put at the start (a result can be too thin or small for
             // a random box to be valid); mutated calls use results too, so calls chain.
+            issued += 1
             let roll = random.int(0...99)
             let handle = random.pick(roll < 40 ? Array(handles.prefix(cases.images.count)) : handles)
             let fuzzCase: FuzzCase?

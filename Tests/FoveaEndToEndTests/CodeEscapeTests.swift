@@ -26,7 +26,10 @@ import Testing
         Attempt(name: "read the daemon's memory", code: "print(open('/proc/DAEMON_PID/mem', 'rb').read(16))", error: "FileNotFoundError"),
         Attempt(name: "list /", code: "import os\nprint(os.listdir('/'))", error: "PermissionError"),
         Attempt(name: "write outside the working directory", code: "open('/MARKER', 'w').write('x')", error: "OSError"),  // EROFS: the private root is read-only
-        Attempt(name: "write into the host's /tmp", code: "open('/tmp/MARKER', 'w').write('x')", error: "FileNotFoundError"),
+        // No /tmp in the private root, unless the repository (whose runner and virtual
+        // environment are mounted read-only at their own paths) lies under /tmp: then it is read-only.
+        Attempt(name: "write into the host's /tmp", code: "open('/tmp/MARKER', 'w').write('x')",
+                error: #filePath.hasPrefix("/tmp/") ? "OSError" : "FileNotFoundError"),
         Attempt(name: "open a socket", code: "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_STREAM).connect(('127.0.0.1', 22))", error: "PermissionError"),
         Attempt(name: "connect to the daemon's socket", code: "import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect('SOCKET_PATH')", error: "PermissionError"),
         Attempt(name: "subprocess", code: "import subprocess\nprint(subprocess.run(['id'], capture_output=True).stdout)", error: "PermissionError"),
@@ -43,7 +46,7 @@ import Testing
         Attempt(name: "endless loop", code: "while True:\n    pass", error: "TimeoutError", timeout: 1),
         Attempt(name: "fill the working directory", code: "chunk = b'x' * 2**20\nwith open('fill.bin', 'wb') as f:\n    for _ in range(2048):\n        f.write(chunk)", error: "OSError"),
         Attempt(name: "100 MB of stdout", code: "import sys\nfor _ in range(100):\n    sys.stdout.write('y' * 2**20)\nprint('done')", error: nil),
-        Attempt(name: "10 000 figures", code: "for i in range(10000):\n    plt.figure()\nplt.show()", error: nil),
+        Attempt(name: "2 000 figures", code: "for i in range(2000):\n    plt.figure()\nplt.show()", error: nil),
         Attempt(name: "deep recursion crashing the interpreter",
                 code: "import sys\nsys.setrecursionlimit(10**7)\nnest = []\nfor _ in range(10**6):\n    nest = [nest]\nprint(len(repr(nest)))", error: "SystemError"),
     ]

@@ -34,8 +34,8 @@ import Testing
     @Test func codeCallsAreFuzzedToo() throws {
         let daemon = try Daemon(workers: 2, testHooks: false)
         defer { daemon.stop() }
-        let (status, output) = try Self.fuzz(["--socket", daemon.socketPath, "--seconds", "8", "--clients", "3", "--seed", "7",
-                                              "--code", "on", "--code-share", "0.6"])
+        let (status, output) = try Self.fuzz(["--socket", daemon.socketPath, "--seconds", "120", "--calls", "40", "--clients", "3",
+                                              "--seed", "7", "--code", "on", "--code-share", "0.6"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("anomalies: none"), "\(output)")
         let line = output.split(separator: "\n").first { $0.contains("code calls among them:") }
@@ -64,6 +64,20 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 1, "\(text)")
         #expect(text.contains("the daemon did not answer ping at the end"), "\(text)")
+    }
+
+    @Test func callsEndsTheRunAfterThatManyCallsPerClient() throws {
+        let daemon = try Daemon(workers: 1, testHooks: false)
+        defer { daemon.stop() }
+        let (status, output) = try Self.fuzz(["--socket", daemon.socketPath, "--seconds", "300", "--calls", "7", "--clients", "2",
+                                              "--seed", "3", "--code", "off"])
+        #expect(status == 0, "\(output)")
+        // 14 calls sent; an image no longer stored is put again and counted too.
+        let calls = output.firstMatch(of: /: (\d+) calls \(/).flatMap { Int($0.1) }
+        #expect((14...20).contains(calls ?? 0), "\(output)")
+        let (rejected, text) = try Self.fuzz(["--socket", daemon.socketPath, "--calls", "0"])
+        #expect(rejected != 0)
+        #expect(text.contains("--calls must be positive, got 0"), "\(text)")
     }
 
     @Test func noDaemonIsACleanFailure() throws {

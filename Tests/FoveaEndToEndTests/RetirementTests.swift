@@ -35,7 +35,7 @@ import Testing
             _ = try client.tool("rotate", busy)
             calls += 1
         }
-        let (status, output) = try FuzzCommandTests.fuzz(["--socket", daemon.socketPath, "--seconds", "3", "--clients", "2", "--seed", "9"])
+        let (status, output) = try FuzzCommandTests.fuzz(["--socket", daemon.socketPath, "--seconds", "3", "--clients", "2", "--seed", "9", "--code", "off"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("workers restarted: 0 (retired at their CPU limit: "), "\(output)")
         #expect(!output.contains("retired at their CPU limit: 0)"), "no retirement during the run: \(output)")
