@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "FoveaKernels", targets: ["FoveaKernels"]),
         .library(name: "FoveaProtocol", targets: ["FoveaProtocol"]),
         .library(name: "FoveaCodec", targets: ["FoveaCodec"]),
+        // For the libFuzzer targets (Fuzz/Package.swift: the seccomp policy parser).
+        .library(name: "FoveaSandbox", targets: ["FoveaSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

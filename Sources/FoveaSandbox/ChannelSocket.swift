@@ -152,6 +152,11 @@ public struct ChannelMessage: Sendable {
     /// Owned by whoever holds the message: adopt or close each.
     public var descriptors: [Int32]
 
+    public init(json: JSONValue, descriptors: [Int32]) {
+        self.json = json
+        self.descriptors = descriptors
+    }
+
     /// Closes every descriptor not yet adopted.
     public func closeDescriptors() {
         for fd in descriptors { _ = close(fd) }

@@ -45,11 +45,6 @@ final class WorkerJob: @unchecked Sendable {
 
 /// A worker's reply after ``WorkerReplyCheck``: it answers the request, and its memfds are the
 /// ones lent for the job, sealed, of the declared sizes (in the reply's order).
-struct WorkerResponse: Sendable {
-    var reply: WorkerReply
-    var memfds: [SealedMemfd]
-}
-
 /// Why a job got no reply.
 enum WorkerJobFailure: Error, Sendable, Equatable {
     /// The worker died while running the job.

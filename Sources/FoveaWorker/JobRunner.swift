@@ -104,7 +104,7 @@ final class JobRunner {
     private func run(_ plan: ImagePlan, source: PixelLayout, sourceDescriptor: Int32, scratch: Scratch, threads: Int,
                      id: UInt64) throws -> Outcome {
         let mapping = try sources.map(sourceDescriptor, size: source.byteCount)
-        try PlanExecutor.validate(plan, source: source)
+        try plan.validate(source: source)
         if configuration.testHooks { TestHooks.obey(plan) }
         let view = ImageView(base: mapping.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: source)
         let raw = plan.output?.format == .raw

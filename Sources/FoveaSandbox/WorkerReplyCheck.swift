@@ -1,6 +1,5 @@
 import FoveaKernels
 import FoveaProtocol
-import FoveaSandbox
 
 /// Everything a worker may send for one job, checked in one place on the slot's thread, before
 /// the worker takes another job: a worker is presumed compromised, and any failure here kills
@@ -16,19 +15,19 @@ import FoveaSandbox
 ///   planned band; `probed` for a probe; `failed` for anything.
 /// - Its memfds are the scratch memfds lent for the job, fully sealed, of the declared sizes
 ///   (``ReturnedMemfds``).
-struct WorkerReplyCheck {
+public struct WorkerReplyCheck {
     /// The request as the worker received it (channel-local id).
-    let request: WorkerRequest
-    let scratch: [ScratchMemfd]
-    let limits: DecodeLimits
+    public let request: WorkerRequest
+    public let scratch: [ScratchMemfd]
+    public let limits: DecodeLimits
     /// An extra rule for a decode's layout (a reduced decode must fit its full-scale header).
-    let acceptsDecodedLayout: (@Sendable (PixelLayout) -> Bool)?
+    public let acceptsDecodedLayout: (@Sendable (PixelLayout) -> Bool)?
     /// The layout the decoding worker announced in its header notice.
-    private(set) var announced: PixelLayout?
+    public private(set) var announced: PixelLayout?
     /// The rows reported finished so far.
     private var finishedRows = 0..<0
 
-    init(request: WorkerRequest, scratch: [ScratchMemfd], limits: DecodeLimits,
+    public init(request: WorkerRequest, scratch: [ScratchMemfd], limits: DecodeLimits,
          acceptsDecodedLayout: (@Sendable (PixelLayout) -> Bool)?) {
         self.request = request
         self.scratch = scratch
@@ -37,7 +36,7 @@ struct WorkerReplyCheck {
     }
 
     /// A notice (`message` is one: ``WorkerNotice/isNotice(_:)``), checked against the job so far.
-    mutating func notice(_ message: ChannelMessage) throws(ChannelMessageError) -> WorkerNotice {
+    public mutating func notice(_ message: ChannelMessage) throws(ChannelMessageError) -> WorkerNotice {
         guard message.descriptors.isEmpty else {
             message.closeDescriptors()
             throw ChannelMessageError("a notice carried \(message.descriptors.count) descriptors")
@@ -64,7 +63,7 @@ struct WorkerReplyCheck {
 
     /// The reply (`message` is not a notice), with its memfds adopted. Every descriptor in
     /// `message` is adopted or closed.
-    func reply(_ message: ChannelMessage) throws(ChannelMessageError) -> WorkerResponse {
+    public func reply(_ message: ChannelMessage) throws(ChannelMessageError) -> WorkerResponse {
         let sizes: [Int]
         let reply: WorkerReply
         do throws(ChannelMessageError) {
@@ -116,6 +115,17 @@ struct WorkerReplyCheck {
         default:
             throw ChannelMessageError("a \(reply.typeName) reply to a \(request.typeName) request")
         }
+    }
+}
+
+/// A worker's reply that passed ``WorkerReplyCheck``, with its adopted output memfds.
+public struct WorkerResponse: Sendable {
+    public var reply: WorkerReply
+    public var memfds: [SealedMemfd]
+
+    public init(reply: WorkerReply, memfds: [SealedMemfd]) {
+        self.reply = reply
+        self.memfds = memfds
     }
 }
 

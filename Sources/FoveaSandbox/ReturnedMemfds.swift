@@ -1,6 +1,5 @@
 import Glibc
 import FoveaProtocol
-import FoveaSandbox
 
 /// The memfds a sandboxed process (a worker, an interpreter) sends back as a job's outputs,
 /// checked before anything maps them: the process is presumed compromised.
@@ -10,10 +9,10 @@ import FoveaSandbox
 /// position, exactly those files (not the job's inputs, another job's output or anything else
 /// the process could name), fully sealed (`F_SEAL_WRITE|SHRINK|GROW|SEAL`, so nobody can change
 /// them after the check), and exactly the size the reply declares.
-enum ReturnedMemfds {
+public enum ReturnedMemfds {
     /// Adopts `descriptors` (owned by the caller until this returns; every one is either adopted
     /// or closed here) as outputs of sizes `sizes`, lent as `scratch`.
-    static func adopt(_ descriptors: [Int32], sizes: [Int], lent scratch: [ScratchMemfd]) throws(ChannelMessageError) -> [SealedMemfd] {
+    public static func adopt(_ descriptors: [Int32], sizes: [Int], lent scratch: [ScratchMemfd]) throws(ChannelMessageError) -> [SealedMemfd] {
         var pending = descriptors
         defer { pending.forEach { _ = close($0) } }
         guard descriptors.count == sizes.count else {
