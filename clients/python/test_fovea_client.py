@@ -135,22 +135,24 @@ async def rolling_restart(socket_path, seconds):
 
     async def calls(fovea, put):
         handle = await put(png)
-        # Each loop goes on past `seconds` until it has been served by the successor (its
-        # handle was gone there), so that a slow restart on a loaded machine still tests it.
-        served_by_successor = puts_again = False
+        # Each loop goes on past `seconds` until one of its calls was served by the successor, so
+        # that a slow restart on a loaded machine still tests it. Handles name content, and every
+        # loop puts the same image: the first loop to reach the successor finds its store empty
+        # and puts the image again; any call that starts after that goes to the successor.
+        served_by_successor = False
         while time.monotonic() < end or not served_by_successor:
             expect(time.monotonic() < end + 90, "no call reached the successor within 90 s after the run")
+            successor_reached = counts["puts again"] > 0
             try:
                 result = await fovea("crop", handle, bbox_2d=list(box), coords="pixel", format="png")
             except ToolError as error:
                 expect("no image with this handle is stored" in str(error), f"crop failed: {error}")
                 handle = await put(png)
                 counts["puts again"] += 1
-                puts_again = True
                 continue
             expect(decoded(result).tobytes() == expected, "a crop differs from Pillow's")
             counts["calls"] += 1
-            served_by_successor = served_by_successor or puts_again
+            served_by_successor = served_by_successor or successor_reached
 
     async with await AsyncFovea.connect(socket_path, retry_seconds=20) as fovea:
         blocking = Fovea(socket_path, retry_seconds=20)
