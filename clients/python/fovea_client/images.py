@@ -123,6 +123,11 @@ class HandleCache:
             self._handles[(socket_path, key)] = handle
             self.puts += 1
 
+    def remember(self, socket_path: str, key: str, handle: str) -> None:
+        """Records a handle the daemon already holds (a tool result) under ``key``, without a put."""
+        with self._lock:
+            self._handles[(socket_path, key)] = handle
+
     def forget(self, socket_path: str, handle: str) -> None:
         """Drops every entry that maps to ``handle`` (the daemon no longer holds it)."""
         with self._lock:
