@@ -4,11 +4,19 @@ The binary: ``--fovea-bin PATH`` or ``$FOVEA_BIN``, else ``.build/release/fovea`
 ``.build-tests/release/fovea`` of the repository these tests live in. The code tool's Python:
 ``--code-python``/``$FOVEA_TEST_CODE_PYTHON``, else the daemon's own default (``.venv-code`` beside
 the repository it was built in); its runner: ``--code-runner``/``$FOVEA_TEST_CODE_RUNNER``, else
-the daemon's default. A test that needs the daemon is skipped, saying why, when no binary is found.
+the daemon's default. A test that needs the daemon is skipped, saying why, when no binary is found;
+so is a test of an adapter whose framework (verl, qwen-agent) is not installed.
+
+``--no-skips`` (or ``$FOVEA_CLIENT_NO_SKIPS=1``; ``run_tests.sh`` sets it) turns every skip into a
+failure: there every check must run.
+
+Qwen-Agent's tools default their ``work_dir`` to ``./workspace``: it is pointed at a temporary
+directory here (``$QWEN_AGENT_DEFAULT_WORKSPACE``) before Qwen-Agent is first imported.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import random
@@ -23,6 +31,11 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
+if "QWEN_AGENT_DEFAULT_WORKSPACE" not in os.environ:
+    _QWEN_WORKSPACE = tempfile.mkdtemp(prefix="qwen-agent-workspace-")
+    os.environ["QWEN_AGENT_DEFAULT_WORKSPACE"] = _QWEN_WORKSPACE
+    atexit.register(shutil.rmtree, _QWEN_WORKSPACE, True)
+
 
 def pytest_addoption(parser):
     parser.addoption("--fovea-bin", default=os.environ.get("FOVEA_BIN"), help="the fovea binary to start")
@@ -30,6 +43,34 @@ def pytest_addoption(parser):
                      help="--code-python for the daemon (its code tool's Python)")
     parser.addoption("--code-runner", default=os.environ.get("FOVEA_TEST_CODE_RUNNER"),
                      help="--code-runner for the daemon (the directory holding fovea_runner)")
+    parser.addoption("--no-skips", action="store_true", default=os.environ.get("FOVEA_CLIENT_NO_SKIPS") == "1",
+                     help="a skipped test or test module fails instead (every check must run)")
+
+
+def _no_skip(config, report):
+    if config.getoption("--no-skips") and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and --no-skips forbids it: {reason}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    return _no_skip(item.config, (yield))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    return _no_skip(collector.config, (yield))
+
+
+def pytest_report_header(config):
+    try:
+        import fovea_client
+    except ImportError as error:
+        return f"fovea_client: not importable ({error})"
+    return f"fovea_client: {os.path.dirname(fovea_client.__file__)}"
 
 
 def _binary(config) -> str:
