@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the fovea-client package's tests (clients/python/tests) against a real daemon, in a virtual
-# environment of their own: clients/python/.venv-client with the pinned requirements-test.txt,
-# verl's light install (requirements-verl.txt, --no-deps: no torch) and the package itself,
-# installed by pip from a copy of clients/python as a user would (`pip install ./clients/python`).
+# environment of their own: clients/python/.venv-client with requirements-test.txt (every package
+# pinned in requirements-lock.txt), verl's light install (requirements-verl.txt, --no-deps: no
+# torch) and the package, installed by pip from a copy of clients/python as a user would
+# (`pip install ./clients/python`).
 #
-#   clients/python/run_tests.sh [PYTEST ARGS...]
+#   clients/python/run_tests.sh [PYTEST ARGS...]     (test paths relative to clients/python)
 #
 #   FOVEA_BIN          the daemon (default: the repository's .build-tests/release/fovea, which
 #                      scripts/test.sh builds). It finds the code tool's Python as usual: .venv-code
@@ -25,7 +26,8 @@ VENV="${FOVEA_CLIENT_VENV:-$HERE/.venv-client}"
 PYTHON="${PYTHON:-python3}"
 BIN="${FOVEA_BIN:-$ROOT/.build-tests/release/fovea}"
 STAMP="$VENV/.fovea-client-requirements.sha256"
-PIP=(-m pip --disable-pip-version-check --quiet)
+# --no-compile: no .pyc for all of ray and transformers; what the tests import compiles as it loads
+pip_install() { "$VENV/bin/python" -m pip --disable-pip-version-check --quiet install --no-compile "$@"; }
 
 if [[ ! -x "$BIN" ]]; then
     echo "run_tests.sh: no daemon at $BIN: build it (swift build -c release --scratch-path .build-tests" \
@@ -37,7 +39,7 @@ if [[ -z "${FOVEA_BIN:-}" ]]; then
 fi
 
 started=$SECONDS
-want="$( { cat "$HERE/requirements-test.txt" "$HERE/requirements-verl.txt" "$HERE/pyproject.toml"
+want="$( { cat "$HERE/requirements-test.txt" "$HERE/requirements-lock.txt" "$HERE/requirements-verl.txt" "$HERE/pyproject.toml"
            "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
 if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
     echo "run_tests.sh: $VENV is up to date" >&2
@@ -62,10 +64,15 @@ else
     fi
     echo "run_tests.sh: installing the pinned test requirements into $VENV" >&2
     rm -f "$STAMP"
-    "$VENV/bin/python" "${PIP[@]}" install -r "$HERE/requirements-test.txt"
-    # verl's requirements (torch, vllm's, wandb, ...) are not installed: pip says so, and that is the point
-    "$VENV/bin/python" "${PIP[@]}" install --no-deps -r "$HERE/requirements-verl.txt" 2>&1 \
-        | grep -v -e "^ERROR: pip's dependency resolver" -e "^verl .* requires .*, which is not installed" >&2 || true
+    # The lock as it is (no resolving), then verl without its requirements (torch, wandb, ...).
+    pip_install --no-deps -r "$HERE/requirements-lock.txt"
+    pip_install --no-deps -r "$HERE/requirements-verl.txt"
+    # pip check, less verl's own requirements, which are left out on purpose
+    broken="$("$VENV/bin/python" -m pip --disable-pip-version-check check 2>&1 | grep -v -e '^verl ' -e '^No broken requirements' || true)"
+    if [[ -n "$broken" ]]; then   # the lock lacks something this Python needs: let pip resolve it
+        echo "run_tests.sh: the lock does not fit this Python ($broken); resolving" >&2
+        pip_install -r "$HERE/requirements-test.txt" -c "$HERE/requirements-lock.txt"
+    fi
     "$VENV/bin/python" -c 'import importlib.util, qwen_agent, PIL, pytest; assert importlib.util.find_spec("verl")' \
         || { echo "run_tests.sh: the test requirements did not install" >&2; exit 1; }
     echo "$want" > "$STAMP"
@@ -76,11 +83,13 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/src" "$work/run"
 cp -r "$HERE/pyproject.toml" "$HERE/README.md" "$HERE/fovea_client" "$work/src/"
-"$VENV/bin/python" "${PIP[@]}" install --no-deps --no-build-isolation --no-index --force-reinstall "$work/src"
+pip_install --no-deps --no-build-isolation --no-index --force-reinstall "$work/src"
 installed="$(cd "$work/run" && "$VENV/bin/python" -c 'import fovea_client; print(fovea_client.__file__)')"
 [[ "$installed" == "$VENV"/* ]] || { echo "run_tests.sh: fovea_client comes from $installed, not $VENV" >&2; exit 1; }
 echo "run_tests.sh: environment ready in $((SECONDS - started)) s" >&2
 
-# From an empty directory: the tests import the installed package, never the source tree.
-cd "$work/run"
-"$VENV/bin/python" -m pytest -p no:cacheprovider --no-skips --fovea-bin "$BIN" "$HERE/tests" "$@"
+# pytest's own script, not python -m pytest, and pyproject.toml's --import-mode=importlib: neither the
+# working directory (clients/python, where pyproject.toml's testpaths and test paths given as
+# arguments work) nor the tests' directories go on sys.path before the installed package.
+cd "$HERE"
+FOVEA_BIN="$BIN" "$VENV/bin/pytest" -p no:cacheprovider --no-skips "$@"
