@@ -21,6 +21,10 @@ if [ $# -eq 0 ]; then
         runner/tests Tests/CodeFidelity/test_references.py 2>&1 | tee -a "$log"
     python_status=${PIPESTATUS[0]}
     [ "$status" != 0 ] || status=$python_status
+    # The fovea-client package (clients/python) in its own venv, against this build.
+    clients/python/run_tests.sh -q 2>&1 | tee -a "$log"
+    client_status=${PIPESTATUS[0]}
+    [ "$status" != 0 ] || status=$client_status
 fi
 set -e
 if [ "$status" != 0 ]; then

@@ -35,6 +35,7 @@ extension Codec {
     public static func encode(_ view: ImageView, format: EncodeFormat, quality: Int? = nil,
                               lossless: Bool = false, threads: Int = 1) throws -> EncodedImage {
         try requireInitialized()
+        VipsErrorBuffer.clear()  // see `open`: only this encode's errors may explain its failure
         if let quality, !(1...100).contains(quality), format == .jpeg || format == .webp {
             throw CodecError(.invalidArgument, "quality \(quality) is invalid: it must be 1–100")
         }

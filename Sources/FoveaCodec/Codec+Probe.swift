@@ -34,6 +34,9 @@ extension Codec {
     /// `bytes` must stay valid for as long as the returned image is used.
     static func open(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits, shrink: Int = 1) throws -> OpenedImage {
         try requireInitialized()
+        // libvips leaves errors in its buffer on success too (a loader's failed seeks while
+        // sniffing, the warm-up's); a failure of this image must not carry another's text.
+        VipsErrorBuffer.clear()
         try limits.check(encodedBytes: bytes.count)
         guard bytes.count > 0, let base = bytes.baseAddress else {
             throw CodecError(.corrupt, "image data is empty (0 bytes)")

@@ -108,6 +108,7 @@ final class RPCDispatcher: @unchecked Sendable {
                       "reducedDecodes": .int(cache.counters.reducedDecodes),
                       "shmemHugePages": HugePages.shmemSetting().map(JSONValue.string) ?? .null],
             "poisonedInputs": .int(pool.poison.poisonedCount),
+            "memory": DaemonMemory.current()?.json ?? .null,
             "code": code?.statistics ?? ["state": "off"],
             "methods": stats.methodsJSON,
             "tools": stats.toolsJSON,

@@ -126,6 +126,11 @@ struct Fuzz: ParsableCommand {
         lines.append("  code calls among them: \(report.codeCalls)")
         lines.append("  workers restarted: \(report.workerRestarts) (retired at their CPU limit: \(report.workerRetirements)); "
                      + "daemon answering at the end: \(report.aliveAtEnd ? "yes" : "no")")
+        if let start = report.residentAtStart, let end = report.residentAtEnd, let peak = report.peakResident {
+            func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+            lines.append("  daemon RSS: \(megabytes(start)) at the start, \(megabytes(end)) at the end "
+                         + String(format: "(%+.1f%%)", (Double(end) / Double(start) - 1) * 100) + ", peak \(megabytes(peak))")
+        }
         if !report.errorSamples.isEmpty {
             lines.append("error texts (\(report.errorSamples.count) distinct, as sampled):")
             lines += report.errorSamples.map { "  \($0)" }

@@ -68,6 +68,11 @@ struct Fuzzer {
         var workerRetirements = 0
         var aliveAtEnd = false
         var elapsed = 0.0
+        /// The supervisor's resident memory (`server/stats` `memory`) when the clients start and
+        /// after they end, and its peak.
+        var residentAtStart: Int?
+        var residentAtEnd: Int?
+        var peakResident: Int?
         /// Distinct error texts a model would read, up to ``errorSampleLimit``.
         var errorSamples: [String] = []
         var errorSampleLimit = 0
@@ -106,6 +111,7 @@ struct Fuzzer {
             guard let handle = answer["image"]?.stringValue else { throw FoveaClient.Failure("images/put of a valid image returned \(JSONWriter.string(answer))") }
             handles.append(handle)
         }
+        report.residentAtStart = (try? Self.memory(setup))??.resident
         let start = Date()
         let putHandles = handles
         let threads = (0..<clients).map { index in
@@ -119,6 +125,10 @@ struct Fuzzer {
         report.elapsed = Date().timeIntervalSince(start)
         if let final = try? connect(), let after = try? Self.replacements(final) {
             report.aliveAtEnd = (try? final.call("ping")) != nil
+            if let memory = (try? Self.memory(final)) ?? nil {
+                report.residentAtEnd = memory.resident
+                report.peakResident = memory.peak
+            }
             report.workerRestarts = after.restarts - before.restarts
             report.workerRetirements = after.retirements - before.retirements
             if report.workerRestarts > 0 {
@@ -136,6 +146,13 @@ struct Fuzzer {
         let client = try FoveaClient(socketPath: socketPath)
         client.setReceiveTimeout(seconds: answerTimeout)
         return client
+    }
+
+    /// The supervisor's resident memory now and at its peak.
+    private static func memory(_ client: FoveaClient) throws -> (resident: Int, peak: Int)? {
+        let memory = try client.call("server/stats")["memory"]
+        guard let resident = memory?["rssBytes"]?.intValue, let peak = memory?["peakRssBytes"]?.intValue else { return nil }
+        return (resident, peak)
     }
 
     /// Workers replaced so far: after failures, and retired near their CPU limit.

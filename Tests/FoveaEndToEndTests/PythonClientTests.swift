@@ -2,7 +2,7 @@ import Foundation
 import FoveaProtocol
 import Testing
 
-/// `clients/python/fovea_client.py` against a real daemon: its own checks, with Pillow as the
+/// `clients/python`'s client (`fovea_client`) against a real daemon: its own checks, with Pillow as the
 /// oracle (blocking and asyncio clients, pixel-exact crops, errors, chaining).
 @Suite struct PythonClientTests {
     static let clientDirectory = URL(fileURLWithPath: #filePath)
