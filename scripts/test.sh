@@ -2,7 +2,8 @@
 # Sets up and runs the whole test suite: unit, oracle (Pillow/OpenCV) and end-to-end tests
 # against a real daemon with real workers and seccomp filters, then the code tool's Python
 # side: the runner in its real sandbox (runner/tests) and the family references
-# (Tests/CodeFidelity). Tests build optimised (kernels in debug builds run ~100x slower) in
+# (Tests/CodeFidelity), each libFuzzer target for 10 s (scripts/fuzz.sh), and the Python package
+# fovea-client in its own venv (clients/python/run_tests.sh). Tests build optimised (kernels in debug builds run ~100x slower) in
 # their own build folder, .build-tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,10 @@ if [ $# -eq 0 ]; then
         runner/tests Tests/CodeFidelity/test_references.py 2>&1 | tee -a "$log"
     python_status=${PIPESTATUS[0]}
     [ "$status" != 0 ] || status=$python_status
+    # Each libFuzzer target for a short bounded time (a 10-minute run: scripts/fuzz.sh --seconds 600).
+    scripts/fuzz.sh --seconds 10 2>&1 | grep -v '^\[' | tee -a "$log"
+    fuzz_status=${PIPESTATUS[0]}
+    [ "$status" != 0 ] || status=$fuzz_status
     # The fovea-client package (clients/python) in its own venv, against this build.
     clients/python/run_tests.sh -q 2>&1 | tee -a "$log"
     client_status=${PIPESTATUS[0]}
