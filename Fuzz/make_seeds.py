@@ -17,7 +17,7 @@ import struct
 from PIL import Image, ImageDraw
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HANDLE = "sha256:" + "a" * 64
+HANDLE = "img:" + "a" * 64
 
 
 def write(target, name, data):
@@ -96,7 +96,7 @@ def tool_calls():
     }
     for name, arguments in calls.items():
         write("FuzzToolCall", f"{name}.json", call(name, arguments))
-    write("FuzzToolCall", "tile-size.json", call("tile", {"image": {"path": "/data/a.jpg"}, "tile_size": [512, 512], "coords": "pixel"}))
+    write("FuzzToolCall", "tile-size.json", call("tile", {"image": "/data/a.jpg", "tile_size": [512, 512], "coords": "pixel"}))
     write("FuzzToolCall", "ping.json", line({"jsonrpc": "2.0", "id": "x", "method": "ping"}))
     write("FuzzToolCall", "unknown.json", call("nope", {}))
 
@@ -119,7 +119,7 @@ def channel_messages():
         line({"type": "rows", "id": 7, "from": 0, "to": 64}),
         line({"type": "rows", "id": 7, "from": 0, "to": 480}),
         line({"type": "decoded", "id": 7, "layout": layout, "format": "jpeg", "orientation": 1})]))
-    write("FuzzWorkerReplies", "decode-failed.txt", "D" + line({"type": "failed", "id": 7, "kind": "undecodable", "message": "truncated"}))
+    write("FuzzWorkerReplies", "decode-failed.txt", "D" + line({"type": "failed", "id": 7, "kind": "corrupt", "message": "truncated"}))
     write("FuzzWorkerReplies", "produced.txt", "R" + line({"type": "produced", "id": 8, "layout": [300, 200, 3], "encodedBytes": 1234}))
     summary = {"mean": 12.5, "std": 3.25, "min": 0, "max": 255, "histogram": [1] * 16}
     write("FuzzWorkerReplies", "measured.txt", "S" + line({"type": "measured", "id": 9, "channels": [summary] * 3}))
