@@ -127,9 +127,11 @@ struct Fuzz: ParsableCommand {
         lines.append("  workers restarted: \(report.workerRestarts) (retired at their CPU limit: \(report.workerRetirements)); "
                      + "daemon answering at the end: \(report.aliveAtEnd ? "yes" : "no")")
         if let start = report.residentAtStart, let end = report.residentAtEnd, let peak = report.peakResident {
-            func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
-            lines.append("  daemon RSS: \(megabytes(start)) at the start, \(megabytes(end)) at the end "
-                         + String(format: "(%+.1f%%)", (Double(end) / Double(start) - 1) * 100) + ", peak \(megabytes(peak))")
+            func megabytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1e6) }
+            let during = report.residentDuringRun.isEmpty ? ""
+                : "; at each tenth of the run " + report.residentDuringRun.map(megabytes).joined(separator: ", ")
+            lines.append("  daemon RSS (MB): \(megabytes(start)) at the start\(during); \(megabytes(end)) at the end "
+                         + String(format: "(%+.1f%%)", (Double(end) / Double(start) - 1) * 100) + "; peak \(megabytes(peak))")
         }
         if !report.errorSamples.isEmpty {
             lines.append("error texts (\(report.errorSamples.count) distinct, as sampled):")

@@ -71,6 +71,9 @@ struct Fuzzer {
         /// The supervisor's resident memory (`server/stats` `memory`) when the clients start and
         /// after they end, and its peak.
         var residentAtStart: Int?
+        /// Sampled at each tenth of the run: growth that stops is a cache filling, growth
+        /// that goes on is a leak.
+        var residentDuringRun: [Int] = []
         var residentAtEnd: Int?
         var peakResident: Int?
         /// Distinct error texts a model would read, up to ``errorSampleLimit``.
@@ -121,7 +124,15 @@ struct Fuzzer {
             }
         }
         threads.forEach { $0.start() }
-        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.05) }
+        var nextSample = start.addingTimeInterval(seconds / 10)
+        let sampler = try? connect()
+        while threads.contains(where: { !$0.isFinished }) {
+            Thread.sleep(forTimeInterval: 0.05)
+            if Date() >= nextSample, report.residentDuringRun.count < 9, let sampler {
+                if let memory = (try? Self.memory(sampler)) ?? nil { report.residentDuringRun.append(memory.resident) }
+                nextSample = nextSample.addingTimeInterval(seconds / 10)
+            }
+        }
         report.elapsed = Date().timeIntervalSince(start)
         if let final = try? connect(), let after = try? Self.replacements(final) {
             report.aliveAtEnd = (try? final.call("ping")) != nil
@@ -350,7 +361,8 @@ struct Fuzzer {
     static func errorText(_ answer: JSONValue?) -> String? {
         if let message = answer?["error"]?["message"]?.stringValue { return message }
         guard answer?["result"]?["isError"] == .bool(true) else { return nil }
-        return answer?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue
+        // The text block: a code call that raised may show images before it.
+        return answer?["result"]?["content"]?.arrayValue?.first { $0["type"] == "text" }?["text"]?.stringValue
     }
 
     static func outcome(of answer: JSONValue) -> Outcome {
