@@ -381,8 +381,7 @@ struct Fuzzer {
             if answer?["error"]?["message"]?.stringValue?.isEmpty ?? true { return "error \(code) without a message" }
             if category == .valid && code != -32001 { return "a valid call got error \(code): \(answer?["error"]?["message"]?.stringValue ?? "")" }
         case .toolError:
-            let text = answer?["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
-            if text.isEmpty { return "a tool error without text" }
+            if (Self.errorText(answer) ?? "").isEmpty { return "a tool error without text" }
             if category == .valid { return "a valid call failed: \(text)" }
         case .ok, .evicted, .abandoned:
             break
