@@ -381,7 +381,8 @@ struct Fuzzer {
             if answer?["error"]?["message"]?.stringValue?.isEmpty ?? true { return "error \(code) without a message" }
             if category == .valid && code != -32001 { return "a valid call got error \(code): \(answer?["error"]?["message"]?.stringValue ?? "")" }
         case .toolError:
-            if (Self.errorText(answer) ?? "").isEmpty { return "a tool error without text" }
+            let text = Self.errorText(answer) ?? ""
+            if text.isEmpty { return "a tool error without text" }
             if category == .valid { return "a valid call failed: \(text)" }
         case .ok, .evicted, .abandoned:
             break
