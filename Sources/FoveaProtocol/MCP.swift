@@ -1,7 +1,11 @@
 /// MCP lifecycle answers (`initialize`) and Fovea's server identity.
 public enum MCP {
-    /// Protocol versions Fovea speaks, newest first.
-    public static let supportedVersions = ["2025-06-18", "2025-03-26", "2024-11-05"]
+    /// Protocol versions Fovea speaks, newest first: every revision reached through the
+    /// `initialize` handshake that the official Python SDK knows (its
+    /// `HANDSHAKE_PROTOCOL_VERSIONS`). 2026-07-28 replaced the handshake with a per-request
+    /// envelope and `server/discover`; Fovea answers that method -32601, and clients fall back
+    /// to `initialize` (docs/PROTOCOL.md).
+    public static let supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
     public static let serverName = "fovea"
     public static let serverVersion = "0.1.0"
 

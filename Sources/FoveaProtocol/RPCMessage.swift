@@ -70,6 +70,9 @@ public enum RPCIncoming: Sendable, Equatable {
     case request(RPCRequest)
     /// A JSON-RPC response from the client; Fovea sends no requests, so these are dropped.
     case response
+    /// A JSON-RPC batch (an array of messages, MCP 2025-03-26): each element as a line
+    /// would be, answered together in one array.
+    case batch([Result<RPCIncoming, RPCFailure>])
 }
 
 public enum RPCMessage {
@@ -90,10 +93,19 @@ public enum RPCMessage {
     }
 
     static func interpret(_ value: JSONValue) -> Result<RPCIncoming, RPCFailure> {
+        if case .array(let elements) = value {
+            guard !elements.isEmpty else {
+                return .failure(RPCFailure(id: .null, error: RPCError(.invalidRequest, "an empty batch; a batch is an array of one or more JSON-RPC messages")))
+            }
+            return .success(.batch(elements.map(interpretOne)))
+        }
+        return interpretOne(value)
+    }
+
+    /// One message: a line's, or one element of a batch (where an array is not a message).
+    static func interpretOne(_ value: JSONValue) -> Result<RPCIncoming, RPCFailure> {
         guard case .object(let members) = value else {
-            let reason = value.arrayValue != nil
-                ? "batch requests are not supported; send one JSON-RPC object per line"
-                : "a JSON-RPC message must be an object; received \(value.typeName)"
+            let reason = "a JSON-RPC message must be an object; received \(value.typeName)"
             return .failure(RPCFailure(id: .null, error: RPCError(.invalidRequest, reason)))
         }
         var id: JSONValue? = members["id"]

@@ -61,6 +61,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             dispatcher.handle(request, connection: id, reply: reply)
         case .success(.response):
             reply(nil)
+        case .success(.batch(let items)):
+            BatchAnswers(dispatcher: dispatcher, connection: id).handle(items, reply: reply)
         case .failure(let failure):
             reply(RPCMessage.errorResponse(id: failure.id, error: failure.error))
         }

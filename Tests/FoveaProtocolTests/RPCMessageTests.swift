@@ -13,10 +13,27 @@ import Testing
         #expect(failed?.id == .null)
     }
 
-    @Test func batchesAreRefusedAsInvalidRequests() {
-        let failed = failure(#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#)
+    /// MCP 2025-03-26 requires receiving JSON-RPC batches: each element is read as a line
+    /// would be; an element that is itself an array is not a message.
+    @Test func aBatchParsesElementByElement() throws {
+        guard case .success(.batch(let items)) = RPCMessage.parse(#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},[],7]"#) else {
+            Issue.record("not a batch"); return
+        }
+        #expect(items.count == 4)
+        guard case .success(.request(let ping)) = items[0], case .success(.request(let note)) = items[1] else {
+            Issue.record("the first two are not requests"); return
+        }
+        #expect(ping.method == "ping" && ping.id == 1 && note.isNotification)
+        for item in items[2...] {
+            guard case .failure(let failure) = item else { Issue.record("\(item) is not a failure"); continue }
+            #expect(failure.error.code == -32600 && failure.id == .null)
+        }
+    }
+
+    @Test func anEmptyBatchIsAnInvalidRequest() {
+        let failed = failure("[]")
         #expect(failed?.error.code == -32600)
-        #expect(failed?.error.message.contains("batch") == true)
+        #expect(failed?.error.message == "an empty batch; a batch is an array of one or more JSON-RPC messages")
     }
 
     @Test func missingVersionOrMethodIsInvalidRequestAnsweredToTheId() {

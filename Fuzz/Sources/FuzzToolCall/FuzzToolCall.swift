@@ -17,33 +17,41 @@ private let sources = [
 /// - every job survives the channel: its request, written and read back, is the same request.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzToolCall(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let line = UnsafeRawBufferPointer(start: data, count: size)
+    check(RPCMessage.parse(UnsafeRawBufferPointer(start: data, count: size)))
+    return 0
+}
+
+/// One parsed message; each element of a batch (MCP 2025-03-26) as a line of its own.
+private func check(_ incoming: Result<RPCIncoming, RPCFailure>) {
     let request: RPCRequest
-    switch RPCMessage.parse(line) {
+    switch incoming {
     case .failure(let failure):
         precondition(!failure.error.message.isEmpty, "an RPC failure without a message")
-        return 0
+        return
     case .success(.response):
-        return 0
+        return
+    case .success(.batch(let items)):
+        precondition(!items.isEmpty, "an empty batch was accepted")
+        items.forEach(check)
+        return
     case .success(.request(let parsed)):
         request = parsed
     }
-    guard request.method == "tools/call" else { return 0 }
+    guard request.method == "tools/call" else { return }
     let params: [String: JSONValue]
     do {
         params = try request.namedParams()
     } catch {
         precondition(!error.message.isEmpty, "a params error without a message")
-        return 0
+        return
     }
     if case .string(let name)? = params["name"], ToolCatalog.isCode(name) {
         checkCode(params)
-        return 0
+        return
     }
     for preset in Preset.all {
         checkImageTool(params, defaults: ToolDefaults(preset: preset))
     }
-    return 0
 }
 
 private func checkCode(_ params: [String: JSONValue]) {
