@@ -1,3 +1,4 @@
+import Foundation
 import FoveaProtocol
 import Glibc
 import FoveaSandbox
@@ -17,6 +18,8 @@ final class RPCDispatcher: @unchecked Sendable {
     let logger: Logger
     /// Set once by the server, for `server/stats`.
     var connections: ConnectionLimiter?
+    /// Set once by the server when `--trajectory-log` is given.
+    var trajectoryLog: TrajectoryLog?
 
     init(tools: ToolService, code: CodeService? = nil, configuration: ServerConfiguration, logger: Logger) {
         self.tools = tools
@@ -32,8 +35,13 @@ final class RPCDispatcher: @unchecked Sendable {
         let stats = self.stats
         let started = ContinuousClock.now
         let tool = method == "tools/call" ? request.params?["name"]?.stringValue.flatMap { ToolCatalog.definition(named: $0)?.name } : nil
-        let answer: @Sendable (Result<JSONValue, RPCError>) -> Void = { result in
+        let log = method == "tools/call" ? trajectoryLog : nil
+        let wallStart = log != nil ? Date() : nil
+        let answer: @Sendable (Result<JSONValue, RPCError>) -> Void = { [callParams = request.params] result in
             let elapsed = started.duration(to: .now)
+            if let log, let wallStart {
+                log.recordCall(params: callParams, result: result, connection: connection, id: id, started: wallStart, elapsed: elapsed)
+            }
             switch result {
             case .success(let value):
                 stats.record(method: method, tool: tool, failed: value["isError"] == .bool(true), elapsed: elapsed)
@@ -50,7 +58,10 @@ final class RPCDispatcher: @unchecked Sendable {
             return answer(.failure(error))
         }
         switch method {
-        case "initialize": answer(.success(MCP.initializeResult(params: params)))
+        case "initialize":
+            let result = MCP.initializeResult(params: params)
+            trajectoryLog?.recordInitialize(params: params, result: result, connection: connection, started: Date())
+            answer(.success(result))
         case "ping": answer(.success([:]))
         case "tools/list": answer(.success(ToolCatalog.listResult(includingCode: code?.isAvailable ?? false)))
         case "tools/call":
@@ -110,6 +121,7 @@ final class RPCDispatcher: @unchecked Sendable {
             "poisonedInputs": .int(pool.poison.poisonedCount),
             "memory": DaemonMemory.current()?.json ?? .null,
             "code": code?.statistics ?? ["state": "off"],
+            "trajectoryLog": trajectoryLog?.statistics ?? ["state": "off"],
             "methods": stats.methodsJSON,
             "tools": stats.toolsJSON,
             "uptime_s": .double(Double(stats.started.duration(to: .now).components.seconds)),

@@ -34,8 +34,28 @@ public final class Server: @unchecked Sendable {
         let tools = try ToolService(store: store, pool: pool, configuration: configuration, logger: logger)
         code = configuration.code.map { CodeService(configuration: $0, tools: tools, fair: configuration.fairQueue, logger: logger) }
         dispatcher = RPCDispatcher(tools: tools, code: code, configuration: configuration, logger: logger)
+        if let log = configuration.trajectoryLog {
+            dispatcher.trajectoryLog = try TrajectoryLog(configuration: log, header: Self.segmentHeader(configuration), store: store,
+                                                         logger: logger)
+        }
         limiter = ConnectionLimiter(limit: configuration.maxConnections)
         dispatcher.connections = limiter
+    }
+
+    /// The first line of each trajectory-log segment: this run and its defaults.
+    private static func segmentHeader(_ configuration: ServerConfiguration) -> TrajectorySegmentHeader {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let defaults = configuration.defaults
+        var values: [String: JSONValue] = [:]
+        values["preset"] = .string(defaults.preset.name)
+        values["coords"] = .string(defaults.coords.rawValue)
+        values["format"] = .string(defaults.output.format.rawValue)
+        values["quality"] = .int(defaults.output.quality)
+        values["model_max_pixels"] = .int(defaults.preset.resize.maxPixels)
+        values["code_conventions"] = configuration.code.map { JSONValue.string($0.conventions) } ?? .null
+        return TrajectorySegmentHeader(pid: Int(getpid()), started: formatter.string(from: Date()), version: MCP.serverVersion,
+                                       defaults: .object(values))
     }
 
     /// Starts the code tool's template in the background, or says why there is no code tool.
@@ -157,6 +177,7 @@ public final class Server: @unchecked Sendable {
     /// Stops listening, fails queued calls and stops the workers.
     public func shutdown() {
         try? listener?.close().wait()
+        dispatcher.trajectoryLog?.flush()
         code?.shutdown()
         pool.shutdown()
         if let boundSocketPath { unlink(boundSocketPath) }

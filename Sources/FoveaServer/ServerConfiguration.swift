@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable {
     /// The code tool's interpreters; nil when it is off (``codeOffReason`` says why).
     public var code: CodeConfiguration?
     public var codeOffReason: String?
+    /// Where every `tools/call` is recorded for `fovea replay` (`--trajectory-log`); nil: nowhere.
+    public var trajectoryLog: TrajectoryLogConfiguration?
 
     public init(socketPath: String) {
         self.socketPath = socketPath

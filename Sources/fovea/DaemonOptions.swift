@@ -96,6 +96,14 @@ struct DaemonOptions: ParsableArguments {
           help: "UNSAFE: workers do not load their seccomp filter (everything else still applies). Only for measuring the filter's cost.")
     var unsafeNoSandbox = false
 
+    @Option(name: .customLong("trajectory-log"),
+            help: "Record every tools/call (arguments, result text, images, timing, connection, session) in this directory for `fovea replay` (docs/OPERATIONS.md).")
+    var trajectoryLog: String?
+
+    @Option(name: .customLong("trajectory-log-bytes"),
+            help: "The most the trajectory-log directory holds: segments rotate at an eighth of it and the oldest are deleted (at least 8M).")
+    var trajectoryLogBytes: ByteCount = ByteCount(argument: "1G")!
+
     @OptionGroup(title: "The code tool")
     var code: CodeOptions
 
@@ -129,6 +137,9 @@ struct DaemonOptions: ParsableArguments {
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
         guard workerAddressSpace.bytes >= 256 << 20 else {
             throw ValidationError("--worker-address-space must be at least 256M, got \(workerAddressSpace.bytes) bytes")
+        }
+        guard trajectoryLogBytes.bytes >= 8 << 20 else {
+            throw ValidationError("--trajectory-log-bytes must be at least 8M (a segment is an eighth of it), got \(trajectoryLogBytes.bytes) bytes")
         }
         if let workerCPUSeconds {
             let perCall = Int((Double(threads) * deadline).rounded(.up))
@@ -169,6 +180,7 @@ struct DaemonOptions: ParsableArguments {
         configuration.shrinkOnLoad = !noShrinkOnLoad
         configuration.decodeIsolation = !noDecodeIsolation
         (configuration.code, configuration.codeOffReason) = code.configuration(queueCapacity: maxQueue)
+        configuration.trajectoryLog = trajectoryLog.map { TrajectoryLogConfiguration(directory: $0, maxBytes: trajectoryLogBytes.bytes) }
         if let hooks = getenv("FOVEA_TEST_HOOKS"), String(cString: hooks) == "1" { configuration.testHooks = true }
         return configuration
     }
