@@ -83,11 +83,16 @@ let package = Package(
             path: "Benchmarks/FoveaBench"),
         // A blocking JSON-RPC line client for the Unix socket (`fovea call`, `bench`, `fuzz`, tests).
         .target(name: "FoveaClient", dependencies: ["FoveaProtocol"]),
+        // `fovea replay`: recorded trajectories (Fovea's log, the R1V4 toolkit's JSONL) sent
+        // again through a daemon, and the HTML report.
+        .target(
+            name: "FoveaReplay", dependencies: ["FoveaProtocol", "FoveaClient",
+                                                .product(name: "ExtrasBase64", package: "swift-extras-base64")]),
         .executableTarget(
             name: "fovea",
             dependencies: [
                 "FoveaKernels", "FoveaCodec", "FoveaProtocol", "FoveaSandbox", "FoveaWorker",
-                "FoveaServer", "FoveaClient", "FoveaBench",
+                "FoveaServer", "FoveaClient", "FoveaBench", "FoveaReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -99,9 +104,11 @@ let package = Package(
         .testTarget(name: "FoveaProtocolTests", dependencies: ["FoveaProtocol", "FoveaKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaSandboxTests", dependencies: ["FoveaSandbox", "CLinux"]),
         .testTarget(name: "FoveaServerTests", dependencies: ["FoveaServer", "FoveaProtocol"]),
+        .testTarget(name: "FoveaReplayTests", dependencies: ["FoveaReplay", "FoveaProtocol"]),
         // Starts the real `fovea` binary: real socket, real workers, real seccomp.
         .testTarget(
             name: "FoveaEndToEndTests",
-            dependencies: ["fovea", "FoveaClient", "FoveaProtocol", "FoveaKernels", "FoveaCodec", "FoveaServer", "FoveaSandbox"]),
+            dependencies: ["fovea", "FoveaClient", "FoveaProtocol", "FoveaKernels", "FoveaCodec", "FoveaServer", "FoveaSandbox",
+                           "FoveaReplay"]),
     ]
 )

@@ -11,5 +11,5 @@ struct Fovea: ParsableCommand {
             crop, zoom and friends on them. Start it with `fovea serve` (or `fovea mcp` for an MCP client \
             that launches it over stdio); try it with `fovea call`.
             """,
-        subcommands: [Serve.self, Mcp.self, Call.self, Tools.self, Bench.self, Fuzz.self, Policy.self, Worker.self])
+        subcommands: [Serve.self, Mcp.self, Call.self, Tools.self, Replay.self, Bench.self, Fuzz.self, Policy.self, Worker.self])
 }
