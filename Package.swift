@@ -87,6 +87,7 @@ let package = Package(
         // again through a daemon, and the HTML report.
         .target(
             name: "FoveaReplay", dependencies: ["FoveaProtocol", "FoveaClient",
+                                                .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "ExtrasBase64", package: "swift-extras-base64")]),
         .executableTarget(
             name: "fovea",

@@ -5,7 +5,9 @@ import FoveaProtocol
 /// Reads the R1V4 toolkit's result JSONL (`r1v4/batch_*.py`): one case per line,
 /// `{"image": "<path>", "question": "…", "response": {"full_response": "…", "raw_response": …}}`
 /// or `{"response": {"error": "…"}}`. Each `code` call is replayed in one session per case with
-/// R1V4's conventions, on the case's image under the path the toolkit gave.
+/// R1V4's conventions, on the case's image under the path the toolkit gave. A line written by
+/// Fovea's reference agent loop also has `response.fovea.rounds`: its rounds are read from
+/// there instead (``AgentLoopRounds``), any family's format.
 public enum R1V4Results {
     /// `imageDirectory`: where relative image paths are resolved (default: the JSONL's directory,
     /// then the working directory, as the toolkit ran beside its images).
@@ -42,9 +44,15 @@ public enum R1V4Results {
             return result
         }
         let transcript = R1V4Transcript(fullResponse: full)
-        let session = "case-\(number)"
-        result.rounds = transcript.rounds.map { round in
-            roundFrom(round, session: session, imagePath: result.resources[caseImage] != nil ? imagePath : nil)
+        if let fovea = value["response"]?["fovea"],
+           let rounds = AgentLoopRounds.rounds(fovea, transcript: transcript, caseImage: result.images.first, base: base,
+                                               resources: &result.resources) {
+            result.rounds = rounds
+        } else {
+            let session = "case-\(number)"
+            result.rounds = transcript.rounds.map { round in
+                roundFrom(round, session: session, imagePath: result.resources[caseImage] != nil ? imagePath : nil)
+            }
         }
         result.finalThinking = transcript.finalThinking.isEmpty ? nil : transcript.finalThinking
         result.answer = transcript.answer.isEmpty ? nil : transcript.answer

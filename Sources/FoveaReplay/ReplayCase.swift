@@ -38,6 +38,11 @@ public struct ReplayRound: Sendable {
     public var arguments: JSONValue?
     /// The call as written in the transcript, when it is not JSON.
     public var rawCall: String?
+    /// The Fovea call that ran the model's call, when the recording says and it differs from
+    /// it (the reference agent loop translates each family's calls).
+    public var foveaCall: JSONValue?
+    /// Sentences about this round (an image file that is missing, who recorded it, …).
+    public var notes: [String] = []
     public var recorded: ReplayObservation
     /// What the daemon answered this time; nil until replayed, or when not replayable.
     public var replayed: ReplayObservation?
@@ -75,21 +80,35 @@ public struct ReplayObservation: Sendable {
     /// A JSON-RPC error instead of a result.
     public var protocolError: String?
     public var elapsedMs: Double?
-    /// How to compare texts: `json` compares parsed JSON (R1V4's `{"result": …}`), `exact` the bytes.
+    /// How the recorded text is compared with the replayed one (``ObservationComparison``).
     public var textKind: TextKind
+    /// A replayed code call's observation as the family reads it: the text parts of its
+    /// `structuredContent.observation`, joined (nil for other tools: their text block).
+    public var familyText: String?
 
     public enum TextKind: Sendable {
-        case exact, json
+        /// The same text after trimming surrounding whitespace.
+        case exact
+        /// Parsed JSON compared as values (R1V4's `{"result": …, "type": "code"}`).
+        case json
+        /// The recorded text is Fovea's text as a family's harness rendered it (the reference
+        /// agent loop's rounds): the same when the replayed text appears in it as written, as
+        /// a JSON string, or as R1V4's `<observation>` JSON.
+        case rendered
+        /// The family showed its own words instead of Fovea's text (image tools under the
+        /// reference agent loop): not compared; the images and the error state are.
+        case notCompared
     }
 
     public init(text: String, images: [ReplayImage] = [], isError: Bool = false, protocolError: String? = nil,
-                elapsedMs: Double? = nil, textKind: TextKind = .exact) {
+                elapsedMs: Double? = nil, textKind: TextKind = .exact, familyText: String? = nil) {
         self.text = text
         self.images = images
         self.isError = isError
         self.protocolError = protocolError
         self.elapsedMs = elapsedMs
         self.textKind = textKind
+        self.familyText = familyText
     }
 }
 

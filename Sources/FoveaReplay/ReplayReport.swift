@@ -81,6 +81,8 @@ public enum ReplayReport {
         switch state {
         case "differs":
             out += "<p class=\"mark differs\">✗ The replayed observation differs: \(HTMLText.escape(differences.joined(separator: "; "))).</p>\n"
+        case "same" where round.recorded.textKind == .notCompared:
+            out += "<p class=\"mark same\">✓ The replay returned the same images and error state (the family showed its own words for this tool, so its text is not compared).</p>\n"
         case "same":
             out += "<p class=\"mark same\">✓ The replayed observation is the same as the recorded one.</p>\n"
         default:
@@ -90,7 +92,11 @@ public enum ReplayReport {
             out += "<div class=\"thinking\"><h4>Thinking</h4><pre>\(HTMLText.escape(thinking))</pre></div>\n"
         }
         let call = round.arguments.map { JSONWriter.spacedString(["name": .string(round.tool ?? ""), "arguments": $0]) } ?? round.rawCall ?? ""
+        for note in round.notes { out += "<p class=\"note\">\(HTMLText.escape(note))</p>\n" }
         out += "<div class=\"call\"><h4>Call</h4><pre>\(HTMLText.escape(call))</pre></div>\n"
+        if let foveaCall = round.foveaCall {
+            out += "<div class=\"call\"><h4>Fovea call</h4><pre>\(HTMLText.escape(JSONWriter.spacedString(foveaCall)))</pre></div>\n"
+        }
         out += "<div class=\"sides\">"
         out += observationHTML(round.recorded, title: "Recorded", caseNumber: caseNumber, round: number, side: "recorded")
         if let replayed = round.replayed {

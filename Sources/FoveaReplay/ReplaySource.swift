@@ -7,7 +7,9 @@ import FoveaProtocol
 public enum ReplaySource {
     public static func load(path: String, imageDirectory: String? = nil) throws -> (kind: String, cases: [ReplayCase]) {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ReplayError("\(path) does not exist") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ReplayError("FILE \(path) does not exist; give the R1V4 toolkit's result JSONL (fovea-agent's --output) or a Fovea trajectory-log directory (--trajectory-log DIR), a segment of it or its calls.jsonl")
+        }
         if isDirectory.boolValue { return ("Fovea trajectory log", try FoveaLogReader.load(path: path)) }
         guard let first = try lines(of: path).first, let value = try? JSONParser.parse(first) else {
             throw ReplayError("\(path) is empty or its first line is not JSON; give the R1V4 toolkit's result JSONL or a Fovea trajectory-log directory")

@@ -94,8 +94,11 @@ public final class Replayer {
                         mimeType: block["mimeType"]?.stringValue ?? "", handle: index < handles.count ? handles[index] : nil,
                         label: "image \(index + 1)")
         }
+        let familyText = result["structuredContent"]?["observation"]?.arrayValue.map { parts in
+            parts.compactMap { $0["type"] == "text" ? $0["text"]?.stringValue : nil }.joined()
+        }
         return ReplayObservation(text: blocks.first { $0["type"] == "text" }?["text"]?.stringValue ?? "", images: images,
-                                 isError: result["isError"] == .bool(true), elapsedMs: elapsed)
+                                 isError: result["isError"] == .bool(true), elapsedMs: elapsed, familyText: familyText)
     }
 
     private func milliseconds(since start: ContinuousClock.Instant) -> Double {

@@ -56,10 +56,8 @@ final class TrajectoryLog: @unchecked Sendable {
         self.store = store
         self.logger = logger
         let manager = FileManager.default
-        do {
-            try manager.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
-        } catch {
-            throw ValidationFailure("--trajectory-log \(configuration.directory) cannot be created: \(error.localizedDescription)")
+        if let failure = Self.makeDirectories(configuration.directory) {
+            throw ValidationFailure("--trajectory-log \(configuration.directory) cannot be created: \(failure); give a directory the daemon (uid \(getuid())) can create and write")
         }
         guard manager.isWritableFile(atPath: configuration.directory) else {
             throw ValidationFailure("--trajectory-log \(configuration.directory) is not writable by uid \(getuid())")
@@ -72,6 +70,22 @@ final class TrajectoryLog: @unchecked Sendable {
             $0.directoryBytes = total
             $0.segments = segments.count
         }
+    }
+
+    /// `mkdir -p path`; nil, or which directory could not be made and why (`mkdir(2)`'s errno).
+    static func makeDirectories(_ path: String) -> String? {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                return "mkdir \(prefix): \(String(cString: strerror(errno)))"
+            }
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return "\(path) exists and is not a directory"
+        }
+        return nil
     }
 
     /// An error the operator reads at start-up.

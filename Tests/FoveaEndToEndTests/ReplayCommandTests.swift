@@ -9,42 +9,14 @@ import Testing
 /// replayed through another real daemon into an HTML report that headless Chromium renders
 /// with every round's images; a changed recording is marked as different.
 @Suite struct ReplayCommandTests {
-    func temporaryDirectory(_ name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-\(name)-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
-    func replay(_ source: String, report: String, daemon: Daemon, _ extra: [String] = []) throws -> (status: Int32, output: String) {
-        try Subprocess.run(Daemon.executable, ["replay", source, "--html", report, "--socket", daemon.socketPath, "--quiet"] + extra)
-    }
-
-    /// Checks the rendered report: every `img.shot` decoded by the browser, `expected[(case,
-    /// round, side)]` images of each kind, and a screenshot that is not blank.
-    func checkRendering(_ report: String, expected: [String: Int], sourceLine: Int = #line) throws {
-        let dom = try Chromium.dumpDOM(report)
-        #expect(dom.contains("data-ready=\"1\""), "the page's load event did not run")
-        let images = Chromium.images(in: dom).filter { $0["class"] == "shot" }
-        var found: [String: Int] = [:]
-        for image in images {
-            #expect(image["data-loaded"] == "1", "Chromium could not decode \(image["alt"] ?? "?") of case \(image["data-case"] ?? "?") round \(image["data-round"] ?? "?")")
-            #expect(image["src"]?.hasPrefix("data:image/") == true)
-            found["\(image["data-case"] ?? "")/\(image["data-round"] ?? "")/\(image["data-side"] ?? "")", default: 0] += 1
-        }
-        #expect(found == expected.filter { $0.value > 0 }, "images per case/round/side (line \(sourceLine))")
-        let shot = try Chromium.screenshot(report, width: 1280, height: 2400)
-        let variety = shot.variety()
-        #expect(variety.colours > 200 && variety.deviation > 10, "the screenshot looks blank: \(variety)")
-    }
-
     @Test func aRecordedTrajectoryReplaysTheSameAndItsReportShowsEveryRoundsImages() throws {
         let recorded = try RecordedTrajectory.shared.get()
-        let directory = try temporaryDirectory("replay")
+        let directory = try ReplayRun.temporaryDirectory("replay")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let daemon = try Daemon(workers: 2)
         defer { daemon.stop() }
         let report = directory + "/report.html"
-        let (status, output) = try replay(recorded.directory, report: report, daemon: daemon, ["--fail-on-difference"])
+        let (status, output) = try ReplayRun.replay(recorded.directory, report: report, daemon: daemon, ["--fail-on-difference"])
         #expect(status == 0, "\(output)")
         #expect(output.hasPrefix("2 cases, \(RecordedTrajectory.calls) rounds replayed: \(RecordedTrajectory.calls) the same, 0 different; 0 not replayed"), "\(output)")
 
@@ -61,14 +33,14 @@ import Testing
         let page = String(decoding: try #require(FileManager.default.contents(atPath: report)), as: UTF8.self)
         #expect(page.contains("connection") && page.contains("replay-test-agent 1, MCP 2025-11-25") && page.contains("trajectory traj-2"))
         #expect(page.components(separatedBy: "data-state=\"same\"").count - 1 == RecordedTrajectory.calls)
-        try checkRendering(report, expected: expected)
+        try ReplayRun.checkRendering(report, expected: expected)
     }
 
     /// A recording whose inspect text was changed replays as different, and the report marks
     /// exactly that round; `--fail-on-difference` exits 3.
     @Test func aChangedObservationIsMarkedAsDifferent() throws {
         let recorded = try RecordedTrajectory.shared.get()
-        let directory = try temporaryDirectory("changed")
+        let directory = try ReplayRun.temporaryDirectory("changed")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let segment = directory + "/segment"
         try FileManager.default.copyItem(atPath: try recorded.segment(), toPath: segment)
@@ -85,7 +57,7 @@ import Testing
         let daemon = try Daemon(workers: 1)
         defer { daemon.stop() }
         let report = directory + "/report.html"
-        let (status, output) = try replay(segment + "/calls.jsonl", report: report, daemon: daemon, ["--fail-on-difference"])
+        let (status, output) = try ReplayRun.replay(segment + "/calls.jsonl", report: report, daemon: daemon, ["--fail-on-difference"])
         #expect(status == 3, "\(output)")
         #expect(output.contains("\(RecordedTrajectory.calls - 1) the same, 1 different"), "\(output)")
         let dom = try Chromium.dumpDOM(report)
@@ -99,7 +71,7 @@ import Testing
     /// case's image (its recorded images shown beside the replayed ones), a search round shown
     /// and not replayed, an observation that differs marked, a failed case shown with its error.
     @Test func r1v4ToolkitResultsReplayThroughTheCodeTool() throws {
-        let directory = try temporaryDirectory("r1v4")
+        let directory = try ReplayRun.temporaryDirectory("r1v4")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Codec.initialize()
         try FileManager.default.createDirectory(atPath: directory + "/demo_image", withIntermediateDirectories: true)
@@ -145,7 +117,7 @@ import Testing
         let daemon = try Daemon(workers: 1)
         defer { daemon.stop() }
         let report = directory + "/report.html"
-        let (status, output) = try replay(results, report: report, daemon: daemon)
+        let (status, output) = try ReplayRun.replay(results, report: report, daemon: daemon)
         #expect(status == 0, "\(output)")
         #expect(output.hasPrefix("3 cases, 3 rounds replayed: 2 the same, 1 different; 2 not replayed"), "\(output)")
         let page = String(decoding: try #require(FileManager.default.contents(atPath: report)), as: UTF8.self)
@@ -154,6 +126,30 @@ import Testing
                      "the case&#39;s image ./demo_image/demo_2.jpg was not found"] {
             #expect(page.contains(text), "\(text)")
         }
-        try checkRendering(report, expected: ["1/0/input": 1, "2/0/input": 1, "1/2/recorded": 1, "1/2/replayed": 1])
+        try ReplayRun.checkRendering(report, expected: ["1/0/input": 1, "2/0/input": 1, "1/2/recorded": 1, "1/2/replayed": 1])
+    }
+
+    /// A FILE that is missing or of neither kind, and a socket nobody serves, are refused with
+    /// what was given and what replay reads.
+    @Test func aMissingOrUnknownFileOrAnAbsentDaemonIsRefused() throws {
+        let directory = try ReplayRun.temporaryDirectory("replay-errors")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let report = directory + "/report.html"
+        func replay(_ file: String, socket: String = directory + "/none.sock") throws -> (status: Int32, output: String) {
+            try Subprocess.run(Daemon.executable, ["replay", file, "--html", report, "--socket", socket])
+        }
+        let missing = try replay(directory + "/results.jsonl")
+        #expect(missing.status != 0)
+        #expect(missing.output.contains("FILE \(directory)/results.jsonl does not exist; give the R1V4 toolkit's result JSONL"), "\(missing.output)")
+        #expect(FileManager.default.createFile(atPath: directory + "/other.jsonl", contents: Data(#"{"prompt": "hello"}"#.utf8)))
+        let other = try replay(directory + "/other.jsonl")
+        #expect(other.status != 0)
+        #expect(other.output.contains("its first line is neither a Fovea trajectory-log record (with \"type\") nor an R1V4 toolkit result (with \"response\")"),
+                "\(other.output)")
+        #expect(FileManager.default.createFile(atPath: directory + "/results.jsonl", contents: Data(#"{"question": "q", "response": {"full_response": ""}}"#.utf8)))
+        let noDaemon = try replay(directory + "/results.jsonl")
+        #expect(noDaemon.status != 0)
+        #expect(noDaemon.output.contains("no daemon answers at \(directory)/none.sock"), "\(noDaemon.output)")
+        #expect(!FileManager.default.fileExists(atPath: report))
     }
 }

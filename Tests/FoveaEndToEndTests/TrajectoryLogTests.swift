@@ -81,4 +81,21 @@ import Testing
         #expect(total <= 8 << 20, "\(total) bytes kept")
         #expect(statistics["bytes"]?.intValue == total)
     }
+
+    /// A directory the daemon cannot make, and a budget too small to rotate in, stop it at
+    /// start-up with a sentence naming the option, what it got and what it needs.
+    @Test func anUnusableDirectoryOrBudgetIsRefusedAtStartUp() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-badlog-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(FileManager.default.createFile(atPath: directory + "/file", contents: Data("x".utf8)))
+        let socket = directory + "/never.sock"
+        let underAFile = try Subprocess.run(Daemon.executable, ["serve", "--socket", socket, "--no-code", "--trajectory-log", directory + "/file/log"])
+        #expect(underAFile.status != 0)
+        #expect(underAFile.output.contains("--trajectory-log \(directory)/file/log cannot be created: mkdir \(directory)/file/log: Not a directory; give a directory the daemon (uid \(getuid())) can create and write"),
+                "\(underAFile.output)")
+        let tooSmall = try Subprocess.run(Daemon.executable, ["serve", "--socket", socket, "--trajectory-log", directory + "/log", "--trajectory-log-bytes", "1M"])
+        #expect(tooSmall.status != 0)
+        #expect(tooSmall.output.contains("--trajectory-log-bytes must be at least 8M (a segment is an eighth of it), got 1048576 bytes"), "\(tooSmall.output)")
+    }
 }
