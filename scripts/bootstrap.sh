@@ -27,6 +27,14 @@ if [ "$want_test" = 1 ]; then
         python3 -m pip install -q pillow opencv-python-headless numpy 2>/dev/null \
             || python3 -m pip install -q --break-system-packages pillow opencv-python-headless numpy
     fi
+    # fovea replay's report in headless Chromium; systemd-socket-activate and systemd-analyze for
+    # deploy/systemd (chromium pulls systemd in); the MCP Python SDK, pinned (scripts/setup-test-env.sh).
+    if ! command -v chromium >/dev/null || ! command -v systemd-socket-activate >/dev/null; then
+        echo "bootstrap: installing chromium, systemd" >&2
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium systemd >/dev/null
+    fi
+    "$(dirname "$0")/setup-test-env.sh"
 fi
 "$(dirname "$0")/setup-code-env.sh"
 command -v swift >/dev/null || { echo "bootstrap: Swift 6.3 is required (https://swift.org/install)" >&2; exit 1; }

@@ -71,7 +71,7 @@ import Testing
     /// refused; returns the JSONL's path.
     static func record(in directory: String, daemon: Daemon) throws -> String {
         try Codec.initialize()
-        let png = try Codec.encode(TestImages.pixels(width: 640, height: 480, bands: 3, seed: 11).view, format: .png).array
+        let png = try TestImages.encoded(width: 640, height: 480, format: .png, seed: 11).bytes
         let imagePath = directory + "/photo.png"
         #expect(FileManager.default.createFile(atPath: imagePath, contents: Data(png)))
         let client = try daemon.client()

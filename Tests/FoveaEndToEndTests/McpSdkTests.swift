@@ -12,7 +12,7 @@ import Testing
         try Codec.initialize()
         let image = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-mcp-sdk-\(UUID().uuidString.prefix(8)).png").path
         defer { try? FileManager.default.removeItem(atPath: image) }
-        let png = try Codec.encode(TestImages.pixels(width: 800, height: 600, bands: 3, seed: 5).view, format: .png).array
+        let png = try TestImages.encoded(width: 800, height: 600, format: .png, seed: 5).bytes
         #expect(FileManager.default.createFile(atPath: image, contents: Data(png)))
         let (status, output) = try Subprocess.run(python, [TestPython.scripts + "/mcp_sdk_check.py", Daemon.executable, image])
         #expect(status == 0, "\(output)")

@@ -28,7 +28,7 @@ struct RecordedTrajectory: Sendable {
         _ = try agent.call("initialize", params: ["protocolVersion": "2025-11-25", "capabilities": [:],
                                                   "clientInfo": ["name": "replay-test-agent", "version": "1"]])
         let image = try agent.put(try TestImages.encoded(width: 800, height: 600, format: .jpeg).bytes)
-        let other = try Codec.encode(TestImages.pixels(width: 320, height: 240, bands: 3, seed: 9).view, format: .png).array
+        let other = try TestImages.encoded(width: 320, height: 240, format: .png, seed: 9).bytes
         let box: JSONValue = [100, 100, 600, 600]
         let zoom = try agent.tool("zoom", ["image": .string(image), "bbox_2d": box, "label": "sign"])
         let zoomed = try require(zoom["structuredContent"]?["image"]?.stringValue, "zoom: \(zoom)")

@@ -76,9 +76,12 @@ import Testing
         try Codec.initialize()
         try FileManager.default.createDirectory(atPath: directory + "/demo_image", withIntermediateDirectories: true)
         let source = TestImages.pixels(width: 640, height: 480, bands: 3, seed: 4)
-        let png = try Codec.encode(source.view, format: .png).array
+        // The views point into `source`: it must outlive both encodes.
+        let (png, recordedCrop) = try withExtendedLifetime(source) {
+            (try Codec.encode(source.view, format: .png).array,
+             try Codec.encode(source.view.cropped(to: PixelRect(x1: 0, y1: 0, x2: 320, y2: 240)), format: .png).array)
+        }
         #expect(FileManager.default.createFile(atPath: directory + "/demo_image/demo_1.png", contents: Data(png)))
-        let recordedCrop = try Codec.encode(source.view.cropped(to: PixelRect(x1: 0, y1: 0, x2: 320, y2: 240)), format: .png).array
         let dataURL = "data:image/png;base64," + Base64.encodeToString(bytes: recordedCrop)
         func observation(_ result: String, images: [String] = []) -> String {
             var object: [String: JSONValue] = ["result": .string(result), "type": "code"]
