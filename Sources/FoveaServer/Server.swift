@@ -184,12 +184,16 @@ public final class Server: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    /// Creates the socket's directory when it is missing: 0700, and searchable by the group
+    /// (or others) when the socket's mode lets them connect (`--socket-mode 660` → 0710).
     private func prepareSocketDirectory() throws {
         let directory = (configuration.socketPath as NSString).deletingLastPathComponent
         guard !directory.isEmpty else { return }
+        let mode = configuration.socketMode
+        let directoryMode: mode_t = 0o700 | (mode & 0o060 != 0 ? 0o010 : 0) | (mode & 0o006 != 0 ? 0o001 : 0)
         var status = stat()
         if stat(directory, &status) != 0 {
-            guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+            guard mkdir(directory, directoryMode) == 0 || errno == EEXIST else {
                 throw SystemCallError("mkdir", context: directory)
             }
         }

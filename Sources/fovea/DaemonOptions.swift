@@ -187,7 +187,7 @@ struct DaemonOptions: ParsableArguments {
 
     /// The server these options describe, after checking that the seccomp policy compiles (a
     /// policy libseccomp refuses stops here, naming the line, not every worker later).
-    func makeServer(socketPath: String) throws -> Server {
+    func makeServer(socketPath: String, socketMode: mode_t = 0o600) throws -> Server {
         bootstrapLogging(level: logLevel)
         let logger = Logger(label: "fovea")
         do {
@@ -195,7 +195,9 @@ struct DaemonOptions: ParsableArguments {
         } catch {
             throw ValidationError("the worker seccomp policy is invalid: \(error)")
         }
-        let server = try Server(configuration: makeConfiguration(socketPath: socketPath), logger: logger)
+        var configuration = makeConfiguration(socketPath: socketPath)
+        configuration.socketMode = socketMode
+        let server = try Server(configuration: configuration, logger: logger)
         if server.configuration.testHooks { logger.warning("FOVEA_TEST_HOOKS=1: debug/sandbox_probe and test-hook markers are enabled") }
         if unsafeNoSandbox {
             logger.warning("""

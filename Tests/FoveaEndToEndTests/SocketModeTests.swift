@@ -1,0 +1,37 @@
+import Foundation
+import FoveaClient
+import Glibc
+import Testing
+
+/// `--socket-mode`: the socket file's permissions (600 by default), and a directory the daemon
+/// creates for it that the group can search when the group may connect.
+@Suite struct SocketModeTests {
+    static func mode(_ path: String) -> mode_t {
+        var status = stat()
+        return stat(path, &status) == 0 ? status.st_mode & 0o7777 : 0
+    }
+
+    @Test func theSocketTakesTheModeAndItsNewDirectoryLetsTheGroupIn() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-mode-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let socket = base + "/run/fovea.sock"
+        let daemon = try Daemon(workers: 1, arguments: ["--no-code", "--socket-mode", "660"], socketPath: socket)
+        defer { daemon.stop() }
+        #expect(Self.mode(socket) == 0o660)
+        #expect(Self.mode(base + "/run") == 0o710)
+        #expect(try FoveaClient(socketPath: socket).call("ping") == [:])
+
+        let byDefault = try Daemon(workers: 1, arguments: ["--no-code"])
+        defer { byDefault.stop() }
+        #expect(Self.mode(byDefault.socketPath) == 0o600)
+    }
+
+    @Test func aModeThatIsNotOctalPermissionsIsRefused() throws {
+        for value in ["rw", "1777", "8", ""] {
+            let run = try Subprocess.run(Daemon.executable, ["serve", "--socket", "/tmp/fovea-never-\(getpid()).sock", "--socket-mode", value])
+            #expect(run.status != 0)
+            #expect(run.output.contains("--socket-mode must be octal permissions from 000 to 777 (e.g. 600 or 660); received \"\(value)\""), "\(run.output)")
+        }
+    }
+}
