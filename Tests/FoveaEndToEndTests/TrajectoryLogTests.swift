@@ -1,3 +1,4 @@
+import ExtrasBase64
 import Foundation
 import FoveaProtocol
 import Testing
@@ -97,5 +98,41 @@ import Testing
         let tooSmall = try Subprocess.run(Daemon.executable, ["serve", "--socket", socket, "--trajectory-log", directory + "/log", "--trajectory-log-bytes", "1M"])
         #expect(tooSmall.status != 0)
         #expect(tooSmall.output.contains("--trajectory-log-bytes must be at least 8M (a segment is an eighth of it), got 1048576 bytes"), "\(tooSmall.output)")
+    }
+
+    /// `fovea mcp --trajectory-log`: an MCP client over stdio is recorded like a socket's, and
+    /// everything is on disk once the server has exited at the end of its input.
+    @Test func anMcpStdioSessionIsRecordedByTheTimeTheServerExits() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-mcplog-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let png = try TestImages.encoded(width: 200, height: 100, format: .png, seed: 3).bytes
+        let session = try StdioSession(arguments: ["mcp", "--workers", "1", "--log-level", "warning", "--no-code", "--trajectory-log", directory])
+        defer { session.stop() }
+        try session.send(["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": [
+            "protocolVersion": "2025-03-26", "capabilities": [:], "clientInfo": ["name": "stdio-agent", "version": "2"]]])
+        try session.send(["jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": ["name": "crop", "arguments": [
+            "image": .string("data:image/png;base64," + Base64.encodeToString(bytes: png)), "bbox_2d": [0, 0, 500, 500]]]])
+        session.endInput()
+        var answers = 0
+        while let line = try session.receiveLine() {
+            if (try JSONParser.parse(line))["id"] != nil { answers += 1 }
+        }
+        #expect(answers == 2)
+        #expect(session.waitForExit(seconds: 20) == 0, "stderr: \(session.stderrText())")
+
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory)
+        try #require(segments.count == 1, "\(segments)")
+        let segment = directory + "/" + segments[0]
+        let log = String(decoding: try #require(FileManager.default.contents(atPath: segment + "/calls.jsonl")), as: UTF8.self)
+        let lines = try log.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(lines.count == 3, "\(log)")
+        #expect(lines.first?["type"] == "daemon")
+        #expect(lines.dropFirst().first?["clientInfo"]?["name"] == "stdio-agent" && lines.dropFirst().first?["protocolVersion"] == "2025-03-26")
+        let call = try #require(lines.last.flatMap(TrajectoryCall.init(json:)))
+        #expect(call.tool == "crop" && call.inputs.count == 1 && call.arguments["image"]?.stringValue == call.inputs.first)
+        guard case .result(let result) = call.outcome else { Issue.record("the crop was not recorded as a result"); return }
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: segment + "/images"))
+        #expect(files == [TrajectoryLayout.imageFileName(handle: call.inputs[0], mimeType: "image/png"),
+                          TrajectoryLayout.imageFileName(handle: try #require(result.images.first?.handle), mimeType: "image/jpeg")])
     }
 }
