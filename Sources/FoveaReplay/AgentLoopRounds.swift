@@ -27,14 +27,13 @@ enum AgentLoopRounds {
                        resources: inout [String: ReplayImage]) -> [ReplayRound]? {
         guard let recorded = fovea["rounds"]?.arrayValue else { return nil }
         if let caseImage { resources[handle(of: caseImage.bytes)] = caseImage }
-        let format = fovea["format"]?.stringValue
         return recorded.enumerated().map { index, entry in
             let thinking = index < transcript.rounds.count ? transcript.rounds[index].thinking : nil
-            return round(entry, number: index + 1, thinking: thinking, format: format, base: base, resources: &resources)
+            return round(entry, number: index + 1, thinking: thinking, base: base, resources: &resources)
         }
     }
 
-    static func round(_ entry: JSONValue, number: Int, thinking: String?, format: String?, base: String,
+    static func round(_ entry: JSONValue, number: Int, thinking: String?, base: String,
                       resources: inout [String: ReplayImage]) -> ReplayRound {
         var images: [ReplayImage] = []
         var missing: [String] = []
@@ -74,7 +73,6 @@ enum AgentLoopRounds {
         }
         round.foveaCall = ["name": .string(foveaTool), "arguments": arguments]
         round.replayCall = (foveaTool, arguments)
-        if let format { round.notes.append("recorded by the reference agent loop in the \(format) format") }
         return round
     }
 

@@ -48,6 +48,8 @@ public enum R1V4Results {
            let rounds = AgentLoopRounds.rounds(fovea, transcript: transcript, caseImage: result.images.first, base: base,
                                                resources: &result.resources) {
             result.rounds = rounds
+            let format = fovea["format"]?.stringValue.map { " in the \($0) format" } ?? ""
+            result.notes.append("recorded by Fovea's reference agent loop\(format)" + (fovea["model"]?.stringValue.map { " with the model \($0)" } ?? ""))
         } else {
             let session = "case-\(number)"
             result.rounds = transcript.rounds.map { round in

@@ -132,7 +132,7 @@ import Testing
         #expect(output.hasPrefix("2 cases, 5 rounds replayed: 5 the same, 0 different; 1 not replayed"), "\(output)")
         let page = String(decoding: try #require(FileManager.default.contents(atPath: report)), as: UTF8.self)
         for text in ["What colour is the skirt?", "Step 2.", "Zoom 2.", "Hop Inn", "Fovea call", "&quot;coords&quot;: &quot;rel1000&quot;",
-                     "recorded by the reference agent loop in the qwen3-vl format",
+                     "recorded by Fovea&#39;s reference agent loop in the qwen3-vl format with the model scripted-vlm",
                      "the family showed its own words for this tool, so its text is not compared",
                      "the call never reached Fovea", "img_idx 7 is out of range"] {
             #expect(page.contains(text), "\(text)")
