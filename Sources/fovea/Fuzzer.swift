@@ -348,7 +348,9 @@ struct Fuzzer {
                     guard let line = try client.receiveLine() else { return (.noAnswer, nil, request + " (connection closed)") }
                     let answer = try JSONParser.parse(line)
                     if answer["id"] == .integer(pingID) { break }
-                    answerToLine = answer
+                    // A line that is a JSON array is a batch (`[1,2]`): judged by its first
+                    // error element, which must carry a message like any other.
+                    answerToLine = answer.arrayValue.map { elements in elements.first { $0["error"] != nil } ?? elements.first ?? answer } ?? answer
                 }
                 return (answerToLine.map(Self.outcome(of:)) ?? .ok, answerToLine, request)
             }
