@@ -252,5 +252,17 @@ struct PolicyParser {
         if rule.conditions.isEmpty {
             throw fail(rule.line, "'\(rule.syscall)' has conditional rules (line \(first.line)); a rule without conditions must be the only one for its call")
         }
+        // libseccomp 2.5 never returns from adding the second of two rules of one call that
+        // share a condition other than an equality, each beside conditions on other arguments
+        // (`arg0 < 16 and arg2 == 1`, then `arg0 < 16 and arg3 == 1`): found by FuzzPolicy.
+        if rule.conditions.count > 1 {
+            for condition in rule.conditions where condition.comparison != .equal && condition.comparison != .maskedEqual {
+                if let other = sameCall.first(where: { $0.conditions.count > 1 && $0.conditions.contains(condition) }) {
+                    throw fail(rule.line, "'\(rule.syscall)': the condition '\(condition)' is also in the rule on line \(other.line) "
+                               + "beside other conditions, which libseccomp cannot compile (it never returns); "
+                               + "give the shared condition an equality, or split the call's rules another way")
+                }
+            }
+        }
     }
 }
