@@ -47,8 +47,10 @@ public final class SeccompFilter {
             }
             if result != 0 {
                 // Every property is set, so deinit runs and releases the filter.
-                throw PolicyError(source: policy.source, line: rule.line,
-                                  message: "libseccomp refused the rule for '\(rule.syscall)': \(Self.describe(result))")
+                let why = result == -EEXIST
+                    ? "it overlaps an earlier rule for the call with another action (libseccomp: \(Self.describe(result)))"
+                    : Self.describe(result)
+                throw PolicyError(source: policy.source, line: rule.line, message: "libseccomp refused the rule for '\(rule.syscall)': \(why)")
             }
         }
     }

@@ -120,7 +120,12 @@ import Testing
         for case let (detail, formats) in formatsOfDetail where formats.count > 1 {
             Issue.record("libvips detail \"\(detail)\" appears in refusals of \(formats.sorted())")
         }
-        let workers = try client.call("server/stats")["workers"]?.arrayValue ?? []
+        // The worker-killing input is the last of each pass: its replacement may still be starting.
+        var workers = try client.call("server/stats")["workers"]?.arrayValue ?? []
+        for _ in 0..<300 where !workers.allSatisfy({ $0["pid"]?.intValue != nil }) {
+            Thread.sleep(forTimeInterval: 0.1)
+            workers = try client.call("server/stats")["workers"]?.arrayValue ?? []
+        }
         #expect(workers.compactMap { $0["restarts"]?.intValue }.reduce(0, +) >= 1, "no worker was replaced: \(workers)")
         #expect(workers.allSatisfy { $0["pid"]?.intValue != nil }, "a worker is missing: \(workers)")
         // Flat: the third pass ends within 10% of where the first ended.

@@ -207,6 +207,15 @@ import Testing
         }
     }
 
+    /// FuzzPolicy's second find: a rule whose conditions are a prefix of an earlier rule's with
+    /// another action is refused by libseccomp (EEXIST); the sentence says what that means.
+    @Test func aRuleOverlappingAnEarlierOneIsExplained() throws {
+        let policy = try parse("mmap errno EPERM if arg2 & 4 == 4 and arg3 & 32 == 32\nmmap allow if arg2 & 4 == 4")
+        #expect(throws: PolicyError(source: "test.policy", line: 2, message: "libseccomp refused the rule for 'mmap': it overlaps an earlier rule for the call with another action (libseccomp: File exists (17))")) {
+            try SeccompFilter(policy, context: PolicyContext(processID: 1, channelDescriptor: 3))
+        }
+    }
+
     /// FuzzPolicy's first find (Fuzz/Corpus/FuzzPolicy/libseccomp-hang.policy): libseccomp 2.5
     /// never returns from compiling two rules of one call that share a condition other than an
     /// equality beside conditions on other arguments. The parser refuses that shape; shapes
