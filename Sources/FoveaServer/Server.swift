@@ -91,6 +91,10 @@ public final class Server: @unchecked Sendable {
             logger.info("listening on the socket systemd passed (fd \(activated))")
         } else {
             try prepareSocketDirectory()
+            // bind(2) creates the socket file with the umask's mode: set it so the file never
+            // exists with wider permissions than --socket-mode, not even until the chmod.
+            let previousMask = umask(0o777 & ~configuration.socketMode)
+            defer { umask(previousMask) }
             listener = try bootstrap.bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true).wait()
             boundSocketPath = configuration.socketPath
             chmod(configuration.socketPath, configuration.socketMode)
