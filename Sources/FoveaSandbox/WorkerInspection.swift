@@ -21,13 +21,7 @@ public struct WorkerInspection: Sendable, Equatable {
 
     /// Reads `/proc/PID/…` of process `pid`.
     public init(pid: pid_t) {
-        var fields: [String: String] = [:]
-        if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
-            for line in text.split(separator: "\n") {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
+        let fields = ProcStatus.fields(of: String(pid))
         seccomp = fields["Seccomp"].flatMap { Int($0) }
         noNewPrivileges = fields["NoNewPrivs"].map { $0 == "1" }
         uids = (fields["Uid"] ?? "").split(whereSeparator: \.isWhitespace).compactMap { Int($0) }

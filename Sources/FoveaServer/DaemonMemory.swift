@@ -1,5 +1,5 @@
-import Foundation
 import FoveaProtocol
+import FoveaSandbox
 
 /// The supervisor's own memory, from `/proc/self/status`, for `server/stats`: a daemon that
 /// serves hostile input for days must keep it flat (`fovea fuzz` and the hostile-corpus test
@@ -11,13 +11,12 @@ struct DaemonMemory {
     var peakResidentBytes: Int
 
     static func current() -> DaemonMemory? {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        func kilobytes(_ field: String) -> Int? {
-            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
-            return line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap { Int($0) }
+        let fields = ProcStatus.fields(of: "self")
+        func bytes(_ field: String) -> Int? {
+            fields[field].flatMap { $0.split(separator: " ").first }.flatMap { Int($0) }.map { $0 * 1024 }  // "1234 kB"
         }
-        guard let rss = kilobytes("VmRSS"), let peak = kilobytes("VmHWM") else { return nil }
-        return DaemonMemory(residentBytes: rss * 1024, peakResidentBytes: peak * 1024)
+        guard let rss = bytes("VmRSS"), let peak = bytes("VmHWM") else { return nil }
+        return DaemonMemory(residentBytes: rss, peakResidentBytes: peak)
     }
 
     var json: JSONValue { ["rssBytes": .int(residentBytes), "peakRssBytes": .int(peakResidentBytes)] }
