@@ -15,9 +15,14 @@ REQ="$ROOT/runner/requirements.txt"
 PYTHON="${PYTHON:-python3}"
 STAMP="$VENV/.fovea-requirements.sha256"
 
+# The interpreters run as uids of their own (docs/SANDBOX.md): the environment and the runner must be
+# readable by every user even when this checkout was made under a umask such as 077.
+share_with_sandbox_uids() { chmod -R go+rX "$VENV" "$ROOT/runner"; }
+
 command -v "$PYTHON" >/dev/null || { echo "setup-code-env: $PYTHON not found (install python3)" >&2; exit 1; }
 want="$( { cat "$REQ"; "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
 if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+    share_with_sandbox_uids
     echo "setup-code-env: $VENV is up to date"
     exit 0
 fi
@@ -51,4 +56,5 @@ print("setup-code-env: numpy", numpy.__version__, "Pillow", PIL.__version__, "ma
       "scikit-learn", sklearn.__version__, "IPython", IPython.__version__)
 PY
 echo "$want" > "$STAMP"
+share_with_sandbox_uids
 echo "setup-code-env: ready: $VENV"

@@ -34,8 +34,9 @@ fi
 set -e
 if [ "$status" != 0 ]; then
     echo "=== test.sh: the run failed (exit $status); its failures again:"
-    # Failure lines with their "↳" comments; crashes and XCTest failures too.
-    awk '/✘|Fatal error|error: |Test Case .* failed|[Ss]ignal [0-9]+|Exited with|^FAILED |^ERROR / { print; more = 1; next }
-         more && /^[[:space:]]*↳/ { print; next } { more = 0 }' "$log" | head -150
+    # Failure lines with their "↳" comments; crashes and XCTest failures too (the first 150 lines:
+    # awk stops itself, as `| head` would make it die of SIGPIPE and set -o pipefail report 141).
+    awk '/✘|Fatal error|error: |Test Case .* failed|[Ss]ignal [0-9]+|Exited with|^FAILED |^ERROR / { print; more = 1; if (++n >= 150) exit; next }
+         more && /^[[:space:]]*↳/ { print; if (++n >= 150) exit; next } { more = 0 }' "$log"
 fi
 exit "$status"

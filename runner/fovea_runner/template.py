@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import signal
+import stat
 import sys
 import time
 
@@ -40,6 +41,26 @@ def _expand_read_only(entries: list, runner_dir: str) -> list[str]:
         else:
             add(e)
     return out
+
+
+def _check_readable_by_every_uid(roots: list[str]) -> None:
+    """The children run as uids of their own: each read-only root and what it holds directly
+    must be readable (directories also searchable) by "others", or every call would fail later
+    with a bare PermissionError. A checkout made under umask 077 is the usual cause."""
+
+    def check(root: str, path: str, mode: int) -> None:
+        need = (stat.S_IROTH | stat.S_IXOTH) if stat.S_ISDIR(mode) else stat.S_IROTH
+        if not stat.S_ISLNK(mode) and mode & need != need:
+            raise PermissionError(
+                f"{path} (mode {stat.S_IMODE(mode):04o}) cannot be read by the uids the interpreters run as; "
+                f"make it readable by every user (chmod -R go+rX {root}; scripts/setup-code-env.sh does this)")
+
+    for root in roots:
+        check(root, root, os.lstat(root).st_mode)
+        if os.path.isdir(root):
+            with os.scandir(root) as entries:
+                for entry in entries:
+                    check(root, entry.path, entry.stat(follow_symlinks=False).st_mode)
 
 
 def _status(status: int) -> str:
@@ -78,6 +99,7 @@ class Template:
             self.child_filter = base64.b64decode(msg["childFilter"], validate=True)
             child = msg["child"]
             read_only = _expand_read_only(child.get("readOnly", ["<python>"]), self.runner_dir)
+            _check_readable_by_every_uid(read_only)
             self.settings = confine.Settings(child, read_only)
             preload = msg.get("preload", [])
             if not isinstance(preload, list) or not all(isinstance(m, str) for m in preload):

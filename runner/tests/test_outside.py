@@ -8,7 +8,9 @@ import os
 import re
 import subprocess
 
-from driver import REPO, fd_targets, fovea_bin, proc_status
+import pytest
+
+from driver import REPO, Driver, fd_targets, fovea_bin, proc_status
 
 
 def test_every_thread_is_confined(driver, child):
@@ -113,3 +115,22 @@ def _small():
     from driver import InputImage
 
     return InputImage(test_images.encode(test_images.get_image("small"), "png"), path="small.png")
+
+
+def test_a_read_only_path_other_uids_cannot_read_stops_the_template_with_the_fix(tmp_path):
+    # A checkout made under umask 077: the children (uids of their own) could not read it, and
+    # every call would fail with a bare PermissionError. The template refuses to start instead.
+    private = tmp_path / "private-env"
+    private.mkdir(mode=0o700)
+    (private / "module.py").write_text("x = 1\n")
+    os.chmod(private, 0o700)
+    with pytest.raises(RuntimeError) as refused:
+        Driver(child_settings={"readOnly": ["<python>", str(private)]})
+    text = str(refused.value)
+    assert f"{private} (mode 0700) cannot be read by the uids the interpreters run as" in text
+    assert f"chmod -R go+rX {private}" in text
+    os.chmod(private, 0o755)
+    os.chmod(private / "module.py", 0o600)
+    with pytest.raises(RuntimeError) as refused:
+        Driver(child_settings={"readOnly": ["<python>", str(private)]})
+    assert f"{private / 'module.py'} (mode 0600) cannot be read" in str(refused.value)
