@@ -91,13 +91,11 @@ public final class Server: @unchecked Sendable {
             logger.info("listening on the socket systemd passed (fd \(activated))")
         } else {
             try prepareSocketDirectory()
-            // bind(2) creates the socket file with the umask's mode: set it so the file never
-            // exists with wider permissions than --socket-mode, not even until the chmod.
-            let previousMask = umask(0o777 & ~configuration.socketMode)
-            defer { umask(previousMask) }
-            listener = try bootstrap.bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true).wait()
+            let descriptor = try UnixListeningSocket.bound(at: configuration.socketPath, mode: configuration.socketMode)
             boundSocketPath = configuration.socketPath
+            // What the umask took away (never wider), before listen: a client that can connect sees the final mode.
             chmod(configuration.socketPath, configuration.socketMode)
+            listener = try bootstrap.withBoundSocket(descriptor).wait()
             logger.info("listening on \(configuration.socketPath) with \(configuration.workers) workers")
         }
         logHugePageSetting()

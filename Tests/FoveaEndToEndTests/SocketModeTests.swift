@@ -34,4 +34,14 @@ import Testing
             #expect(run.output.contains("--socket-mode must be octal permissions from 000 to 777 (e.g. 600 or 660); received \"\(value)\""), "\(run.output)")
         }
     }
+
+    @Test func aFileThatIsNotASocketIsNeitherReplacedNorServedOn() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-not-a-socket-\(UUID().uuidString.prefix(8))").path
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try Subprocess.run(Daemon.executable, ["serve", "--no-code", "--workers", "1", "--socket", path])
+        #expect(run.status != 0)
+        #expect(run.output.contains("\(path) exists and is not a socket; remove it or choose another --socket"), "\(run.output)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
+    }
 }

@@ -155,6 +155,9 @@ def readonly_binds(paths: list[str]) -> list[str]:
 def build_root(s: Settings, uid: int, abs_inputs: list[str]) -> list[str]:
     """Private mount namespace; tmpfs root with only what the child may see;
     pivot into it.  Returns the real read-only paths (for Landlock)."""
+    # The skeleton's directories must be walkable by the child's uid whatever umask the daemon
+    # was started with (a umask of 077 made them 0700: every path under them EACCES).
+    os.umask(0o022)
     sb.unshare(sb.CLONE_NEWNS)
     sb.mount(None, "/", None, sb.MS_REC | sb.MS_PRIVATE)
     binds = readonly_binds(s.read_only)

@@ -134,3 +134,19 @@ def test_a_read_only_path_other_uids_cannot_read_stops_the_template_with_the_fix
     with pytest.raises(RuntimeError) as refused:
         Driver(child_settings={"readOnly": ["<python>", str(private)]})
     assert f"{private / 'module.py'} (mode 0600) cannot be read" in str(refused.value)
+
+
+def test_a_template_started_under_umask_077_still_gives_children_a_root_they_can_walk():
+    # A daemon started under umask 077 (systemd's UMask=0077, an operator's shell): the private
+    # root's directories would be 0700 and the child's uid could not reach its Python.
+    previous = os.umask(0o077)
+    try:
+        with Driver() as d:
+            c = d.fork()
+            try:
+                r = c.run("import numpy, os\nprint(numpy.zeros(2).sum(), oct(os.stat('/').st_mode & 0o777))")
+                assert r["stdout"] == "0.0 0o755\n", r
+            finally:
+                c.kill()
+    finally:
+        os.umask(previous)
