@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "FoveaServer",
             dependencies: [
-                "FoveaProtocol", "FoveaSandbox",
+                "FoveaProtocol", "FoveaSandbox", "CLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

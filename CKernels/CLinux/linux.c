@@ -368,3 +368,13 @@ long long fovea_abi_constant(const char *name, int *found) {
     *found = 0;
     return -1;
 }
+
+// --- glibc malloc ----------------------------------------------------------------------
+#include <malloc.h>
+
+int fovea_malloc_tune(int mmap_threshold, int trim_threshold, int arena_max) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1
+        && mallopt(M_ARENA_MAX, arena_max) == 1;
+}
+
+int fovea_malloc_trim(void) { return malloc_trim(0); }

@@ -19,10 +19,16 @@ public final class Server: @unchecked Sendable {
     private var boundSocketPath: String?
     /// `fovea mcp`: the one channel is standard input and output, not a listener.
     private var servesStandardIO = false
+    private let trimmer: AllocatorTrimmer
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        if AllocatorTuning.operatorTuned {
+            logger.info("malloc: the environment's MALLOC_* / GLIBC_TUNABLES settings are used, not Fovea's")
+        } else if !AllocatorTuning.apply() {
+            logger.warning("malloc: glibc refused Fovea's thresholds or arena count; its defaults are used")
+        }
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let launcher = WorkerLauncher(executable: configuration.workerExecutable,
                                       arguments: configuration.workerArguments, keepStderr: configuration.workerStderr)
@@ -40,6 +46,7 @@ public final class Server: @unchecked Sendable {
         }
         limiter = ConnectionLimiter(limit: configuration.maxConnections)
         dispatcher.connections = limiter
+        trimmer = AllocatorTrimmer(answered: { [stats = dispatcher.stats] in stats.answered })
     }
 
     /// The first line of each trajectory-log segment: this run and its defaults.
@@ -72,6 +79,7 @@ public final class Server: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         pool.start()
         startCode()
+        trimmer.start(on: group.next())
         let limiter = self.limiter
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -108,6 +116,7 @@ public final class Server: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         pool.start()
         startCode()
+        trimmer.start(on: group.next())
         servesStandardIO = true
         let input = dup(STDIN_FILENO), output = dup(STDOUT_FILENO)
         guard input >= 0, output >= 0 else { throw SystemCallError("dup", context: "standard input and output") }
@@ -178,6 +187,7 @@ public final class Server: @unchecked Sendable {
 
     /// Stops listening, fails queued calls and stops the workers.
     public func shutdown() {
+        trimmer.stop()
         try? listener?.close().wait()
         dispatcher.trajectoryLog?.flush()
         code?.shutdown()
@@ -195,7 +205,9 @@ public final class Server: @unchecked Sendable {
         let directoryMode: mode_t = 0o700 | (mode & 0o060 != 0 ? 0o010 : 0) | (mode & 0o006 != 0 ? 0o001 : 0)
         var status = stat()
         if stat(directory, &status) != 0 {
-            guard mkdir(directory, directoryMode) == 0 || errno == EEXIST else {
+            if mkdir(directory, directoryMode) == 0 {
+                chmod(directory, directoryMode)  // the mode exactly, whatever the umask took away
+            } else if errno != EEXIST {
                 throw SystemCallError("mkdir", context: directory)
             }
         }

@@ -14,13 +14,22 @@ final class ServerStats: @unchecked Sendable {
     private let lock = NSLock()
     private var methods: [String: Entry] = [:]
     private var tools: [String: Entry] = [:]
+    private var answeredTotal = 0
     let started = ContinuousClock.now
+
+    /// Requests answered since the start.
+    var answered: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return answeredTotal
+    }
 
     /// Records one answered request; `tool` is set for `tools/call`.
     func record(method: String, tool: String?, failed: Bool, elapsed: Duration) {
         let microseconds = UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
         lock.lock()
         defer { lock.unlock() }
+        answeredTotal += 1
         func update(_ entry: inout Entry) {
             entry.calls += 1
             if failed { entry.errors += 1 }

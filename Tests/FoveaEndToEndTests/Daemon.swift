@@ -28,7 +28,9 @@ final class Daemon: @unchecked Sendable {
     private let ownsDirectory: Bool
 
     /// `socketPath`: listen there (a successor of a stopped daemon, say) instead of in a fresh directory.
-    init(workers: Int = 2, arguments: [String] = [], testHooks: Bool = true, socketPath: String? = nil) throws {
+    /// `umask`: start the daemon under this umask (through `sh -c 'umask …; exec …'`: the test
+    /// process's own umask is shared by every test running beside it).
+    init(workers: Int = 2, arguments: [String] = [], testHooks: Bool = true, socketPath: String? = nil, umask: mode_t? = nil) throws {
         if let socketPath {
             self.socketPath = socketPath
             directory = (socketPath as NSString).deletingLastPathComponent
@@ -40,8 +42,14 @@ final class Daemon: @unchecked Sendable {
             ownsDirectory = true
         }
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--socket", self.socketPath, "--workers", String(workers), "--log-level", "warning"] + arguments
+        let serve = ["serve", "--socket", self.socketPath, "--workers", String(workers), "--log-level", "warning"] + arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\"", Self.executable] + serve
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = serve
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["FOVEA_TEST_HOOKS"] = testHooks ? "1" : nil
         process.environment = environment

@@ -44,4 +44,21 @@ import Testing
         #expect(run.output.contains("\(path) exists and is not a socket; remove it or choose another --socket"), "\(run.output)")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
     }
+
+    /// A daemon started under umask 077 (systemd's `UMask=0077`, a careful operator's shell):
+    /// the socket and its new directory still get exactly their modes, and the code tool's
+    /// interpreters (other uids) can still walk the private root built for them.
+    @Test func underUmask077TheModesAreExactAndTheCodeToolWorks() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-umask-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let socket = base + "/run/fovea.sock"
+        let daemon = try Daemon(workers: 1, arguments: ["--socket-mode", "660"], socketPath: socket, umask: 0o077)
+        defer { daemon.stop() }
+        #expect(Self.mode(socket) == 0o660)
+        #expect(Self.mode(base + "/run") == 0o710)
+        let answer = try CodeToolTests.code(try daemon.client(), "import numpy\nprint(numpy.arange(4).sum())")
+        #expect(answer["isError"] == false, "\(answer)")
+        #expect(answer["structuredContent"]?["stdout"] == "6\n", "\(answer)")
+    }
 }

@@ -131,3 +131,10 @@ int fovea_set_thread_name(const char *name);
 /// F_ADD_SEALS, EACCES, …): lets tests check FoveaSandbox's PolicyConstants table. Sets
 /// `*found` to 0 for a name it does not know.
 long long fovea_abi_constant(const char *name, int *found);
+
+// --- glibc malloc (malloc.h is not in Swift's Glibc module) ---
+/// mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX); fixed thresholds switch glibc's
+/// dynamic mmap threshold off. Returns 1 when all three were accepted.
+int fovea_malloc_tune(int mmap_threshold, int trim_threshold, int arena_max);
+/// malloc_trim(0): returns free pages of every arena to the kernel. 1 if any were.
+int fovea_malloc_trim(void);
