@@ -40,6 +40,8 @@ let package = Package(
             name: "CJPEGSystem", path: "CKernels/CJPEGSystem", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "CJPEG", dependencies: ["CJPEGSystem"], path: "CKernels/CJPEG"),
+        // Base64 of answer lines (AVX2 where the CPU has it): the supervisor's largest per-call cost.
+        .target(name: "CBase64", path: "CKernels/CBase64"),
 
         // Pixel buffers and SIMD kernels: pure Swift, no I/O.
         .target(name: "FoveaKernels"),
@@ -67,7 +69,7 @@ let package = Package(
         .target(
             name: "FoveaServer",
             dependencies: [
-                "FoveaProtocol", "FoveaSandbox", "CLinux",
+                "FoveaProtocol", "FoveaSandbox", "CLinux", "CBase64",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,7 +106,8 @@ let package = Package(
         .testTarget(name: "FoveaCodecTests", dependencies: ["FoveaCodec", "FoveaKernels"]),
         .testTarget(name: "FoveaProtocolTests", dependencies: ["FoveaProtocol", "FoveaKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaSandboxTests", dependencies: ["FoveaSandbox", "CLinux"]),
-        .testTarget(name: "FoveaServerTests", dependencies: ["FoveaServer", "FoveaProtocol"]),
+        .testTarget(name: "FoveaServerTests", dependencies: ["FoveaServer", "FoveaProtocol", "CBase64", "CLinux",
+                                                         .product(name: "ExtrasBase64", package: "swift-extras-base64")]),
         .testTarget(name: "FoveaReplayTests", dependencies: ["FoveaReplay", "FoveaProtocol"]),
         // Starts the real `fovea` binary: real socket, real workers, real seccomp.
         .testTarget(

@@ -175,7 +175,7 @@ final class ToolService: @unchecked Sendable {
                     store.storeResult(handle: handle, encoded: memfd, decoded: nil, holder: holder)
                 }
                 return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
-                                            format: output.format, base64: Base64.encodeToString(bytes: bytes)))
+                                            format: output.format, base64: AnswerBase64.encode(bytes)))
             } catch {
                 throw ToolError("the worker's result could not be read (\(error))")
             }
@@ -314,7 +314,7 @@ final class ToolService: @unchecked Sendable {
             do {
                 let mapping = try encoded.mapReadOnly()
                 var result: [String: JSONValue] = ["image": .string(handle), "bytes": .int(encoded.size),
-                                                   "data": .string(Base64.encodeToString(bytes: mapping.bytes))]
+                                                   "data": .string(AnswerBase64.encode(mapping.bytes))]
                 if case .success(let decoded) = outcome {
                     result["width"] = .int(decoded.layout.width)
                     result["height"] = .int(decoded.layout.height)

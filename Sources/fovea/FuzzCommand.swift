@@ -130,8 +130,12 @@ struct Fuzz: ParsableCommand {
             func megabytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1e6) }
             let during = report.residentDuringRun.isEmpty ? ""
                 : "; at each tenth of the run " + report.residentDuringRun.map(megabytes).joined(separator: ", ")
+            func change(from before: Int) -> String { String(format: "%+.1f%%", (Double(end) / Double(before) - 1) * 100) }
+            // The first tenth is the daemon warmed up (code pages touched, caches and pools
+            // filled): growth after it is what a long run would keep adding.
+            let sinceWarm = report.residentDuringRun.first.map { ", \(change(from: $0)) since the first tenth" } ?? ""
             lines.append("  daemon RSS (MB): \(megabytes(start)) at the start\(during); \(megabytes(end)) at the end "
-                         + String(format: "(%+.1f%%)", (Double(end) / Double(start) - 1) * 100) + "; peak \(megabytes(peak))")
+                         + "(\(change(from: start))\(sinceWarm)); peak \(megabytes(peak))")
         }
         if !report.errorSamples.isEmpty {
             lines.append("error texts (\(report.errorSamples.count) distinct, as sampled):")
