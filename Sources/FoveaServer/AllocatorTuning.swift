@@ -14,11 +14,11 @@ import NIOCore
 /// busy period. An operator's own `MALLOC_*` or `GLIBC_TUNABLES=glibc.malloc.*` settings win.
 enum AllocatorTuning {
     /// Blocks from this size up are mapped and unmapped on their own: puts (an 8K photo is a
-    /// 10 MB line) and tile answers (16 MB). A warm zoom's buffers (0.3–1 MB) stay below it:
+    /// 10 MB line), tile answers (16 MB), large figures. A warm zoom's buffers (0.3–0.4 MB) stay below it:
     /// mapped, their page faults cost the daemon ≈ 0.4 ms per call (measured, docs/FUZZING.md).
-    static let mmapThreshold: Int32 = 4 << 20
+    static let mmapThreshold: Int32 = 1 << 20
     /// Free memory at the top of a heap beyond this is returned at once (the rest by the trimmer).
-    static let trimThreshold: Int32 = 32 << 20
+    static let trimThreshold: Int32 = 4 << 20
     static let arenas: Int32 = 2
     /// How often free pages inside the heaps are given back (`malloc_trim`), if calls ran since.
     static let trimInterval = TimeAmount.seconds(10)

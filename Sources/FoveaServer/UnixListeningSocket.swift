@@ -1,4 +1,5 @@
 import Foundation
+import FoveaProtocol
 import FoveaSandbox
 
 /// The daemon's Unix stream socket, bound at a path whose file never exists with wider
@@ -12,15 +13,8 @@ enum UnixListeningSocket {
     /// A bound descriptor, not yet listening (NIO's `withBoundSocket` listens). A socket
     /// file already at `path` (a previous daemon's) is replaced; any other file is refused.
     static func bound(at path: String, mode: mode_t) throws -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw SocketPathError("the socket path \(path) is \(bytes.count) bytes; Unix sockets allow at most \(MemoryLayout.size(ofValue: address.sun_path) - 1)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
+        guard var address = UnixSocketAddress.of(path) else {
+            throw SocketPathError("the socket path \(path) is \(path.utf8.count) bytes; Unix sockets allow at most \(UnixSocketAddress.maximumPathBytes)")
         }
         var existing = stat()
         if lstat(path, &existing) == 0 {

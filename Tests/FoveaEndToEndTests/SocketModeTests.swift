@@ -45,6 +45,13 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
     }
 
+    @Test func aSocketPathTooLongForAUnixSocketIsRefusedInWords() throws {
+        let path = "/tmp/" + String(repeating: "d", count: 140) + ".sock"
+        let run = try Subprocess.run(Daemon.executable, ["serve", "--no-code", "--workers", "1", "--socket", path])
+        #expect(run.status != 0)
+        #expect(run.output.contains("the socket path \(path) is 150 bytes; Unix sockets allow at most 107"), "\(run.output)")
+    }
+
     /// A daemon started under umask 077 (systemd's `UMask=0077`, a careful operator's shell):
     /// the socket and its new directory still get exactly their modes, and the code tool's
     /// interpreters (other uids) can still walk the private root built for them.
