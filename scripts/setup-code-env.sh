@@ -17,7 +17,10 @@ STAMP="$VENV/.fovea-requirements.sha256"
 
 # The interpreters run as uids of their own (docs/SANDBOX.md): the environment and the runner must be
 # readable by every user even when this checkout was made under a umask such as 077.
-share_with_sandbox_uids() { chmod -R go+rX "$VENV" "$ROOT/runner"; }
+share_with_sandbox_uids() {
+    chmod -R go+rX "$VENV" "$ROOT/runner" 2>/dev/null \
+        || echo "setup-code-env: warning: could not make every file under $VENV and runner/ readable by other users; the code tool's template names any it cannot use" >&2
+}
 
 command -v "$PYTHON" >/dev/null || { echo "setup-code-env: $PYTHON not found (install python3)" >&2; exit 1; }
 want="$( { cat "$REQ"; "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"

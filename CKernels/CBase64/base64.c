@@ -74,6 +74,10 @@ __attribute__((target("avx2"))) static size_t encode_avx2(const uint8_t *input, 
     return (size_t)(out - output) + encode_scalar_from(input + i, length - i, out);
 }
 
+size_t fovea_base64_encode_avx2(const uint8_t *input, size_t length, char *output) {
+    return encode_avx2(input, length, output);
+}
+
 int fovea_base64_uses_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") ? 1 : 0;

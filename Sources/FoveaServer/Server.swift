@@ -82,7 +82,7 @@ public final class Server: @unchecked Sendable {
         trimmer.start(on: group.next())
         let limiter = self.limiter
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: Self.listenBacklog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 8 << 20))
             .childChannelInitializer { [self] channel in
@@ -94,8 +94,11 @@ public final class Server: @unchecked Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture { try addProtocolHandlers(to: channel, idleTimeout: true) }
             }
+        // NIO's channel for a socket it did not bind calls listen(128), ignoring `.backlog`: a
+        // second listen(2) sets the backlog meant (Linux updates a listening socket's backlog).
         if let activated = SocketActivation.listeningDescriptor() {
             listener = try bootstrap.withBoundSocket(activated).wait()
+            listen(activated, SOMAXCONN)  // systemd's own Backlog= defaults to SOMAXCONN; 128 would cut it
             logger.info("listening on the socket systemd passed (fd \(activated))")
         } else {
             try prepareSocketDirectory()
@@ -104,6 +107,7 @@ public final class Server: @unchecked Sendable {
             // What the umask took away (never wider), before listen: a client that can connect sees the final mode.
             chmod(configuration.socketPath, configuration.socketMode)
             listener = try bootstrap.withBoundSocket(descriptor).wait()
+            listen(descriptor, Self.listenBacklog)
             logger.info("listening on \(configuration.socketPath) with \(configuration.workers) workers")
         }
         logHugePageSetting()
@@ -185,14 +189,19 @@ public final class Server: @unchecked Sendable {
         return requestsInFlight
     }
 
+    /// The listening socket's backlog: connections the kernel queues before the event loop accepts them.
+    static let listenBacklog: Int32 = 256
+
     /// Stops listening, fails queued calls and stops the workers.
     public func shutdown() {
         trimmer.stop()
         try? listener?.close().wait()
+        // At once, as the socket no longer accepts: a client finds no socket (ENOENT), not a refusal.
+        if let boundSocketPath { unlink(boundSocketPath) }
+        boundSocketPath = nil
         dispatcher.trajectoryLog?.flush()
         code?.shutdown()
         pool.shutdown()
-        if let boundSocketPath { unlink(boundSocketPath) }
         try? group.syncShutdownGracefully()
     }
 

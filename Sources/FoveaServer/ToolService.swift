@@ -313,8 +313,10 @@ final class ToolService: @unchecked Sendable {
         store.decoded(handle) { outcome in
             do {
                 let mapping = try encoded.mapReadOnly()
+                // The mapping must outlive the read of its bytes (its deinit unmaps them).
+                let data = withExtendedLifetime(mapping) { AnswerBase64.encode(mapping.bytes) }
                 var result: [String: JSONValue] = ["image": .string(handle), "bytes": .int(encoded.size),
-                                                   "data": .string(AnswerBase64.encode(mapping.bytes))]
+                                                   "data": .string(data)]
                 if case .success(let decoded) = outcome {
                     result["width"] = .int(decoded.layout.width)
                     result["height"] = .int(decoded.layout.height)

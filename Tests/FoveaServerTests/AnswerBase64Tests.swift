@@ -16,14 +16,18 @@ import Testing
         }
     }
 
-    static func scalar(_ bytes: [UInt8]) -> String {
+    typealias Encoder = (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<CChar>?) -> Int
+
+    static func encode(_ bytes: [UInt8], with encoder: Encoder) -> String {
         let count = fovea_base64_encoded_length(bytes.count)
         return String(unsafeUninitializedCapacity: count) { output in
             output.withMemoryRebound(to: CChar.self) { characters in
-                bytes.withUnsafeBufferPointer { fovea_base64_encode_scalar($0.baseAddress, bytes.count, characters.baseAddress) }
+                bytes.withUnsafeBufferPointer { encoder($0.baseAddress, bytes.count, characters.baseAddress) }
             }
         }
     }
+
+    static func scalar(_ bytes: [UInt8]) -> String { encode(bytes, with: fovea_base64_encode_scalar) }
 
     @Test func everyLengthUpTo300EqualsTheReferenceEncoder() {
         for count in 0...300 {
@@ -43,9 +47,14 @@ import Testing
         }
     }
 
-    @Test func theAVX2PathIsTakenWhereTheCPUHasIt() throws {
+    @Test func theAVX2PathIsTakenWhereTheCPUHasItAndEqualsTheScalarOne() throws {
         let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
             .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
         #expect((fovea_base64_uses_avx2() == 1) == flags.contains("avx2"))
+        guard fovea_base64_uses_avx2() == 1 else { return }  // the dispatch is then the scalar path, compared above
+        for count in [0, 1, 27, 28, 29, 51, 52, 53, 1000, 273_001] {
+            let bytes = Self.randomBytes(count, seed: UInt64(count) &+ 99)
+            #expect(Self.encode(bytes, with: fovea_base64_encode_avx2) == Self.scalar(bytes), "length \(count)")
+        }
     }
 }

@@ -49,8 +49,10 @@ def _check_readable_by_every_uid(roots: list[str]) -> None:
     with a bare PermissionError. A checkout made under umask 077 is the usual cause."""
 
     def check(root: str, path: str, mode: int) -> None:
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            return  # symlinks (the roots are real paths), FIFOs, sockets: not what Python reads
         need = (stat.S_IROTH | stat.S_IXOTH) if stat.S_ISDIR(mode) else stat.S_IROTH
-        if not stat.S_ISLNK(mode) and mode & need != need:
+        if mode & need != need:
             raise PermissionError(
                 f"{path} (mode {stat.S_IMODE(mode):04o}) cannot be read by the uids the interpreters run as; "
                 f"make it readable by every user (chmod -R go+rX {root}; scripts/setup-code-env.sh does this)")

@@ -16,6 +16,9 @@ size_t fovea_base64_encode(const uint8_t *input, size_t length, char *output);
 /// The scalar encoder alone (tests compare the two paths).
 size_t fovea_base64_encode_scalar(const uint8_t *input, size_t length, char *output);
 
+/// The AVX2 encoder alone; only on a CPU where `fovea_base64_uses_avx2()` is 1.
+size_t fovea_base64_encode_avx2(const uint8_t *input, size_t length, char *output);
+
 /// 1 when `fovea_base64_encode` takes the AVX2 path on this CPU.
 int fovea_base64_uses_avx2(void);
 
