@@ -14,14 +14,13 @@ final class ServerStats: @unchecked Sendable {
     private let lock = NSLock()
     private var methods: [String: Entry] = [:]
     private var tools: [String: Entry] = [:]
-    private var answeredTotal = 0
     let started = ContinuousClock.now
 
     /// Requests answered since the start.
     var answered: Int {
         lock.lock()
         defer { lock.unlock() }
-        return answeredTotal
+        return methods.values.reduce(0) { $0 + $1.calls }
     }
 
     /// Records one answered request; `tool` is set for `tools/call`.
@@ -29,7 +28,6 @@ final class ServerStats: @unchecked Sendable {
         let microseconds = UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
         lock.lock()
         defer { lock.unlock() }
-        answeredTotal += 1
         func update(_ entry: inout Entry) {
             entry.calls += 1
             if failed { entry.errors += 1 }

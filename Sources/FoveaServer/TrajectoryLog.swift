@@ -57,10 +57,10 @@ final class TrajectoryLog: @unchecked Sendable {
         self.logger = logger
         let manager = FileManager.default
         if let failure = Self.makeDirectories(configuration.directory) {
-            throw ValidationFailure("--trajectory-log \(configuration.directory) cannot be created: \(failure); give a directory the daemon (uid \(getuid())) can create and write")
+            throw StartupError("--trajectory-log \(configuration.directory) cannot be created: \(failure); give a directory the daemon (uid \(getuid())) can create and write")
         }
         guard manager.isWritableFile(atPath: configuration.directory) else {
-            throw ValidationFailure("--trajectory-log \(configuration.directory) is not writable by uid \(getuid())")
+            throw StartupError("--trajectory-log \(configuration.directory) is not writable by uid \(getuid())")
         }
         let names = (try? manager.contentsOfDirectory(atPath: configuration.directory)) ?? []
         segments = names.sorted().filter { manager.fileExists(atPath: "\(configuration.directory)/\($0)/\(TrajectoryLayout.callsFile)") }
@@ -86,12 +86,6 @@ final class TrajectoryLog: @unchecked Sendable {
             return "\(path) exists and is not a directory"
         }
         return nil
-    }
-
-    /// An error the operator reads at start-up.
-    struct ValidationFailure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 
     // MARK: recording (any thread)
@@ -289,7 +283,7 @@ final class TrajectoryLog: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: "\(path)/\(TrajectoryLayout.imagesDirectory)", withIntermediateDirectories: true)
         let callsPath = "\(path)/\(TrajectoryLayout.callsFile)"
         guard FileManager.default.createFile(atPath: callsPath, contents: nil), let calls = FileHandle(forWritingAtPath: callsPath) else {
-            throw ValidationFailure("cannot create \(callsPath)")
+            throw StartupError("cannot create \(callsPath)")
         }
         var headerLine = JSONWriter.bytes(header.json)
         headerLine.append(0x0A)

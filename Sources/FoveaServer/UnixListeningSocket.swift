@@ -14,12 +14,12 @@ enum UnixListeningSocket {
     /// file already at `path` (a previous daemon's) is replaced; any other file is refused.
     static func bound(at path: String, mode: mode_t) throws -> Int32 {
         guard var address = UnixSocketAddress.of(path) else {
-            throw SocketPathError("the socket path \(path) is \(path.utf8.count) bytes; Unix sockets allow at most \(UnixSocketAddress.maximumPathBytes)")
+            throw StartupError("the socket path \(path) is \(path.utf8.count) bytes; Unix sockets allow at most \(UnixSocketAddress.maximumPathBytes)")
         }
         var existing = stat()
         if lstat(path, &existing) == 0 {
             guard existing.st_mode & S_IFMT == S_IFSOCK else {
-                throw SocketPathError("\(path) exists and is not a socket; remove it or choose another --socket")
+                throw StartupError("\(path) exists and is not a socket; remove it or choose another --socket")
             }
             guard unlink(path) == 0 || errno == ENOENT else { throw SystemCallError("unlink", context: path) }
         }
@@ -42,10 +42,4 @@ enum UnixListeningSocket {
         }
         return descriptor
     }
-}
-
-/// A `--socket` path that cannot be bound, in words for the operator.
-struct SocketPathError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
