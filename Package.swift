@@ -29,7 +29,10 @@ let package = Package(
         .systemLibrary(
             name: "CVipsSystem", path: "CKernels/CVipsSystem", pkgConfig: "vips",
             providers: [.apt(["libvips-dev"])]),
-        .target(name: "CVips", dependencies: ["CVipsSystem"], path: "CKernels/CVips"),
+        // g_module_open for the one libvips module loaded (vips-heif.so): gmodule is not in
+        // `pkg-config --libs vips`.
+        .target(name: "CVips", dependencies: ["CVipsSystem"], path: "CKernels/CVips",
+                linkerSettings: [.linkedLibrary("gmodule-2.0")]),
         .systemLibrary(
             name: "CSeccompSystem", path: "CKernels/CSeccompSystem", pkgConfig: "libseccomp",
             providers: [.apt(["libseccomp-dev"])]),

@@ -1,4 +1,7 @@
 // Non-variadic shims over libvips; see include/CVips.h for what each one wraps.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <gmodule.h>
 #include <vips/vips.h>
 #include <vips/vector.h>
 #include "CVips.h"
@@ -6,6 +9,43 @@
 // MARK: - Start-up
 
 int fovea_vips_init(const char *argv0) { return VIPS_INIT(argv0); }
+
+int fovea_vips_init_with_modules(const char *argv0, const char *const *modules, int count) {
+    // vips_init loads every module in $VIPSHOME's libdir when VIPSHOME is set: point it at a
+    // path that cannot be a directory for the duration of the call, then restore it.
+    char *saved = g_strdup(g_getenv("VIPSHOME"));
+    g_setenv("VIPSHOME", "/dev/null/no-vips-modules", TRUE);
+    int status = VIPS_INIT(argv0);
+    if (saved) g_setenv("VIPSHOME", saved, TRUE); else g_unsetenv("VIPSHOME");
+    g_free(saved);
+    if (status != 0) return status;
+
+    Dl_info info;
+    if (!dladdr((void *)vips_init, &info) || !info.dli_fname) {
+        vips_error("fovea", "cannot find where libvips.so was loaded from");
+        return -1;
+    }
+    char *directory = g_path_get_dirname(info.dli_fname);
+    int result = 0;
+    for (int i = 0; i < count && result == 0; i++) {
+        char *path = g_strdup_printf("%s/vips-modules-%d.%d/vips-%s.%s", directory, VIPS_MAJOR_VERSION,
+                                     VIPS_MINOR_VERSION, modules[i], G_MODULE_SUFFIX);
+        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+            // As vips_load_plugins does: g_module_open runs the module's g_module_check_init,
+            // which registers its operations; the module stays for the life of the process.
+            GModule *module = g_module_open(path, G_MODULE_BIND_LAZY);
+            if (module) {
+                g_module_make_resident(module);
+            } else {
+                vips_error("fovea", "cannot load libvips module %s: %s", path, g_module_error());
+                result = -1;
+            }
+        }
+        g_free(path);
+    }
+    g_free(directory);
+    return result;
+}
 
 static fovea_vips_log_fn fovea_log_fn = NULL;
 

@@ -25,12 +25,18 @@ public enum Codec {
     /// *buffer* loaders of the allowed formats (libvips 8.14 names), nothing else.
     public static var allowedLoaderClasses: [String] { ImageFormat.allCases.map(\.loaderClassName) }
 
+    /// The libvips modules ``initialize(concurrency:vectorize:warningHandler:)`` loads: HEIF's
+    /// loader lives in `vips-heif.so` on Debian. The others (ImageMagick, poppler, OpenSlide,
+    /// JPEG XL) provide only loaders that stay blocked, and loading them with their libraries
+    /// cost every worker ≈ 30 ms of CPU at start (docs/BENCHMARKS.md, "Worker start").
+    public static let libvipsModules = ["heif"]
+
     /// Starts libvips for a worker; safe to call again (later calls only update concurrency,
     /// vectorisation and the warning handler).
     ///
     /// - Sets `VIPS_DISC_THRESHOLD` huge, so no load ever goes through a temporary file (every
     ///   load also passes `memory: TRUE`).
-    /// - `vips_init`, `vips_cache_set_max(0)` (no operation cache: memory stays flat),
+    /// - `vips_init` with only ``libvipsModules``, `vips_cache_set_max(0)` (no operation cache: memory stays flat),
     ///   `vips_concurrency_set(concurrency)`.
     /// - Blocks every loader (`vips_operation_block_set("VipsForeignLoad", TRUE)`) and every
     ///   operation libvips marks untrusted, then unblocks only ``allowedLoaderClasses``.
@@ -54,7 +60,10 @@ public enum Codec {
             state.warningHandler = warningHandler
             if !state.initialized {
                 setenv("VIPS_DISC_THRESHOLD", "1000000g", 1)
-                guard fovea_vips_init("fovea") == 0 else {
+                let modules = libvipsModules.map { UnsafePointer(strdup($0)) }
+                defer { modules.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+                let started = fovea_vips_init_with_modules("fovea", modules, Int32(modules.count))
+                guard started == 0 else {
                     throw CodecError.withVipsDetail(.notInitialized, "libvips failed to start")
                 }
                 vips_cache_set_max(0)

@@ -19,6 +19,18 @@ enum SampleImages {
         return buffer
     }
 
+    /// What ``Codec/warmUp()`` decodes for `format`, by name: files made by the encoders a
+    /// worker also uses for answers (JPEG, PNG, WebP), so those start too, and ``SampleFiles``
+    /// for the formats it only reads (GIF, TIFF, HEIC, AVIF).
+    static func warmUpInputs(for format: ImageFormat) -> [(String, (ImageView) throws -> [UInt8])] {
+        switch format {
+        case .jpeg, .png, .webp: encoders(for: format)
+        case .gif: [("gif", { _ in SampleFiles.gif })]
+        case .tiff: [("tiff", { _ in SampleFiles.tiff })]
+        case .heif: [("heic", { _ in SampleFiles.heic }), ("avif", { _ in SampleFiles.avif })]
+        }
+    }
+
     /// Encoders for `format`, by name (HEIF has two: HEVC and AV1).
     static func encoders(for format: ImageFormat) -> [(String, (ImageView) throws -> [UInt8])] {
         switch format {
