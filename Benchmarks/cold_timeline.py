@@ -52,21 +52,32 @@ def children(pid):
     return found
 
 
-workers = children(args.daemon_pid)
-pids = [args.daemon_pid] + workers + [os.getpid()]
-names = ["daemon"] + [f"worker{i}" for i in range(len(workers))] + ["client"]
 data = open(args.image, "rb").read()
 fovea = Fovea(args.socket)
 handle = fovea.put(data)
 fovea.call_tool("tile", handle, grid=[4, 4])
 fovea.release(handle)
 
+# Workers come and go during a run (decode isolation replaces the decoder and starts a spare):
+# every sample looks for new children, and a worker that exited keeps its last reading.
+pids = [args.daemon_pid, os.getpid()]
+names = {args.daemon_pid: "daemon", os.getpid(): "client"}
+last = {}
 samples, done = [], threading.Event()
 
 
 def sample():
     while not done.is_set():
-        samples.append((time.perf_counter(), [cpu_ns(pid) for pid in pids]))
+        for child in children(args.daemon_pid):
+            if child not in names:
+                names[child] = f"worker{len(names) - 2}"
+                pids.append(child)
+        reading = {}
+        for pid in list(pids):
+            value = cpu_ns(pid)
+            reading[pid] = value if value > 0 else last.get(pid, 0)
+            last[pid] = reading[pid]
+        samples.append((time.perf_counter(), reading))
         time.sleep(0.004)
 
 
@@ -92,13 +103,13 @@ for (t0, before), (t1, after) in zip(samples, samples[1:]):
     while start + key * bucket < t1:
         overlap = min(t1, start + (key + 1) * bucket) - max(t0, start + key * bucket)
         row = rows.setdefault(key, [0.0] * len(pids))
-        for i in range(len(pids)):
-            row[i] += (after[i] - before[i]) / 1e6 * overlap / span
+        for i, pid in enumerate(pids):
+            row[i] += (after.get(pid, 0) - before.get(pid, after.get(pid, 0))) / 1e6 * overlap / span
         key += 1
 cores = os.cpu_count()
 print(f"put answered at {1000 * (put_done - start):.0f} ms, tile answered at {1000 * (tile_done - start):.0f} ms; "
       f"{len(result.encoded_images)} tiles; CPU ms per {args.bucket_ms:.0f} ms bucket (at most {cores * args.bucket_ms:.0f})")
-print("   t ms " + "".join(f"{name:>9s}" for name in names) + "    total")
+print("   t ms " + "".join(f"{names[pid]:>9s}" for pid in pids) + "    total")
 totals = [0.0] * len(pids)
 for key in sorted(rows):
     if key < 0 or key * bucket > tile_done - start + bucket:

@@ -63,7 +63,7 @@ public final class FoveaClient: @unchecked Sendable {
 
     /// Writes one message as a line.
     public func send(_ message: JSONValue) throws {
-        var bytes = JSONWriter.bytes(message)
+        var bytes = JSONWriter.bytes(message, extraCapacity: 1)
         bytes.append(0x0A)
         try sendRaw(bytes)
     }

@@ -1,10 +1,25 @@
 /// Serialises ``JSONValue``s as compact UTF-8 JSON on one line (object keys sorted).
 public enum JSONWriter {
-    public static func bytes(_ value: JSONValue) -> [UInt8] {
+    /// `value` as JSON, in an array allocated once at its final size (escapes aside) plus
+    /// `extraCapacity` bytes (a line's newline): an answer of 16 tiles is 16 MB, which growing
+    /// by doubling copied twice over and faulted in twice over (docs/BENCHMARKS.md).
+    public static func bytes(_ value: JSONValue, extraCapacity: Int = 0) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(estimatedSize(value) + extraCapacity)
         write(value, into: &out)
         return out
+    }
+
+    /// The size of `value` as JSON when no string needs escaping; numbers counted at their
+    /// widest. Cheap: a string's UTF-8 count is stored.
+    static func estimatedSize(_ value: JSONValue) -> Int {
+        switch value {
+        case .null, .bool: 5
+        case .integer, .double: 24
+        case .string(let s): s.utf8.count + 2
+        case .array(let elements): elements.reduce(2) { $0 + estimatedSize($1) + 1 }
+        case .object(let members): members.reduce(2) { $0 + $1.key.utf8.count + 4 + estimatedSize($1.value) }
+        }
     }
 
     public static func string(_ value: JSONValue) -> String {

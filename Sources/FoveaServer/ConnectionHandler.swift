@@ -40,7 +40,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let reply: @Sendable (JSONValue?) -> Void = { response in
             var buffer: ByteBuffer?
             if let response {
-                var bytes = JSONWriter.bytes(response)
+                var bytes = JSONWriter.bytes(response, extraCapacity: 1)
                 bytes.append(0x0A)
                 buffer = ByteBuffer(bytes: bytes)
             }

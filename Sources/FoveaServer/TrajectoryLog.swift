@@ -249,7 +249,7 @@ final class TrajectoryLog: @unchecked Sendable {
                 segment.images.insert(image.handle)
                 written += bytes.count
             }
-            var bytes = JSONWriter.bytes(line)
+            var bytes = JSONWriter.bytes(line, extraCapacity: 1)
             bytes.append(0x0A)
             try segment.calls.write(contentsOf: bytes)
             written += bytes.count
@@ -285,7 +285,7 @@ final class TrajectoryLog: @unchecked Sendable {
         guard FileManager.default.createFile(atPath: callsPath, contents: nil), let calls = FileHandle(forWritingAtPath: callsPath) else {
             throw StartupError("cannot create \(callsPath)")
         }
-        var headerLine = JSONWriter.bytes(header.json)
+        var headerLine = JSONWriter.bytes(header.json, extraCapacity: 1)
         headerLine.append(0x0A)
         try calls.write(contentsOf: headerLine)
         let segment = Segment(name: name, path: path, calls: calls, bytes: headerLine.count)

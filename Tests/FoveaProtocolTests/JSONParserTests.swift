@@ -96,6 +96,20 @@ import Testing
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse("\"" + String(repeating: "A", count: 20) + "\u{01}\"") }
     }
 
+    /// `bytes` allocates once: the estimate covers every value written without escapes,
+    /// numbers at their widest included.
+    @Test func theSizeEstimateCoversTheOutputWhenNothingIsEscaped() {
+        let values: [JSONValue] = [
+            .null, true, false, .integer(.min), .integer(.max), .double(-2.2250738585072014e-308), .double(-1.7976931348623157e308),
+            "", "é😀", [], [:], [1, "two", [3.5, nil]], ["tiles": [["data": .string(String(repeating: "QUJD", count: 50_000)), "w": 1920]]],
+        ]
+        for value in values {
+            #expect(JSONWriter.estimatedSize(value) >= JSONWriter.bytes(value).count, "\(JSONWriter.string(value).prefix(80))")
+        }
+        let answer: JSONValue = ["content": .array((0..<4).map { _ in ["data": .string(String(repeating: "QUJD", count: 262_144))] })]
+        #expect(JSONWriter.bytes(answer, extraCapacity: 1).capacity >= JSONWriter.bytes(answer).count + 1)
+    }
+
     @Test func writesNonFiniteNumbersAsNull() {
         #expect(JSONWriter.string(.double(.infinity)) == "null")
     }
