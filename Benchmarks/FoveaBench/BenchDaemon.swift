@@ -58,7 +58,16 @@ public final class BenchDaemon: @unchecked Sendable {
 extension FoveaClient {
     /// `images/put` of `bytes`; returns the handle.
     func putImage(_ bytes: [UInt8]) throws -> String {
-        let result = try call("images/put", params: ["data": .string(Base64.encodeToString(bytes: bytes))])
+        try putImage(params: ["data": .string(Base64.encodeToString(bytes: bytes))])
+    }
+
+    /// `images/put {path}` of a file in a directory the daemon allows (`--allow-dir`).
+    func putImage(path: String) throws -> String {
+        try putImage(params: ["path": .string(path)])
+    }
+
+    private func putImage(params: JSONValue) throws -> String {
+        let result = try call("images/put", params: params)
         guard let handle = result["image"]?.stringValue else { throw BenchError("images/put returned \(JSONWriter.string(result))") }
         return handle
     }

@@ -12,31 +12,39 @@ import FoveaProtocol
 /// beside the bare decode's. On `C` cores no run can take less than total CPU / `C`: the
 /// `bound` row, the best the cold path could do with perfect overlap on this machine.
 public enum ColdTilingBench {
-    public static func run(daemon: BenchDaemon, jpeg: [UInt8], width: Int, height: Int, repeat count: Int) throws -> [BenchRow] {
-        var bareCPU = 0.0
-        let bare = try Stopwatch.medianMilliseconds(repeat: count) {
-            let start = EncodeBench.processCPUMilliseconds()
-            _ = try jpeg.withUnsafeBytes { try Codec.decode($0, limits: ImageLimits()) }
-            bareCPU += EncodeBench.processCPUMilliseconds() - start
-        }
-        bareCPU /= Double(count + 1)  // the warm-up run counts too
+    /// How the image reaches the daemon: its bytes as base64 in the `images/put` line, or the
+    /// path of a file in a directory the daemon allows (`--allow-dir`), as a sidecar on the
+    /// same host can send it.
+    public enum Transport: Sendable {
+        case base64
+        case path(String)
+    }
+
+    public static func run(daemon: BenchDaemon, jpeg: [UInt8], width: Int, height: Int, repeat count: Int,
+                           transport: Transport = .base64) throws -> [BenchRow] {
         let client = try daemon.client()
         // The decode alone through the daemon: a 32×32 zoom at the bottom-right corner needs
         // every row (and is too small a resize for shrink-on-load).
         let corner: JSONValue = ["name": "zoom", "arguments": ["bbox_2d": .ints([width - 32, height - 32, width, height]),
                                                                "coords": "pixel"]]
-        let decodeOnly = try measure(client, jpeg: jpeg, call: corner, repeat: count) { result in
+        // The bare decode runs right before each cold run, so both sample the same minutes of a
+        // shared machine: measured first and apart, a neighbour's burst moved the ratio ±30%.
+        var bare = BareDecodes(jpeg: jpeg)
+        let decodeOnly = try measure(client, jpeg: jpeg, transport: transport, call: corner, repeat: count, bare: &bare) { result in
             result["isError"] == .bool(false)
         }
         let tile: JSONValue = ["name": "tile", "arguments": ["grid": [4, 4]]]
-        let tiles = try measure(client, jpeg: jpeg, call: tile, repeat: count) { result in
+        let tiles = try measure(client, jpeg: jpeg, transport: transport, call: tile, repeat: count, bare: &bare) { result in
             result["isError"] == .bool(false) && result["structuredContent"]?["tiles"]?.arrayValue?.count == 16
         }
+        let bareMilliseconds = bare.medianMilliseconds, bareCPU = bare.meanCPUMilliseconds
+        let put: String
+        if case .path = transport { put = "put by path" } else { put = "put" }
         var rows = [
-            BenchRow(name: "cold put + tile 4x4 + jpeg q95", foveaMilliseconds: tiles.wall,
-                     referenceName: "bare decode (in process)", referenceMilliseconds: bare),
-            BenchRow(name: "cold put + corner zoom (the decode)", foveaMilliseconds: decodeOnly.wall,
-                     referenceName: "bare decode (in process)", referenceMilliseconds: bare),
+            BenchRow(name: "cold \(put) + tile 4x4 + jpeg q95", foveaMilliseconds: tiles.wall,
+                     referenceName: "bare decode (in process)", referenceMilliseconds: bareMilliseconds),
+            BenchRow(name: "cold \(put) + corner zoom (the decode)", foveaMilliseconds: decodeOnly.wall,
+                     referenceName: "bare decode (in process)", referenceMilliseconds: bareMilliseconds),
         ]
         if let cpu = tiles.cpu, let decodeCPU = decodeOnly.cpu {
             let total = cpu.daemon + cpu.workers + cpu.client
@@ -55,16 +63,50 @@ public enum ColdTilingBench {
         return rows
     }
 
+    /// The in-process decodes of `jpeg` the cold runs are compared with: wall and CPU of each.
+    struct BareDecodes {
+        let jpeg: [UInt8]
+        var wall: [Double] = []
+        var cpu: [Double] = []
+
+        /// Decodes once; returns the CPU milliseconds it took, kept with its wall time when `recording`.
+        mutating func run(recording: Bool) throws -> Double {
+            let start = ContinuousClock.now, cpuStart = EncodeBench.processCPUMilliseconds()
+            _ = try jpeg.withUnsafeBytes { try Codec.decode($0, limits: ImageLimits()) }
+            let used = EncodeBench.processCPUMilliseconds() - cpuStart
+            let elapsed = Stopwatch.milliseconds(since: start)
+            if recording {
+                cpu.append(used)
+                wall.append(elapsed)
+            }
+            return used
+        }
+
+        var medianMilliseconds: Double { wall.sorted()[wall.count / 2] }
+        var meanCPUMilliseconds: Double { cpu.reduce(0, +) / Double(max(1, cpu.count)) }
+    }
+
     /// Median wall milliseconds of put + `call` (with the new handle as its image) + release,
-    /// and the CPU per run of the daemon, its workers and this process (warm-up run excluded).
-    static func measure(_ client: FoveaClient, jpeg: [UInt8], call: JSONValue, repeat count: Int,
-                        succeeded: (JSONValue) -> Bool) throws -> (wall: Double, cpu: ProcessCPU?) {
+    /// each run after one bare decode (into `bare`), and the CPU per run of the daemon, its
+    /// workers and this process (warm-up run excluded; this process's CPU without the bare
+    /// decodes).
+    static func measure(_ client: FoveaClient, jpeg: [UInt8], transport: Transport, call: JSONValue, repeat count: Int,
+                        bare: inout BareDecodes, succeeded: (JSONValue) -> Bool) throws -> (wall: Double, cpu: ProcessCPU?) {
         let daemonPID = ProcessCPU.peer(of: client)
         var cpuStart: ProcessCPU?
+        var bareCPUSinceStart = 0.0
         var runs = 0
-        let wall = try Stopwatch.medianMilliseconds(repeat: count) {
-            if runs == 1, let daemonPID { cpuStart = ProcessCPU.now(daemon: daemonPID) }  // after the warm-up run
-            let handle = try client.putImage(jpeg)
+        var samples: [Double] = []
+        for _ in 0...max(1, count) {  // the first run warms up
+            if runs == 1, let daemonPID { cpuStart = ProcessCPU.now(daemon: daemonPID) }
+            let bareCPU = try bare.run(recording: runs >= 1)
+            if runs >= 1 { bareCPUSinceStart += bareCPU }
+            let start = ContinuousClock.now
+            let handle: String
+            switch transport {
+            case .base64: handle = try client.putImage(jpeg)
+            case .path(let path): handle = try client.putImage(path: path)
+            }
             var params = call
             if case .object(var fields) = params, case .object(var arguments)? = fields["arguments"] {
                 arguments["image"] = .string(handle)
@@ -74,9 +116,12 @@ public enum ColdTilingBench {
             let result = try client.call("tools/call", params: params)
             guard succeeded(result) else { throw BenchError("cold call failed: \(result.description)") }
             _ = try client.call("images/release", params: ["image": .string(handle)])
+            if runs >= 1 { samples.append(Stopwatch.milliseconds(since: start)) }
             runs += 1
         }
-        guard let daemonPID, let cpuStart, let cpuEnd = ProcessCPU.now(daemon: daemonPID) else { return (wall, nil) }
+        let wall = samples.sorted()[samples.count / 2]
+        guard let daemonPID, let cpuStart, var cpuEnd = ProcessCPU.now(daemon: daemonPID) else { return (wall, nil) }
+        cpuEnd.client -= bareCPUSinceStart / 1000
         return (wall, cpuEnd.perCall(since: cpuStart, calls: runs - 1))
     }
 }

@@ -9,11 +9,16 @@ public enum Stopwatch {
         for _ in 0..<max(1, count) {
             let start = ContinuousClock.now
             try body()
-            let elapsed = start.duration(to: .now)
-            samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            samples.append(milliseconds(since: start))
         }
         samples.sort()
         return samples[samples.count / 2]
+    }
+
+    /// Wall milliseconds from `start` to now.
+    public static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = start.duration(to: .now)
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 }
 

@@ -80,17 +80,26 @@ public final class FoveaClient: @unchecked Sendable {
     /// Reads the next line, or nil at end of stream. Each received byte is scanned for the
     /// newline once, so a multi-megabyte result line costs linear time.
     public func receiveLine() throws -> [UInt8]? {
+        try withNextLine { Array($0) }
+    }
+
+    /// Calls `body` with the next line's bytes where they were received (valid only during the
+    /// call: a 16 MB answer of tiles is parsed without being copied out first), or returns nil
+    /// at end of stream.
+    private func withNextLine<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result? {
         while true {
             if let newline = firstNewline(from: Swift.max(start, scanned)) {
-                let line = Array(buffer[start..<newline])
+                let lineStart = start
                 start = newline + 1
                 scanned = start
-                if start > 1 << 20 && start * 2 > buffer.count {
-                    buffer.removeFirst(start)
-                    start = 0
-                    scanned = 0
+                defer {
+                    if start > 1 << 20 && start * 2 > buffer.count {
+                        buffer.removeFirst(start)
+                        start = 0
+                        scanned = 0
+                    }
                 }
-                return line
+                return try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[lineStart..<newline])) }
             }
             scanned = buffer.count
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
@@ -112,8 +121,10 @@ public final class FoveaClient: @unchecked Sendable {
 
     /// Reads the next message.
     public func receive() throws -> JSONValue {
-        guard let line = try receiveLine() else { throw Failure("the server closed the connection") }
-        return try JSONParser.parse(line)
+        guard let message = try withNextLine({ line in try JSONParser.parse(line) }) else {
+            throw Failure("the server closed the connection")
+        }
+        return message
     }
 
     /// Sends a request and waits for its response (responses to other ids are skipped).

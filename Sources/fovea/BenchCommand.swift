@@ -100,15 +100,26 @@ struct Bench: ParsableCommand {
         @Option(help: "Worker processes of the daemon started for --cold.")
         var workers: Int = 2
 
+        @Option(help: ArgumentHelp("With --cold: put the image by path instead of as base64: the JPEG is written into this directory, which the daemon must allow (the daemon started here is given --allow-dir DIR).", valueName: "DIR"))
+        var putByPath: String?
+
         func run() throws {
             try Codec.initialize(concurrency: common.threads, vectorize: true)
             let frame = try BenchFrame.load(path: common.image)
             if cold {
                 let jpeg = try BenchFrame.jpeg(path: common.image, frame: frame.pixels)
-                let daemon = try BenchDaemon(socket: socket, arguments: ["--workers", String(workers), "--threads", String(common.threads)])
+                var arguments = ["--workers", String(workers), "--threads", String(common.threads)]
+                var transport = ColdTilingBench.Transport.base64
+                if let directory = putByPath {
+                    let path = URL(fileURLWithPath: directory).standardizedFileURL.path + "/fovea-bench-cold.jpg"
+                    try Data(jpeg).write(to: URL(fileURLWithPath: path))
+                    arguments += ["--allow-dir", directory]
+                    transport = .path(path)
+                }
+                let daemon = try BenchDaemon(socket: socket, arguments: arguments)
                 defer { daemon.stop() }
                 let rows = try ColdTilingBench.run(daemon: daemon, jpeg: jpeg, width: frame.pixels.width,
-                                                   height: frame.pixels.height, repeat: common.repeatCount)
+                                                   height: frame.pixels.height, repeat: common.repeatCount, transport: transport)
                 print(common.json ? BenchReport.json(rows, context: ["frame": frame.label, "workers": String(workers)])
                       : BenchReport.table(rows, title: "\(frame.label); \(workers) workers x \(common.threads) threads; median ms of \(common.repeatCount)"))
                 return
