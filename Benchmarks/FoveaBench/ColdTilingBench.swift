@@ -63,6 +63,18 @@ public enum ColdTilingBench {
         return rows
     }
 
+    /// Waits (up to 3 s) until the daemon and its workers used no CPU for 50 ms, so that work
+    /// left from a run (a spare worker's start) is not timed inside the next bare decode.
+    static func waitUntilIdle(daemon: pid_t) {
+        guard var last = ProcessCPU.now(daemon: daemon) else { return }
+        for _ in 0..<60 {
+            Thread.sleep(forTimeInterval: 0.05)
+            guard let now = ProcessCPU.now(daemon: daemon) else { return }
+            if now.daemon + now.workers == last.daemon + last.workers { return }
+            last = now
+        }
+    }
+
     /// The in-process decodes of `jpeg` the cold runs are compared with: wall and CPU of each.
     struct BareDecodes {
         let jpeg: [UInt8]
@@ -98,6 +110,7 @@ public enum ColdTilingBench {
         var runs = 0
         var samples: [Double] = []
         for _ in 0...max(1, count) {  // the first run warms up
+            if let daemonPID { waitUntilIdle(daemon: daemonPID) }  // e.g. a spare warming up after the last run
             if runs == 1, let daemonPID { cpuStart = ProcessCPU.now(daemon: daemonPID) }
             let bareCPU = try bare.run(recording: runs >= 1)
             if runs >= 1 { bareCPUSinceStart += bareCPU }

@@ -8,16 +8,15 @@
 
 // MARK: - Start-up
 
-int fovea_vips_init(const char *argv0) { return VIPS_INIT(argv0); }
-
 int fovea_vips_init_with_modules(const char *argv0, const char *const *modules, int count) {
-    // vips_init loads every module in $VIPSHOME's libdir when VIPSHOME is set: point it at a
-    // path that cannot be a directory for the duration of the call, then restore it.
-    char *saved = g_strdup(g_getenv("VIPSHOME"));
+    // vips_init loads every module in its libdir, which it derives from $VIPSHOME when that is
+    // set (else from the configure-time prefix): a VIPSHOME that cannot be a directory makes it
+    // load none. vips_init itself sets VIPSHOME to the prefix it guessed when it is unset, so
+    // the variable is set once here and left as it is (no second change of the environment
+    // while other threads may read it); libvips caches the libdir and the locale directory it
+    // derives from it, neither of which Fovea uses.
     g_setenv("VIPSHOME", "/dev/null/no-vips-modules", TRUE);
     int status = VIPS_INIT(argv0);
-    if (saved) g_setenv("VIPSHOME", saved, TRUE); else g_unsetenv("VIPSHOME");
-    g_free(saved);
     if (status != 0) return status;
 
     Dl_info info;
@@ -30,7 +29,10 @@ int fovea_vips_init_with_modules(const char *argv0, const char *const *modules, 
     for (int i = 0; i < count && result == 0; i++) {
         char *path = g_strdup_printf("%s/vips-modules-%d.%d/vips-%s.%s", directory, VIPS_MAJOR_VERSION,
                                      VIPS_MINOR_VERSION, modules[i], G_MODULE_SUFFIX);
-        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+            // Built in, perhaps: the caller checks the loaders it needs and says so.
+            vips_error("fovea", "no libvips module at %s", path);
+        } else {
             // As vips_load_plugins does: g_module_open runs the module's g_module_check_init,
             // which registers its operations; the module stays for the life of the process.
             GModule *module = g_module_open(path, G_MODULE_BIND_LAZY);

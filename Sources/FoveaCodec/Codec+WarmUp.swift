@@ -3,9 +3,10 @@ import FoveaKernels
 
 /// What ``Codec/warmUp()`` exercised.
 public struct WarmUpReport: Sendable, CustomStringConvertible {
-    /// Input formats encoded and decoded successfully.
+    /// Input formats whose warm-up inputs decoded (JPEG, PNG and WebP made by this process's
+    /// encoders first; GIF, TIFF, HEIC and AVIF from ``SampleFiles``).
     public var warmed: [ImageFormat] = []
-    /// Input formats this libvips could not round-trip, with the reason (e.g. no HEVC encoder).
+    /// Input formats this libvips could not warm up, with the reason (e.g. no HEVC decoder).
     public var failed: [ImageFormat: String] = [:]
     /// Other paths exercised: encoders and pixel conversions (`16-bit`, `grey+alpha`).
     public var paths: [String] = []

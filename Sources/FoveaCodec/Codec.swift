@@ -72,10 +72,11 @@ public enum Codec {
                 for name in allowedLoaderClasses {
                     // HEIF comes from a module (vips-heif.so): make sure it was found.
                     guard g_type_from_name(name) != 0 else {
-                        throw CodecError(.notInitialized, "libvips \(vipsVersion) has no loader \(name)")
+                        throw CodecError.withVipsDetail(.notInitialized, "libvips \(vipsVersion) has no loader \(name)")
                     }
                     vips_operation_block_set(name, 0)
                 }
+                vips_error_clear()  // a module reported missing but built in: nothing to report later
                 // Last: the handler takes `state`'s lock, which we hold until we return.
                 fovea_vips_set_log_handler(forwardWarning)
                 state.initialized = true

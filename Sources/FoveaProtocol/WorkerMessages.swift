@@ -338,7 +338,7 @@ public struct WorkerHello: Sendable, Equatable {
     public var emptyRoot: Bool
     /// Allowed input formats the warm-up decoded.
     public var warmedFormats: [String]
-    /// Non-fatal findings, e.g. a format this libvips cannot write for its warm-up.
+    /// Non-fatal findings, e.g. a format this libvips cannot decode in its warm-up.
     public var notes: [String]
     /// Set when the worker could not sandboxed itself; it exits after sending this.
     public var error: String?

@@ -37,7 +37,7 @@ final class WorkerSlot: @unchecked Sendable {
     private var process: WorkerProcess?
     /// The next worker, started ahead and warming up while this one serves (only with decode
     /// isolation, where every decode needs a fresh worker). It is started when no job waits
-    /// (``startSpareIfIdle()``), so its warm-up never takes a core from queued calls.
+    /// (``startSpareIfIdle()``), or right after a worker had to be started without one.
     private var spare: WorkerProcess?
     private var recycled = 0
     private var state = "starting"
@@ -130,15 +130,16 @@ final class WorkerSlot: @unchecked Sendable {
     }
 
     /// With decode isolation, starts the next spare when no job waits. A spare started while
-    /// calls are queued (as it once was, right after every decode) took ≈ 80 ms of CPU from
-    /// them: on two cores, from the tiles of the very image whose decode it replaces. Under
-    /// load that never lets up, the replacement starts when it is needed instead (the same CPU).
+    /// calls are queued (as it once was, right after every decode) took ≈ 80–90 ms of CPU from
+    /// them: on two cores, from the tiles of the very image whose decode it replaces.
     private func startSpareIfIdle() {
         guard isolatesDecodes, spare == nil, queue.count == 0 else { return }
         spare = try? launcher.spawn()
     }
 
-    /// `existing`, else the spare once ready, else a worker started now.
+    /// `existing`, else the spare once ready, else a worker started now. A slot that had to
+    /// start one now (no spare: under load that never lets the queue empty) starts the next
+    /// spare at once, so at most every other decode waits for a worker's start.
     private func ensureWorker(_ existing: WorkerProcess?) -> WorkerProcess? {
         if let existing { return existing }
         if let candidate = spare {
@@ -157,6 +158,7 @@ final class WorkerSlot: @unchecked Sendable {
             let (process, hello) = try launcher.launch()
             notices.workerStarted(slot: index, pid: process.pid, hello: hello)
             setState("idle", process: .some(process))
+            if isolatesDecodes && spare == nil { spare = try? launcher.spawn() }
             return process
         } catch {
             logger.error("worker \(index) could not start: \(error)")

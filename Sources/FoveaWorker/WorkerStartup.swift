@@ -22,7 +22,7 @@ enum WorkerStartup {
                 throw SandboxError("seccomp", "\(error)")
             }
         }
-        var notes = warmUp.failed.map { "warm-up could not round-trip \($0.key.rawValue): \($0.value)" }.sorted()
+        var notes = warmUp.failed.map { "warm-up could not decode \($0.key.rawValue): \($0.value)" }.sorted()
         if !configuration.loadsFilter { notes.append("UNSAFE: the seccomp filter is not loaded (--unsafe-no-sandbox)") }
         return WorkerHello(uid: status.userID, gid: status.groupID, namespaces: status.namespaces,
                            namespaceProblem: status.namespaceProblem, filter: configuration.loadsFilter,
@@ -31,7 +31,7 @@ enum WorkerStartup {
     }
 
     /// libvips with one thread per pipeline and only the allowed loaders, a tiny image of each
-    /// allowed format through its decoder and every encoder, the kernels' thread pool
+    /// allowed format through its decoder, every encoder answers use, the kernels' thread pool
     /// (``BandThreadPool``, not Dispatch), and one real resample per band count with the
     /// worker's thread count.
     static func warmUp(threads: Int) throws -> WarmUpReport {

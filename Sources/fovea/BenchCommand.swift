@@ -100,7 +100,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Worker processes of the daemon started for --cold.")
         var workers: Int = 2
 
-        @Option(help: ArgumentHelp("With --cold: put the image by path instead of as base64: the JPEG is written into this directory, which the daemon must allow (the daemon started here is given --allow-dir DIR).", valueName: "DIR"))
+        @Option(help: ArgumentHelp("With --cold: put the image by path instead of as base64: the JPEG is written into this directory (and removed after), which the daemon must allow: the daemon started here is given --allow-dir DIR; one at --socket must have been.", valueName: "DIR"))
         var putByPath: String?
 
         func run() throws {
@@ -110,10 +110,19 @@ struct Bench: ParsableCommand {
                 let jpeg = try BenchFrame.jpeg(path: common.image, frame: frame.pixels)
                 var arguments = ["--workers", String(workers), "--threads", String(common.threads)]
                 var transport = ColdTilingBench.Transport.base64
+                var written: String?
+                defer { if let written { try? FileManager.default.removeItem(atPath: written) } }
                 if let directory = putByPath {
-                    let path = URL(fileURLWithPath: directory).standardizedFileURL.path + "/fovea-bench-cold.jpg"
+                    // Resolved once, so the file's path and the allowed directory agree.
+                    guard let resolved = realpath(directory, nil) else {
+                        throw ValidationError("--put-by-path \(directory): \(String(cString: strerror(errno)))")
+                    }
+                    let real = String(cString: resolved)
+                    free(resolved)
+                    let path = real + "/fovea-bench-cold-\(getpid()).jpg"
                     try Data(jpeg).write(to: URL(fileURLWithPath: path))
-                    arguments += ["--allow-dir", directory]
+                    written = path
+                    arguments += ["--allow-dir", real]
                     transport = .path(path)
                 }
                 let daemon = try BenchDaemon(socket: socket, arguments: arguments)

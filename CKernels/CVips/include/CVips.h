@@ -9,16 +9,15 @@
 
 // MARK: - Start-up
 
-/// VIPS_INIT(argv0): starts libvips and checks the header/library ABI match.
-int fovea_vips_init(const char *argv0);
-
-/// VIPS_INIT(argv0), loading only the modules named in `modules` (`count` names such as
-/// "heif", for vips-heif.so) from libvips's module directory (`vips-modules-MAJOR.MINOR`
-/// beside the loaded libvips.so) instead of every module there: vips_init loads them all
-/// (ImageMagick, poppler, OpenSlide, JPEG XL and their libraries), which costs a process tens of
-/// milliseconds of CPU and maps code nothing here calls. A named module that is not there is
-/// skipped (libvips may have it built in); one that is there but fails to load fails the call,
-/// with g_module's reason in vips_error_buffer().
+/// VIPS_INIT(argv0) (starts libvips and checks the header/library ABI match), loading only
+/// the modules named in `modules` (`count` names such as "heif", for vips-heif.so) from
+/// libvips's module directory (`vips-modules-MAJOR.MINOR` beside the loaded libvips.so) instead
+/// of every module there: vips_init loads them all (ImageMagick, poppler, OpenSlide, JPEG XL and
+/// their libraries), which costs a process tens of milliseconds of CPU and maps code nothing
+/// here calls. A named module that is not there is skipped (libvips may have it built in; its
+/// path is left in vips_error_buffer()); one that is there but fails to load fails the call,
+/// with g_module's reason in vips_error_buffer(). Leaves VIPSHOME set to a path that is not a
+/// directory.
 int fovea_vips_init_with_modules(const char *argv0, const char *const *modules, int count);
 
 /// A function that receives libvips/GLib warnings (domain, message) instead of stderr.
