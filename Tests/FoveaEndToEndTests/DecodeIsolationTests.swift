@@ -39,10 +39,7 @@ import Testing
 
     /// The worker processes among `pid`'s children (not the code tool's interpreters).
     static func children(of pid: Int32) -> [Int32] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.flatMap { task in
-            (Sandbox.read("/proc/\(pid)/task/\(task)/children") ?? "").split(separator: " ").compactMap { Int32($0) }
-        }.filter { child in
+        ProcessMemory.children(of: pid).filter { child in
             let arguments = (Sandbox.read("/proc/\(child)/cmdline") ?? "").split(separator: "\0")
             return arguments.count > 1 && arguments[1] == "worker"
         }

@@ -10,9 +10,14 @@ enum ProcessMemory {
         var total: Int { anonymousBytes + memfdBytes }
     }
 
+    /// Every child of `pid`, whichever of its threads started it (the workers are started by
+    /// the slots' threads, so the main thread's list alone misses them).
     static func children(of pid: Int32) -> [Int32] {
-        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-        return text.split(separator: " ").compactMap { Int32($0) }
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { Int32($0) }
+        }
     }
 
     static func statusValue(_ pid: Int32, _ key: String) -> Int {
