@@ -32,8 +32,10 @@ extension Codec {
     /// A JPEG large enough to split (``JPEGStrips/restartsEveryRow(_:)``) has a restart marker
     /// after every row of blocks; with `threads` above 1 it is encoded as strips on
     /// ``RowBands/parallelFor`` and joined (``JPEGStrips``), byte for byte the same file.
+    /// `bandOfLarger`: `view` is a band of a larger image, to be joined with its neighbours
+    /// (``JPEGRowRestarts``): it gets the markers whatever its size.
     public static func encode(_ view: ImageView, format: EncodeFormat, quality: Int? = nil,
-                              lossless: Bool = false, threads: Int = 1) throws -> EncodedImage {
+                              lossless: Bool = false, threads: Int = 1, bandOfLarger: Bool = false) throws -> EncodedImage {
         try requireInitialized()
         VipsErrorBuffer.clear()  // see `open`: only this encode's errors may explain its failure
         if let quality, !(1...100).contains(quality), format == .jpeg || format == .webp {
@@ -42,10 +44,13 @@ extension Codec {
         if format == .raw { return try encodeRaw(view) }
         if format == .jpeg {
             let quality = quality ?? defaultJPEGQuality
-            let strips = JPEGStrips.stripCount(for: view, threads: threads)
-            if strips > 1 { return try JPEGStrips.encode(view, quality: quality, strips: strips) }
-            let restarts = JPEGStrips.restartsEveryRow(view) ? JPEGStrips.rowRestartInterval(view) : 0
-            return try encodeJPEG(view, quality: quality, restartInterval: restarts)
+            if bandOfLarger && EncodeSettings.jpegOptimizeCoding {
+                throw CodecError(.invalidArgument, "JPEG bands cannot be joined with optimised Huffman tables")
+            }
+            guard bandOfLarger || JPEGStrips.restartsEveryRow(view) else {
+                return try encodeJPEG(view, quality: quality, restartInterval: 0)
+            }
+            return try JPEGStrips.encode(view, quality: quality, strips: JPEGStrips.stripCount(for: view, threads: threads))
         }
 
         return try VipsMemoryImage.with(view) { image in

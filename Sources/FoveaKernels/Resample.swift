@@ -32,9 +32,42 @@ public func resample(_ src: ImageView, into dst: MutableImageView, filter: Resam
     resample(src, into: dst, filter: filter, box: box, threads: threads, premultipliesAlpha: true)
 }
 
+/// Only output rows `rows` of the resize of `src` to `dst.width` × `height`, written to `dst`
+/// (`rows.count` rows tall): byte for byte those rows of the whole resize, with the whole
+/// resize's weights. They read only the source rows ``resampleSourceRows(_:inHeight:outHeight:filter:box:)``
+/// names — and up to three rows past them, whose values nothing uses — so a band can be made
+/// while the rows below it are still being decoded.
+public func resample(_ src: ImageView, into dst: MutableImageView, rows: Range<Int>, ofHeight height: Int,
+                     filter: ResampleFilter, box: ResampleBox? = nil, threads: Int = 1) {
+    precondition(rows.lowerBound >= 0 && rows.upperBound <= height && rows.count == dst.height,
+                 "resample: rows \(rows) of \(height) do not fit a destination of \(dst.height) rows")
+    resample(src, into: dst, filter: filter, box: box, rows: rows, height: height, threads: threads,
+             premultipliesAlpha: true)
+}
+
+/// The source rows that output rows `rows` of a resize from `inHeight` to `outHeight` rows read
+/// (Pillow's windows; `box` as in ``resample(_:into:filter:box:threads:)``).
+public func resampleSourceRows(_ rows: Range<Int>, inHeight: Int, outHeight: Int, filter: ResampleFilter,
+                               box: ResampleBox? = nil) -> Range<Int> {
+    guard !rows.isEmpty else { return 0..<0 }
+    let top = box?.top ?? 0, bottom = box?.bottom ?? Double(inHeight)
+    if inHeight == outHeight && top == 0 && bottom == Double(inHeight) { return rows }
+    let taps = ResampleTaps(filter: filter, inSize: inHeight, outSize: outHeight, start: top, end: bottom)
+    let first = rows.map { taps.starts[$0] }.min()!
+    let end = rows.map { taps.starts[$0] + taps.counts[$0] }.max()!
+    return first..<end
+}
+
 /// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels (for tests).
 func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox? = nil,
               threads: Int, premultipliesAlpha: Bool) {
+    resample(src, into: dst, filter: filter, box: box, rows: 0..<dst.height, height: dst.height, threads: threads,
+             premultipliesAlpha: premultipliesAlpha)
+}
+
+/// Output rows `rows` of the `dst.width` × `height` resize, into `dst`'s rows from 0.
+private func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox?,
+                      rows: Range<Int>, height: Int, threads: Int, premultipliesAlpha: Bool) {
     precondition(src.bands == dst.bands,
                  "resample: source has \(src.bands) bands, destination \(dst.bands)")
     precondition(PixelLayout.supportedBands.contains(src.bands),
@@ -43,16 +76,17 @@ func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilt
     precondition(box.left >= 0 && box.top >= 0 && box.right <= Double(src.width) && box.bottom <= Double(src.height)
                     && box.right > box.left && box.bottom > box.top,
                  "resample: box \(box) is not inside the \(src.width)×\(src.height) source")
-    if box.keepsColumns(inWidth: src.width, outWidth: dst.width) && box.keepsRows(inHeight: src.height, outHeight: dst.height) {
-        copyRows(src, into: dst)
+    if box.keepsColumns(inWidth: src.width, outWidth: dst.width) && box.keepsRows(inHeight: src.height, outHeight: height) {
+        copyRows(src.cropped(to: PixelRect(x: 0, y: rows.lowerBound, width: src.width, height: rows.count)), into: dst)
         return
     }
     let plan = ResamplePlan(filter: filter, bands: src.bands, inWidth: src.width,
-                            inHeight: src.height, outWidth: dst.width, outHeight: dst.height,
+                            inHeight: src.height, outWidth: dst.width, outHeight: height,
                             box: box, threads: threads)
-    RowBands.run(rows: dst.height, threads: threads) { rows in
-        ResampleBand(plan: plan, src: src, dst: dst,
-                     premultipliesAlpha: premultipliesAlpha && src.bands == 4).run(rows)
+    RowBands.run(rows: rows.count, threads: threads) { band in
+        ResampleBand(plan: plan, src: src, dst: dst, firstRow: rows.lowerBound,
+                     premultipliesAlpha: premultipliesAlpha && src.bands == 4)
+            .run((band.lowerBound + rows.lowerBound)..<(band.upperBound + rows.lowerBound))
     }
 }
 
@@ -104,6 +138,8 @@ private struct ResampleBand {
     let plan: ResamplePlan
     let src: ImageView
     let dst: MutableImageView
+    /// The output row `dst`'s first row holds.
+    let firstRow: Int
     let premultipliesAlpha: Bool
 
     func run(_ rows: Range<Int>) {
@@ -165,9 +201,9 @@ private struct ResampleBand {
                 }
             }
             for i in 0..<count { windowRows[i] = UnsafePointer(slot(first + i)) }
-            vertical.filterRow(y, rows: windowRows, vectors: weightVectors, into: dst.row(y))
+            vertical.filterRow(y, rows: windowRows, vectors: weightVectors, into: dst.row(y - firstRow))
             if premultipliesAlpha {
-                AlphaPremultiplication.unpremultiply(dst.row(y), pixels: dst.width)
+                AlphaPremultiplication.unpremultiply(dst.row(y - firstRow), pixels: dst.width)
             }
         }
     }

@@ -38,5 +38,19 @@ extension ImagePlan {
             shape = step.output(from: shape)
             guard shape.width * shape.height <= 1 << 30 else { throw PlanError("step \(index) makes an image too large") }
         }
+        if let band { try Self.validate(band: band, of: shape, plan: self) }
+    }
+
+    /// A band is whole MCU rows (the last may end with the image) of a JPEG cut from a crop (and
+    /// resize), inside the result.
+    private static func validate(band: Range<Int>, of whole: ImageShape, plan: ImagePlan) throws(PlanError) {
+        guard plan.canBeBanded, plan.output?.format == .jpeg else {
+            throw PlanError("only a crop, or a crop and a resize, to JPEG can be made in bands")
+        }
+        let mcuRows = JPEGRowRestarts.mcuRows
+        guard !band.isEmpty, band.lowerBound >= 0, band.upperBound <= whole.height, band.lowerBound % mcuRows == 0,
+              band.upperBound % mcuRows == 0 || band.upperBound == whole.height else {
+            throw PlanError("band \(band) is not whole MCU rows of the \(whole.height) rows made")
+        }
     }
 }

@@ -46,26 +46,49 @@ public enum PlanStep: Sendable, Hashable {
 public struct ImagePlan: Sendable, Hashable {
     public var steps: [PlanStep]
     public var output: OutputOptions?
+    /// Only these rows of what the steps make, when set: one band of a JPEG that the supervisor
+    /// joins from several jobs (``ImagePlan/bands(count:source:)``), encoded with a restart
+    /// marker after every MCU row. The steps are then a crop, or a crop and a resize.
+    public var band: Range<Int>?
 
-    public init(steps: [PlanStep], output: OutputOptions?) {
+    public init(steps: [PlanStep], output: OutputOptions?, band: Range<Int>? = nil) {
         self.steps = steps
         self.output = output
+        self.band = band
     }
 
     /// The source rows the plan reads from an image `height` rows tall: the first step's box
-    /// when it is a crop or statistics (every later step works on that box only), else all.
+    /// when it is a crop or statistics (every later step works on that box only), else all;
+    /// for a band, the rows its part of the crop and resize reads.
     public func sourceRows(height: Int) -> Range<Int> {
         switch steps.first {
         case .crop(let rect)?, .statistics(let rect)?:
-            return max(0, rect.y)..<min(height, max(rect.y, rect.y + rect.height))
+            var rows = rect.y..<(rect.y + rect.height)
+            if let band, let read = bandRowsRead(band, cropHeight: rect.height) {
+                rows = (rect.y + read.lowerBound)..<(rect.y + read.upperBound)
+            }
+            return max(0, rows.lowerBound)..<min(height, max(rows.lowerBound, rows.upperBound))
         default:
             return 0..<height
         }
     }
 
-    /// The shape the steps produce from `source`.
+    /// The rows of the crop that `band` of the steps' result reads.
+    private func bandRowsRead(_ band: Range<Int>, cropHeight: Int) -> Range<Int>? {
+        switch steps.count {
+        case 1: return band
+        case 2:
+            guard case .resize(_, let height, let filter, let box) = steps[1] else { return nil }
+            return resampleSourceRows(band, inHeight: cropHeight, outHeight: height, filter: filter, box: box)
+        default: return nil
+        }
+    }
+
+    /// The shape the steps produce from `source` (of the band alone, for a band).
     public func outputShape(from source: ImageShape) -> ImageShape {
-        steps.reduce(source) { $1.output(from: $0) }
+        var shape = steps.reduce(source) { $1.output(from: $0) }
+        if let band { shape.height = band.count }
+        return shape
     }
 
     /// Whether the plan ends in statistics rather than pixels.

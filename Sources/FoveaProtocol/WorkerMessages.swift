@@ -78,6 +78,7 @@ public enum WorkerRequest: Sendable, Equatable {
                 "steps": .array(plan.steps.map(\.json)),
             ]
             if threads > 0 { object["threads"] = .int(threads) }
+            if let band = plan.band { object["band"] = .ints([band.lowerBound, band.upperBound]) }
             if let output = plan.output {
                 object["output"] = ["format": .string(output.format.rawValue), "quality": .int(output.quality)]
             }
@@ -110,7 +111,13 @@ public enum WorkerRequest: Sendable, Equatable {
             }
             let threads = try json.optionalField("threads")?.int() ?? 0
             guard (0...1024).contains(threads) else { throw ChannelMessageError("threads \(threads) is out of range") }
-            self = .run(id: id, source: source, plan: ImagePlan(steps: steps, output: output), threads: threads)
+            var band: Range<Int>?
+            if json.optionalField("band") != nil {
+                let edges = try json.field("band").ints(count: 2)
+                guard edges[0] < edges[1] else { throw ChannelMessageError("band \(edges) is empty") }
+                band = edges[0]..<edges[1]
+            }
+            self = .run(id: id, source: source, plan: ImagePlan(steps: steps, output: output, band: band), threads: threads)
         case "probe":
             self = .probe(id: id, action: try json.field("action").string())
         case "forget":

@@ -219,6 +219,13 @@ final class ImageStore: @unchecked Sendable {
                wait: { $0.headerWaiters.append(completion) }, completion: completion)
     }
 
+    /// Whether the pinned image's pixels are not (yet) decoded: a call on it waits for a decode.
+    func isDecoding(_ pin: Pin) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return pin.entry.decoded == nil && pin.entry.decodeFailure == nil
+    }
+
     /// ``rows(_:of:completion:)`` for a pinned image.
     func rows(_ rows: Range<Int>, of pin: Pin, completion: @escaping @Sendable (Result<SourcePixels, DecodeWaitError>) -> Void) {
         answer(pin.entry, countsUse: false,

@@ -3,6 +3,7 @@ import FoveaProtocol
 import Glibc
 import FoveaSandbox
 import Logging
+import Synchronization
 
 /// Routes one request to its method and answers through `reply` (on any thread). Notifications
 /// get no answer.
@@ -116,6 +117,7 @@ final class RPCDispatcher: @unchecked Sendable {
                       "hits": .int(cache.counters.hits), "misses": .int(cache.counters.misses),
                       "decodes": .int(cache.counters.decodes), "evictions": .int(cache.counters.evictions),
                       "jobsBeforeDecodeEnded": .int(cache.counters.jobsBeforeDecodeEnded),
+                      "jobsInBands": .int(tools.bandedJobs.load(ordering: .relaxed)),
                       "reducedDecodes": .int(cache.counters.reducedDecodes),
                       "shmemHugePages": HugePages.shmemSetting().map(JSONValue.string) ?? .null],
             "poisonedInputs": .int(pool.poison.poisonedCount),

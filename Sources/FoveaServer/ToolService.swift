@@ -5,6 +5,7 @@ import FoveaKernels
 import FoveaProtocol
 import FoveaSandbox
 import Logging
+import Synchronization
 
 /// Runs `tools/call` and the `images/*` methods: validates, resolves the image, plans, sends
 /// the plan to a worker, checks what comes back and renders the MCP result. Never touches
@@ -18,6 +19,8 @@ final class ToolService: @unchecked Sendable {
     let logger: Logger
 
     let directories: AllowedDirectories
+    /// Jobs made in bands while their image decoded (``execute(_:of:image:info:holder:completion:)``).
+    let bandedJobs = Atomic<Int>(0)
 
     init(store: ImageStore, pool: WorkerPool, configuration: ServerConfiguration, logger: Logger) throws {
         self.store = store
@@ -66,7 +69,7 @@ final class ToolService: @unchecked Sendable {
     }
 
     /// How a call fails when its image could not be decoded.
-    private static func callFailure(_ failure: ImageStore.DecodeWaitError, handle: String) -> CallFailure {
+    static func callFailure(_ failure: ImageStore.DecodeWaitError, handle: String) -> CallFailure {
         switch failure {
         case .tool(let error):
             return .tool(error)
@@ -119,11 +122,19 @@ final class ToolService: @unchecked Sendable {
             }
             if let factor {
                 store.reduced(image, factor: factor, full: source.shape, completion: pixelsReady)
+            } else if pool.workerCount > 1, store.isDecoding(image),
+                      let bands = job.bands(source: source.shape, maximumCount: Self.maximumBands) {
+                // While the image decodes, a large JPEG is made in bands, each as soon as the
+                // rows it reads exist: the first starts long before the job's last source row.
+                execute(bands, of: job, image: image, info: info, holder: connection) { gather.finish(index, $0) }
             } else {
                 store.rows(job.sourceRows(height: info.layout.height), of: image, completion: pixelsReady)
             }
         }
     }
+
+    /// Most bands one job is cut into while its image decodes (``execute(_:of:image:info:holder:completion:)``).
+    static let maximumBands = 4
 
     /// What one job made.
     enum JobOutput: Sendable {
@@ -134,26 +145,34 @@ final class ToolService: @unchecked Sendable {
     /// Sends `plan` to a worker and turns its reply into a stored, encoded result.
     func execute(_ plan: ImagePlan, on source: SourcePixels, inputKey: String, holder: ConnectionID?,
                  completion: @escaping @Sendable (Result<JobOutput, CallFailure>) -> Void) {
+        submit(plan, on: source, inputKey: inputKey, holder: holder) { [self] outcome in
+            completion(outcome.flatMap { response in
+                Result { () throws(ToolError) in try self.accept(response, plan: plan, holder: holder) }.mapError(CallFailure.tool)
+            })
+        }
+    }
+
+    /// Sends `plan` to a worker; `completion` gets its reply, checked on the slot
+    /// (``WorkerReplyCheck``): the planned shape and encoding, its memfd sealed.
+    func submit(_ plan: ImagePlan, on source: SourcePixels, inputKey: String, holder: ConnectionID?,
+                completion: @escaping @Sendable (Result<WorkerResponse, CallFailure>) -> Void) {
         let job = WorkerJob(request: .run(id: 0, source: source.layout, plan: plan), descriptors: [source.memfd],
                             deadlineSeconds: configuration.deadlineSeconds,
                             poisonKey: .call(image: inputKey, source: source.layout, plan: plan),
-                            owner: holder.map(WorkerJob.Owner.connection) ?? .shared) { [self] outcome in
+                            owner: holder.map(WorkerJob.Owner.connection) ?? .shared) { outcome in
             switch outcome {
             case .failure(.overloaded(let queued)):
                 completion(.failure(.rpc(WorkerJobFailure.overloaded(queued: queued).rpcError(handle: inputKey))))
             case .failure(let failure):
                 completion(.failure(.tool(ToolError(failure.toolMessage))))
             case .success(let response):
-                completion(Result { () throws(ToolError) in
-                    try self.accept(response, plan: plan, holder: holder)
-                }.mapError(CallFailure.tool))
+                completion(.success(response))
             }
         }
         pool.submit(job)
     }
 
-    /// Stores a worker's result and encodes it for the wire. The reply was checked on the slot
-    /// (``WorkerReplyCheck``): it has the planned shape and encoding, and its memfd is sealed.
+    /// Stores a worker's result and encodes it for the wire.
     private func accept(_ response: WorkerResponse, plan: ImagePlan, holder: ConnectionID?) throws(ToolError) -> JobOutput {
         switch response.reply {
         case .failed(_, _, let message):
@@ -161,26 +180,31 @@ final class ToolService: @unchecked Sendable {
         case .measured(_, let channels):
             return .statistics(channels)
         case .produced(_, let layout, _):
-            let output = plan.output ?? OutputOptions(format: .raw)
-            let memfd = response.memfds[0]
-            do {
-                let bytes = try memfd.readAll()
-                let handle: String
-                if output.format == .raw {
-                    handle = bytes.withUnsafeBytes { Self.rawHandle($0, layout: layout) }
-                    store.storeResult(handle: handle, encoded: memfd,
-                                      decoded: DecodedImage(memfd: memfd, layout: layout, format: "result"), holder: holder)
-                } else {
-                    handle = bytes.withUnsafeBytes { ImageStore.handle(for: $0) }
-                    store.storeResult(handle: handle, encoded: memfd, decoded: nil, holder: holder)
-                }
-                return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
-                                            format: output.format, base64: AnswerBase64.encode(bytes)))
-            } catch {
-                throw ToolError("the worker's result could not be read (\(error))")
-            }
+            return try storeResult(response.memfds[0], layout: layout, format: plan.output?.format ?? .raw, holder: holder)
         default:
             throw ToolError("the worker answered a tool call with an unexpected reply")
+        }
+    }
+
+    /// Stores a result (`layout`'s pixels encoded as `format` in `memfd`) for `holder` and
+    /// encodes it for the wire.
+    func storeResult(_ memfd: SealedMemfd, layout: PixelLayout, format: OutputFormat,
+                     holder: ConnectionID?) throws(ToolError) -> JobOutput {
+        do {
+            let bytes = try memfd.readAll()
+            let handle: String
+            if format == .raw {
+                handle = bytes.withUnsafeBytes { Self.rawHandle($0, layout: layout) }
+                store.storeResult(handle: handle, encoded: memfd,
+                                  decoded: DecodedImage(memfd: memfd, layout: layout, format: "result"), holder: holder)
+            } else {
+                handle = bytes.withUnsafeBytes { ImageStore.handle(for: $0) }
+                store.storeResult(handle: handle, encoded: memfd, decoded: nil, holder: holder)
+            }
+            return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
+                                        format: format, base64: AnswerBase64.encode(bytes)))
+        } catch {
+            throw ToolError("the worker's result could not be read (\(error))")
         }
     }
 

@@ -41,6 +41,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     var queueDepth: Int { queue.count }
+    var workerCount: Int { slots.count }
     var snapshots: [WorkerSlot.Snapshot] { slots.map(\.snapshot) }
 
     /// Stops accepting jobs, fails the queued ones and stops the workers: each slot kills and

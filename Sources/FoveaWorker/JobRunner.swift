@@ -131,7 +131,7 @@ final class JobRunner {
         }
         let output = plan.output ?? OutputOptions()
         let image = try Codec.encode(result, format: output.format.codecFormat, quality: output.quality,
-                                     threads: threads)
+                                     threads: threads, bandOfLarger: plan.band != nil)
         let bytes = image.bytes
         guard bytes.count <= scratch.capacity(0) else {
             throw JobFailure(.limit, "the encoded result is \(bytes.count) bytes, over the \(scratch.capacity(0)) byte limit for encoded images")

@@ -15,6 +15,7 @@ struct PlanExecutor {
     /// Runs `plan` on `source`; `makeDestination` provides the memory for the final pixels.
     func run(_ plan: ImagePlan, source: ImageView,
              makeDestination: (PixelLayout) throws -> MutableImageView) throws -> Outcome {
+        if let band = plan.band { return .pixels(try run(band: band, of: plan, source: source, makeDestination: makeDestination)) }
         var current = source
         var keepAlive: [PixelBuffer] = []
         defer { withExtendedLifetime(keepAlive) {} }
@@ -43,6 +44,26 @@ struct PlanExecutor {
         let destination = try makeDestination(current.layout.packed)
         copy(current, into: destination)
         return .pixels(destination.readOnly)
+    }
+
+    /// Rows `band` of what a crop (and resize) makes, reading only the source rows under them
+    /// (``ImagePlan/sourceRows(height:)``): the rows below may still be being decoded.
+    private func run(band: Range<Int>, of plan: ImagePlan, source: ImageView,
+                     makeDestination: (PixelLayout) throws -> MutableImageView) throws -> ImageView {
+        guard case .crop(let rect) = plan.steps.first else { throw PlanError("a band's plan starts with a crop") }
+        let cropped = source.cropped(to: rect)
+        if plan.steps.count == 1 {
+            let rows = cropped.cropped(to: PixelRect(x: 0, y: band.lowerBound, width: cropped.width, height: band.count))
+            let destination = try makeDestination(rows.layout.packed)
+            copy(rows, into: destination)
+            return destination.readOnly
+        }
+        guard case .resize(let width, let height, let filter, let box) = plan.steps[1] else {
+            throw PlanError("a band's plan is a crop and a resize")
+        }
+        let destination = try makeDestination(PixelLayout(width: width, height: band.count, bands: cropped.bands))
+        resample(cropped, into: destination, rows: band, ofHeight: height, filter: filter, box: box, threads: threads)
+        return destination.readOnly
     }
 
     private func apply(_ step: PlanStep, from source: ImageView, into destination: MutableImageView) throws {

@@ -55,8 +55,9 @@ extension FoveaCodecTests {
             #expect(JPEGStrips.stripCount(for: large.view, threads: 2) == 2)
             #expect(JPEGStrips.stripCount(for: large.view, threads: 1) == 1)
             #expect(JPEGStrips.stripCount(for: small.view, threads: 2) == 1)
+            #expect(JPEGStrips.restartsEveryRow(large.view) && !JPEGStrips.restartsEveryRow(small.view))
             let tall = PixelBuffer(width: 16, height: 70_000, bands: 1)
-            #expect(JPEGStrips.stripCount(for: tall.view, threads: 2) == 1, "JPEG heights stop at 65535")
+            #expect(!JPEGStrips.restartsEveryRow(tall.view), "JPEG heights stop at 65535")
             let threaded = try withExtendedLifetime(large) { try Codec.encode(large.view, format: .jpeg, threads: 2).array }
             #expect(threaded == (try Self.onePass(large, quality: Codec.defaultJPEGQuality)))
             // One thread: the same file, so a result's bytes never depend on free threads.
@@ -70,7 +71,7 @@ extension FoveaCodecTests {
 
         @Test func aFileWithoutAScanIsRefused() throws {
             let bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xD9]
-            #expect(bytes.withUnsafeBytes { JPEGStrips.scanLayout($0) } == nil)
+            #expect(bytes.withUnsafeBytes { JPEGRowRestarts.scanLayout($0) } == nil)
         }
 
         /// Whether the header holds a DRI segment.

@@ -7,8 +7,8 @@ import Testing
 @testable import FoveaServer
 
 /// Issue 5's cold path: `images/put` answers once the header is read, and a call on an image
-/// still being decoded starts each job as soon as the rows it reads are decoded, on another
-/// worker, reading the pixels the decoder is still writing.
+/// still being decoded starts each job (or each band of a large JPEG job) as soon as the rows
+/// it reads are decoded, on another worker, reading the pixels the decoder is still writing.
 @Suite(.serialized) struct DecodeOverlapTests {
     /// The tile call is sent right behind the put, on its content address, so it arrives while
     /// the 8K JPEG is decoding (its first tile row is ready a quarter of the way through).
@@ -40,6 +40,9 @@ import Testing
         let cache = try client.call("server/stats")["cache"]
         #expect(cache?["decodes"] == 1)
         #expect((cache?["jobsBeforeDecodeEnded"]?.intValue ?? 0) > 0, "\(cache ?? .null)")
+        // Tiles planned while the image decoded were made in bands (ImagePlan.bands), joined
+        // by the supervisor into the very files the warm call's whole-tile jobs made.
+        #expect((cache?["jobsInBands"]?.intValue ?? 0) > 0, "\(cache ?? .null)")
     }
 
     /// A release while the decode runs drops the image, but the calls already waiting on its

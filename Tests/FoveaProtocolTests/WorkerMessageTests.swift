@@ -15,6 +15,10 @@ import Testing
                                  output: OutputOptions(format: .png, quality: 80))),
             .run(id: 3, source: PixelLayout(width: 1, height: 1, bands: 1), plan: ImagePlan(steps: [], output: nil)),
             .run(id: 5, source: PixelLayout(width: 2, height: 2, bands: 4), plan: ImagePlan(steps: [], output: nil), threads: 1),
+            .run(id: 6, source: PixelLayout(width: 7680, height: 4320, bands: 3),
+                 plan: ImagePlan(steps: [.crop(PixelRect(x: 0, y: 1080, width: 1920, height: 1080)),
+                                         .resize(width: 1920, height: 1088, filter: .bicubic)],
+                                 output: OutputOptions(), band: 272..<544)),
             .probe(id: 4, action: "open"),
         ]
         for request in requests {
