@@ -16,7 +16,8 @@ public final class Server: @unchecked Sendable {
     private let limiter: ConnectionLimiter
     private var listener: Channel?
     /// The socket file this server created (removed at shutdown), if any.
-    private var boundSocketPath: String?
+    /// The socket file this daemon published, and its inode (only that file is removed).
+    private var publishedSocket: (path: String, inode: ino_t)?
     /// `fovea mcp`: the one channel is standard input and output, not a listener.
     private var servesStandardIO = false
     private let trimmer: AllocatorTrimmer
@@ -102,12 +103,15 @@ public final class Server: @unchecked Sendable {
             logger.info("listening on the socket systemd passed (fd \(activated))")
         } else {
             try prepareSocketDirectory()
-            let descriptor = try UnixListeningSocket.bound(at: configuration.socketPath, mode: configuration.socketMode)
-            boundSocketPath = configuration.socketPath
-            // What the umask took away (never wider), before listen: a client that can connect sees the final mode.
-            chmod(configuration.socketPath, configuration.socketMode)
-            listener = try bootstrap.withBoundSocket(descriptor).wait()
-            listen(descriptor, Self.listenBacklog)
+            let socket = try UnixListeningSocket.bound(at: configuration.socketPath, mode: configuration.socketMode)
+            do {
+                listener = try bootstrap.withBoundSocket(socket.descriptor).wait()
+            } catch {
+                socket.discard()
+                throw error
+            }
+            listen(socket.descriptor, Self.listenBacklog)
+            publishedSocket = (socket.path, try socket.publish())
             logger.info("listening on \(configuration.socketPath) with \(configuration.workers) workers")
         }
         logHugePageSetting()
@@ -170,8 +174,7 @@ public final class Server: @unchecked Sendable {
         guard dispatcher.activity.startDraining() else { return false }
         if !servesStandardIO {
             try? listener?.close().wait()
-            if let boundSocketPath { unlink(boundSocketPath) }
-            boundSocketPath = nil
+            removeSocketFile()
         }
         return true
     }
@@ -189,6 +192,11 @@ public final class Server: @unchecked Sendable {
         return requestsInFlight
     }
 
+    private func removeSocketFile() {
+        if let publishedSocket { UnixListeningSocket.remove(publishedSocket.path, inode: publishedSocket.inode) }
+        publishedSocket = nil
+    }
+
     /// The listening socket's backlog: connections the kernel queues before the event loop accepts them.
     static let listenBacklog: Int32 = 256
 
@@ -197,8 +205,7 @@ public final class Server: @unchecked Sendable {
         trimmer.stop()
         try? listener?.close().wait()
         // At once, as the socket no longer accepts: a client finds no socket (ENOENT), not a refusal.
-        if let boundSocketPath { unlink(boundSocketPath) }
-        boundSocketPath = nil
+        removeSocketFile()
         dispatcher.trajectoryLog?.flush()
         code?.shutdown()
         pool.shutdown()
