@@ -41,6 +41,9 @@ public struct ServerConfiguration: Sendable {
     public var fairQueue = true
     /// Read reduced-scale JPEG decodes for zooms and tiles much smaller than their box (``ShrinkOnLoad``).
     public var shrinkOnLoad = true
+    /// While an image decodes, make large JPEG jobs in bands that start as their rows are
+    /// decoded (``ImagePlan/bands(source:maximumCount:)``); the results are the same bytes.
+    public var bandsWhileDecoding = true
     /// A worker that decoded an image is replaced before it runs another job, so untrusted bytes
     /// one connection sent never meet a worker that later handles another connection's images
     /// (docs/SANDBOX.md). Off only for single-tenant deployments (`--no-decode-isolation`).

@@ -122,7 +122,7 @@ final class ToolService: @unchecked Sendable {
             }
             if let factor {
                 store.reduced(image, factor: factor, full: source.shape, completion: pixelsReady)
-            } else if pool.workerCount > 1, store.isDecoding(image),
+            } else if configuration.bandsWhileDecoding, pool.workerCount > 1, store.isDecoding(image),
                       let bands = job.bands(source: source.shape, maximumCount: Self.maximumBands) {
                 // While the image decodes, a large JPEG is made in bands, each as soon as the
                 // rows it reads exist: the first starts long before the job's last source row.

@@ -25,6 +25,10 @@ struct DaemonOptions: ParsableArguments {
           help: "Always read full-scale decodes, even for zooms and tiles far smaller than their box (see docs/ARCHITECTURE.md, shrink-on-load).")
     var noShrinkOnLoad = false
 
+    @Flag(name: .customLong("no-bands"),
+          help: "Make every job whole, also while its image decodes (by default large JPEG tiles and zooms start in bands as their rows are decoded; see docs/ARCHITECTURE.md, bands).")
+    var noBands = false
+
     @Flag(name: .customLong("no-decode-isolation"),
           help: "Let a worker that decoded an image run later jobs (single-tenant deployments only; by default every decode gets a fresh worker, see docs/SANDBOX.md).")
     var noDecodeIsolation = false
@@ -178,6 +182,7 @@ struct DaemonOptions: ParsableArguments {
         configuration.workerCPUSeconds = workerCPUSeconds
         configuration.unsafeNoSandbox = unsafeNoSandbox
         configuration.shrinkOnLoad = !noShrinkOnLoad
+        configuration.bandsWhileDecoding = !noBands
         configuration.decodeIsolation = !noDecodeIsolation
         (configuration.code, configuration.codeOffReason) = code.configuration(queueCapacity: maxQueue)
         configuration.trajectoryLog = trajectoryLog.map { TrajectoryLogConfiguration(directory: $0, maxBytes: trajectoryLogBytes.bytes) }
