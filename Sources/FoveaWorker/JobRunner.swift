@@ -79,6 +79,8 @@ final class JobRunner {
         let encoded = try adoptInput(encodedDescriptor)
         if configuration.testHooks { TestHooks.obey(encoded.bytes) }
         var output: WritableMemfd?
+        var prefault: PrefaultAhead?
+        defer { prefault?.stop() }
         let header = try Codec.decode(
             encoded.bytes,
             limits: ImageLimits(maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels, maxSide: limits.maxSide),
@@ -90,8 +92,10 @@ final class JobRunner {
         ) { layout in
             let memfd = try scratch.fill(0, size: layout.byteCount)
             output = memfd
+            prefault = PrefaultAhead(memfd.bytes)
             return MutableImageView(base: memfd.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: layout)
         }
+        prefault?.stop()
         guard let output else { throw PlanError("the decoder produced no pixels") }
         let layout = PixelLayout(width: header.width, height: header.height, bands: header.bands)
         return Outcome(reply: .decoded(id: id, layout: layout, format: header.format.rawValue, orientation: header.orientation),
