@@ -47,7 +47,7 @@ public struct ImagePlan: Sendable, Hashable {
     public var steps: [PlanStep]
     public var output: OutputOptions?
     /// Only these rows of what the steps make, when set: one band of a JPEG that the supervisor
-    /// joins from several jobs (``ImagePlan/bands(count:source:)``), encoded with a restart
+    /// joins from several jobs (``bands(source:maximumCount:)``), encoded with a restart
     /// marker after every MCU row. The steps are then a crop, or a crop and a resize.
     public var band: Range<Int>?
 

@@ -80,7 +80,10 @@ final class JobRunner {
         if configuration.testHooks { TestHooks.obey(encoded.bytes) }
         var output: WritableMemfd?
         var prefault: PrefaultAhead?
-        defer { prefault?.stop() }
+        defer {
+            prefault?.stop()  // before the mapping can go (a decode that throws)
+            withExtendedLifetime(output) {}
+        }
         let header = try Codec.decode(
             encoded.bytes,
             limits: ImageLimits(maxEncodedBytes: limits.maxEncodedBytes, maxPixels: limits.maxPixels, maxSide: limits.maxSide),
