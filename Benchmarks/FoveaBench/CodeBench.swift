@@ -132,7 +132,7 @@ public enum CodeBench {
 
         return Result(rows: rows, newSessionFirstCall: median(firsts), warmPrint: warm,
                       parallelCallsPerSecond: Double(total.load(ordering: .relaxed)) / elapsed,
-                      newSessionPrivateBytes: privateBytes.sorted()[privateBytes.count / 2])
+                      newSessionPrivateBytes: Stopwatch.median(privateBytes))
     }
 
     /// p50 ms of a peer (code_peers.py) run.

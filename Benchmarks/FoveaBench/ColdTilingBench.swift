@@ -94,7 +94,7 @@ public enum ColdTilingBench {
             return used
         }
 
-        var medianMilliseconds: Double { wall.sorted()[wall.count / 2] }
+        var medianMilliseconds: Double { Stopwatch.median(wall) }
         var meanCPUMilliseconds: Double { cpu.reduce(0, +) / Double(max(1, cpu.count)) }
     }
 
@@ -132,7 +132,7 @@ public enum ColdTilingBench {
             if runs >= 1 { samples.append(Stopwatch.milliseconds(since: start)) }
             runs += 1
         }
-        let wall = samples.sorted()[samples.count / 2]
+        let wall = Stopwatch.median(samples)
         guard let daemonPID, let cpuStart, var cpuEnd = ProcessCPU.now(daemon: daemonPID) else { return (wall, nil) }
         cpuEnd.client -= bareCPUSinceStart / 1000
         return (wall, cpuEnd.perCall(since: cpuStart, calls: runs - 1))

@@ -20,7 +20,7 @@ public enum IsolationBench {
                 return String(format: "%-34@ p50 %7.1f ms  p90 %7.1f ms  CPU %6.1f ms/call", name as NSString,
                               sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 9 / 10)], cpu)
             }
-            let ratio = isolated.sorted()[isolated.count / 2] / shared.sorted()[shared.count / 2]
+            let ratio = Stopwatch.median(isolated) / Stopwatch.median(shared)
             return [line("decode isolation (default)", isolated, cpu: isolatedCPU),
                     line("--no-decode-isolation", shared, cpu: sharedCPU),
                     String(format: "cold zoom p50, isolated / shared: %.3fx; CPU %+.1f ms per call", ratio, isolatedCPU - sharedCPU)]

@@ -11,8 +11,12 @@ public enum Stopwatch {
             try body()
             samples.append(milliseconds(since: start))
         }
-        samples.sort()
-        return samples[samples.count / 2]
+        return median(samples)
+    }
+
+    /// The middle sample (the upper one of an even count); `samples` must not be empty.
+    public static func median<Sample: Comparable>(_ samples: [Sample]) -> Sample {
+        samples.sorted()[samples.count / 2]
     }
 
     /// Wall milliseconds from `start` to now.

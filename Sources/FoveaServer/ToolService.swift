@@ -93,6 +93,8 @@ final class ToolService: @unchecked Sendable {
             return reply(.success(ToolResult.failure(error)))
         }
         let jobs = planned.jobs
+        // While the image decodes, large JPEG jobs are made in bands (see below).
+        let bandsWhileDecoding = configuration.bandsWhileDecoding && pool.workerCount > 1 && store.isDecoding(image)
         let gather = OrderedGather<JobOutput, CallFailure>(count: jobs.count) { outputs in
             var images: [ProducedImage] = []
             var statistics: [ChannelSummary] = []
@@ -122,8 +124,7 @@ final class ToolService: @unchecked Sendable {
             }
             if let factor {
                 store.reduced(image, factor: factor, full: source.shape, completion: pixelsReady)
-            } else if configuration.bandsWhileDecoding, pool.workerCount > 1, store.isDecoding(image),
-                      let bands = job.bands(source: source.shape, maximumCount: Self.maximumBands) {
+            } else if bandsWhileDecoding, let bands = job.bands(source: source.shape, maximumCount: Self.maximumBands) {
                 // While the image decodes, a large JPEG is made in bands, each as soon as the
                 // rows it reads exist: the first starts long before the job's last source row.
                 execute(bands, of: job, image: image, info: info, holder: connection) { gather.finish(index, $0) }
