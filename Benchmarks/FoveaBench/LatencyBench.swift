@@ -42,12 +42,18 @@ public enum LatencyBench {
         return .ints([x, y, x + 1000, y + 750])
     }
 
-    /// `tools/call` params of the zoom on ``box(_:width:height:)`` number `index`, in pixels.
-    static func zoomCall(_ handle: String, _ index: Int, width: Int, height: Int) -> JSONValue {
-        ["name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"]]
+    /// `tools/call` params of the zoom on ``box(_:width:height:)`` number `index`, in pixels;
+    /// with `binaryImages` the JPEG comes as bytes after the answer line (``BinaryImages``).
+    static func zoomCall(_ handle: String, _ index: Int, width: Int, height: Int, binaryImages: Bool = false) -> JSONValue {
+        var params: [String: JSONValue] = [
+            "name": "zoom", "arguments": ["image": .string(handle), "bbox_2d": box(index, width: width, height: height), "coords": "pixel"],
+        ]
+        if binaryImages { params["_meta"] = [BinaryImages.requestKey: true] }
+        return .object(params)
     }
 
-    public static func run(daemon: BenchDaemon, jpeg: [UInt8], width: Int, height: Int, clients: Int, seconds: Double) throws -> Result {
+    public static func run(daemon: BenchDaemon, jpeg: [UInt8], width: Int, height: Int, clients: Int, seconds: Double,
+                           binaryImages: Bool = false) throws -> Result {
         let setup = try daemon.client()
         let handle = try setup.putImage(jpeg)
         // Warm up: decode cached, workers touched.
@@ -66,7 +72,7 @@ public enum LatencyBench {
             Thread {
                 do {
                     try zoomLoop(try daemon.client(), handle: handle, width: width, height: height, until: end,
-                                 firstIndex: client * 1000, recorder: recorder)
+                                 firstIndex: client * 1000, binaryImages: binaryImages, recorder: recorder)
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
@@ -88,17 +94,20 @@ public enum LatencyBench {
         let recorder = Recorder()
         let start = ContinuousClock.now
         try zoomLoop(try daemon.client(), handle: handle, width: width, height: height, until: end,
-                     firstIndex: firstIndex, recorder: recorder)
+                     firstIndex: firstIndex, binaryImages: false, recorder: recorder)
         return recorder.result(clients: 1, since: start, outputSize: "")
     }
 
     private static func zoomLoop(_ connection: FoveaClient, handle: String, width: Int, height: Int,
-                                 until end: ContinuousClock.Instant, firstIndex: Int, recorder: Recorder) throws {
+                                 until end: ContinuousClock.Instant, firstIndex: Int, binaryImages: Bool, recorder: Recorder) throws {
         var index = firstIndex
         while ContinuousClock.now < end {
             let callStart = ContinuousClock.now
-            let result = try connection.call("tools/call", params: zoomCall(handle, index, width: width, height: height))
-            recorder.record(callStart.duration(to: .now), failed: result["isError"] != .bool(false))
+            let params = zoomCall(handle, index, width: width, height: height, binaryImages: binaryImages)
+            let (result, images) = try connection.callWithImages("tools/call", params: params)
+            // A call counts as failed when the image is not there in the form asked for.
+            let imageArrived = binaryImages ? images.count == 1 : result["content"]?.arrayValue?.first?["data"]?.stringValue != nil
+            recorder.record(callStart.duration(to: .now), failed: result["isError"] != .bool(false) || !imageArrived)
             index += 1
         }
     }

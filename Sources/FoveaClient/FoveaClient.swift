@@ -102,14 +102,33 @@ public final class FoveaClient: @unchecked Sendable {
                 return try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[lineStart..<newline])) }
             }
             scanned = buffer.count
+            guard try receiveChunk() else { return nil }
+        }
+    }
+
+    /// Appends what the socket has to `buffer`; false at end of stream.
+    private func receiveChunk() throws -> Bool {
+        while true {
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw Failure("recv: \(String(cString: strerror(errno)))")
             }
-            if count == 0 { return nil }
+            if count == 0 { return false }
             buffer.append(contentsOf: chunk[0..<count])
+            return true
         }
+    }
+
+    /// The next `count` bytes of the stream (binary images after an answer line).
+    private func receiveBytes(_ count: Int) throws -> [UInt8] {
+        while buffer.count - start < count {
+            guard try receiveChunk() else { throw Failure("the server closed the connection in the middle of an answer") }
+        }
+        let bytes = Array(buffer[start..<(start + count)])
+        start += count
+        scanned = Swift.max(scanned, start)
+        return bytes
     }
 
     private func firstNewline(from offset: Int) -> Int? {
@@ -119,25 +138,37 @@ public final class FoveaClient: @unchecked Sendable {
         }
     }
 
-    /// Reads the next message.
+    /// Reads the next message (and drops the bytes of its binary images, if it has any).
     public func receive() throws -> JSONValue {
+        try receiveWithImages().message
+    }
+
+    /// Reads the next message and the bytes of its binary images (``BinaryImages``), in block order.
+    public func receiveWithImages() throws -> (message: JSONValue, images: [[UInt8]]) {
         guard let message = try withNextLine({ line in try JSONParser.parse(line) }) else {
             throw Failure("the server closed the connection")
         }
-        return message
+        let lengths = (message["result"]?["content"]?.arrayValue ?? []).compactMap { $0["_meta"]?[BinaryImages.lengthKey]?.intValue }
+        return (message, try lengths.map { try receiveBytes($0) })
     }
 
     /// Sends a request and waits for its response (responses to other ids are skipped).
     /// Returns the `result`, or throws the JSON-RPC `error` as ``RPCFailureResponse``.
     public func call(_ method: String, params: JSONValue = [:]) throws -> JSONValue {
+        try callWithImages(method, params: params).result
+    }
+
+    /// ``call(_:params:)`` that also returns the bytes of the result's binary images (asked for
+    /// with `"_meta": {"fovea/binary": true}` in a `tools/call`'s params).
+    public func callWithImages(_ method: String, params: JSONValue = [:]) throws -> (result: JSONValue, images: [[UInt8]]) {
         let id = try sendRequest(method, params: params)
         while true {
-            let message = try receive()
+            let (message, images) = try receiveWithImages()
             guard message["id"] == .integer(id) else { continue }
             if let error = message["error"] {
                 throw RPCFailureResponse(code: error["code"]?.intValue ?? 0, message: error["message"]?.stringValue ?? "", data: error["data"])
             }
-            return message["result"] ?? .null
+            return (message["result"] ?? .null, images)
         }
     }
 

@@ -37,20 +37,18 @@ final class ConnectionHandler: ChannelInboundHandler {
         if inFlight >= maxInFlight { pauseReading(context) }
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
+        let incoming = line.withUnsafeReadableBytes { RPCMessage.parse($0) }
+        let binaryImages: Bool
+        if case .success(.request(let request)) = incoming { binaryImages = BinaryImages.isRequested(request) } else { binaryImages = false }
+        let tools = dispatcher.tools
         let reply: @Sendable (JSONValue?) -> Void = { response in
-            var buffer: ByteBuffer?
-            if let response {
-                var bytes = JSONWriter.bytes(response, extraCapacity: 1)
-                bytes.append(0x0A)
-                buffer = ByteBuffer(bytes: bytes)
-            }
+            let buffer = response.map { Self.answer($0, binaryImages: binaryImages, tools: tools) }
             eventLoop.execute {
                 let (handler, context) = bound.value
                 guard let buffer else { return handler.finished(context) }
                 context.writeAndFlush(Self.wrapOutboundOut(buffer)).whenComplete { _ in handler.finished(context) }
             }
         }
-        let incoming = line.withUnsafeReadableBytes { RPCMessage.parse($0) }
         switch incoming {
         case .success(.request(let request)) where request.isNotification:
             dispatcher.handle(request, connection: id) { _ in }
@@ -66,6 +64,22 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .failure(let failure):
             reply(RPCMessage.errorResponse(id: failure.id, error: failure.error))
         }
+    }
+
+    /// The bytes written for `response`: its JSON line, and with binary images (``BinaryImages``)
+    /// the images' bytes after it.
+    private static func answer(_ response: JSONValue, binaryImages: Bool, tools: ToolService) -> ByteBuffer {
+        guard binaryImages else {
+            var bytes = JSONWriter.bytes(response, extraCapacity: 1)
+            bytes.append(0x0A)
+            return ByteBuffer(bytes: bytes)
+        }
+        let (detached, attachments) = BinaryImages.detach(response) { try? tools.store.encoded($0)?.readAll() }
+        let attachmentBytes = attachments.reduce(0) { $0 + $1.count }
+        var bytes = JSONWriter.bytes(detached, extraCapacity: 1 + attachmentBytes)
+        bytes.append(0x0A)
+        for attachment in attachments { bytes.append(contentsOf: attachment) }
+        return ByteBuffer(bytes: bytes)
     }
 
     /// One request fully answered (its response written, or none due).

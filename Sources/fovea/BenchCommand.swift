@@ -298,6 +298,9 @@ struct Bench: ParsableCommand {
         @Option(parsing: .unconditional, help: "Extra `fovea serve` arguments for the daemon started here.")
         var serveArguments: String = ""
 
+        @Flag(help: "Ask for the JPEG as bytes after the answer line (binary images, what the Python client asks for) instead of base64 in the JSON.")
+        var binaryImages = false
+
         func run() throws {
             try Codec.initialize()
             let frame = try BenchFrame.load(path: image)
@@ -308,8 +311,8 @@ struct Bench: ParsableCommand {
             print("\(frame.label); daemon: \(socket ?? "started here, \(workers) workers x \(threads) threads \(serveArguments)")")
             for count in clients.split(separator: ",").compactMap({ Int($0) }) {
                 let result = try LatencyBench.run(daemon: daemon, jpeg: jpeg, width: frame.pixels.width, height: frame.pixels.height,
-                                                  clients: count, seconds: seconds)
-                print(result.text)
+                                                  clients: count, seconds: seconds, binaryImages: binaryImages)
+                print(result.text + (binaryImages ? "; binary images" : ""))
             }
         }
     }

@@ -63,6 +63,12 @@ def check_loads():
     expect(result.image_bytes == base64.b64decode(long_data), "image_bytes decodes on first use")
     expect(result.images[1] == (base64.b64decode(other), "image/png"), "every image block decodes")
     expect(result.data_url == "data:image/jpeg;base64," + long_data, "data_url")
+    # Binary images: bytes in "data" give the same views as their base64 would.
+    raw = base64.b64decode(long_data)
+    binary = ToolResult.parse({"content": [{"type": "image", "data": raw, "mimeType": "image/jpeg",
+                                            "_meta": {"fovea/bytes": len(raw)}}]})
+    expect(binary.image_bytes is raw and binary.image_base64 == long_data, "a binary image's bytes and base64")
+    expect(binary.data_url == result.data_url and binary.encoded_images == [(long_data, "image/jpeg")], "binary data_url")
     # A put's base64 is spliced into the request line: the same line json.dumps writes.
     payload = bytes(rng.getrandbits(8) for _ in range(20000))
     for data in (payload, bytearray(payload), memoryview(payload), base64.b64encode(payload).decode()):
@@ -107,6 +113,20 @@ def check_blocking(socket_path, source, png):
         expect(fovea.release(chained.image)["released"] is True, "release")
         expect(fovea.stats()["tools"]["crop"]["calls"] >= 3, "stats")
 
+        # Images came as bytes after the line (binary images); asked for as base64 they are the same.
+        block = crop.raw["content"][0]
+        expect(isinstance(block["data"], bytes) and block["_meta"]["fovea/bytes"] == len(block["data"]),
+               f"the crop's image block was not binary: {sorted(block)}")
+        tiles = fovea.call_tool("tile", handle, grid=[2, 2], format="png")
+        with Fovea(socket_path, binary_images=False) as base64_client:
+            for result, again in ((crop, base64_client.crop(handle, box, coords="pixel", format="png")),
+                                  (tiles, base64_client.call_tool("tile", handle, grid=[2, 2], format="png"))):
+                expect(all(isinstance(block["data"], str) for block in again.raw["content"] if block["type"] == "image"),
+                       "binary_images=False still got bytes")
+                expect(result.images == again.images and len(result.images) in (1, 4), "binary and base64 images differ")
+                expect(result.encoded_images == again.encoded_images and result.data_url == again.data_url,
+                       "binary and base64 answers give different base64")
+
 
 async def check_async(socket_path, source, png):
     async with await AsyncFovea.connect(socket_path) as fovea:
@@ -120,6 +140,12 @@ async def check_async(socket_path, source, png):
             expect(not isinstance(result, BaseException), f"async crop {box}: {result!r}")
             expect(decoded(result).tobytes() == source.crop(box).tobytes(), f"async crop {box} is not Pillow's")
         expect(isinstance(results[-1], ToolError), f"the inverted box gave {results[-1]!r}")
+        expect(all(isinstance(result.raw["content"][0]["data"], bytes) for result in results[:-1]),
+               "async answers were not binary")
+    async with await AsyncFovea.connect(socket_path, binary_images=False) as fovea:
+        again = await asyncio.gather(*[fovea.crop(handle, box, coords="pixel", format="png") for box in boxes])
+        expect([result.images for result in again] == [result.images for result in results[:-1]],
+               "async base64 answers differ from binary ones")
         return len(boxes)
 
 

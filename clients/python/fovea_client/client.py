@@ -69,23 +69,35 @@ class ToolError(Exception):
 
 @dataclass
 class ToolResult:
-    """An MCP ``CallToolResult``, unpacked. Images stay base64 text until ``images`` (or
-    ``image_bytes``) is first read: an agent that forwards them to an OpenAI-style model server
-    as data URLs (``data_url``) never decodes and re-encodes them."""
+    """An MCP ``CallToolResult``, unpacked. Each image arrives as bytes after the answer line
+    (binary images, what ``Fovea`` and ``AsyncFovea`` ask for) or as base64 text, and is converted
+    only when the other form is first read: an agent that writes or decodes the JPEG never touches
+    base64, one that forwards data URLs (``data_url``) to an OpenAI-style model server from a
+    daemon that sent base64 never decodes and re-encodes it."""
 
     is_error: bool
     text: str
     structured: dict = field(default_factory=dict)
-    encoded_images: list = field(default_factory=list)  # (base64 text, mime type) per image block
+    received_images: list = field(default_factory=list)  # (bytes or base64 text, mime type) per image block
     raw: dict = field(default_factory=dict)
     _decoded: Optional[list] = field(default=None, repr=False, compare=False)
+    _encoded: Optional[list] = field(default=None, repr=False, compare=False)
 
     @property
     def images(self) -> list:
         """(bytes, mime type) per image block, decoded on first use."""
         if self._decoded is None:
-            self._decoded = [(binascii.a2b_base64(data), mime) for data, mime in self.encoded_images]
+            self._decoded = [(data if isinstance(data, bytes) else binascii.a2b_base64(data), mime)
+                             for data, mime in self.received_images]
         return self._decoded
+
+    @property
+    def encoded_images(self) -> list:
+        """(base64 text, mime type) per image block, encoded on first use."""
+        if self._encoded is None:
+            self._encoded = [(base64.b64encode(data).decode("ascii") if isinstance(data, bytes) else data, mime)
+                             for data, mime in self.received_images]
+        return self._encoded
 
     @property
     def image(self) -> Optional[str]:
@@ -94,24 +106,24 @@ class ToolResult:
 
     @property
     def image_bytes(self) -> Optional[bytes]:
-        return self.images[0][0] if self.encoded_images else None
+        return self.images[0][0] if self.received_images else None
 
     @property
     def image_base64(self) -> Optional[str]:
         """The first image as the daemon sent it: base64 text, not decoded."""
-        return self.encoded_images[0][0] if self.encoded_images else None
+        return self.encoded_images[0][0] if self.received_images else None
 
     @property
     def data_url(self) -> Optional[str]:
         """``data:<mime>;base64,<…>`` of the first image, for a model server's image_url."""
-        if not self.encoded_images:
+        if not self.received_images:
             return None
         data, mime = self.encoded_images[0]
         return f"data:{mime or 'application/octet-stream'};base64,{data}"
 
     @property
     def mime_type(self) -> Optional[str]:
-        return self.encoded_images[0][1] if self.encoded_images else None
+        return self.received_images[0][1] if self.received_images else None
 
     @classmethod
     def parse(cls, result: dict) -> "ToolResult":
@@ -122,7 +134,7 @@ class ToolResult:
             elif block.get("type") == "text":
                 texts.append(block.get("text", ""))
         return cls(is_error=bool(result.get("isError")), text="\n".join(texts),
-                   structured=result.get("structuredContent") or {}, encoded_images=images, raw=result)
+                   structured=result.get("structuredContent") or {}, received_images=images, raw=result)
 
 
 # An answer line carries each image as one long base64 string; json.loads would scan it
@@ -185,6 +197,30 @@ def _loads(line: bytes) -> Any:
     return restore(message)
 
 
+_BINARY_META = {"fovea/binary": True}
+_BYTES_KEY = "fovea/bytes"
+
+
+def _attachment_lengths(message: dict) -> list:
+    """Byte counts of the images sent after this answer line, in block order (binary images:
+    each such block has ``_meta["fovea/bytes"]`` and no ``data``)."""
+    result = message.get("result")
+    if not isinstance(result, dict):
+        return []
+    return [block["_meta"][_BYTES_KEY] for block in result.get("content") or []
+            if isinstance(block, dict) and isinstance(block.get("_meta"), dict) and _BYTES_KEY in block["_meta"]]
+
+
+def _attach(message: dict, images: list) -> dict:
+    """Puts the bytes read after the line into their blocks' ``data`` (``bytes``, where base64
+    images have ``str``)."""
+    remaining = iter(images)
+    for block in message["result"]["content"]:
+        if isinstance(block, dict) and isinstance(block.get("_meta"), dict) and _BYTES_KEY in block["_meta"]:
+            block["data"] = next(remaining)
+    return message
+
+
 class _Base64Text(bytes):
     """Base64 text kept as ASCII bytes: ``_request_line`` splices it into the line as a JSON string
     (the alphabet needs no escaping) instead of json.dumps scanning it; for an 8K photo's put
@@ -204,11 +240,14 @@ def _answer(message: dict) -> Any:
     return message.get("result")
 
 
-def _tool_params(name: str, image: Optional[str], arguments: dict) -> dict:
+def _tool_params(name: str, image: Optional[str], arguments: dict, binary_images: bool) -> dict:
     arguments = {key: value for key, value in arguments.items() if value is not None}
     if image is not None:
         arguments["image"] = image
-    return {"name": name, "arguments": arguments}
+    params = {"name": name, "arguments": arguments}
+    if binary_images:
+        params["_meta"] = _BINARY_META
+    return params
 
 
 def _checked(result: dict, raise_on_error: bool) -> ToolResult:
@@ -249,13 +288,17 @@ class Fovea:
     A call that meets an overloaded daemon, a daemon shutting down (SIGTERM: it answers the
     calls already sent, then exits) or a lost connection is sent again — on a new connection,
     to the daemon's successor — with backoff, for up to ``retry_seconds``; 0 turns this off.
+
+    Tool results' images come as bytes after the answer line (``binary_images``, the default;
+    False asks for base64 inside the JSON, as an MCP client gets them).
     """
 
     def __init__(self, socket_path: Optional[str] = None, timeout: Optional[float] = 60.0,
-                 retry_seconds: float = 10.0):
+                 retry_seconds: float = 10.0, binary_images: bool = True):
         self.socket_path = socket_path or default_socket_path()
         self.timeout = timeout
         self.retry_seconds = retry_seconds
+        self.binary_images = binary_images
         self._lock = threading.Lock()
         self._next_id = 0
         self._socket: Optional[socket.socket] = None
@@ -311,8 +354,17 @@ class Fovea:
             if not answer:
                 raise ConnectionError("the Fovea daemon closed the connection")
             message = _loads(answer)
+            lengths = _attachment_lengths(message)
+            if lengths:  # read even for an answer not ours, to stay at a line's start
+                message = _attach(message, [self._read_exactly(length) for length in lengths])
             if message.get("id") == request_id or (message.get("id") is None and "error" in message):
                 return _answer(message)
+
+    def _read_exactly(self, count: int) -> bytes:
+        data = self._reader.read(count)  # a BufferedReader reads until `count` bytes or the end
+        if len(data) != count:
+            raise ConnectionError("the Fovea daemon closed the connection in the middle of an answer")
+        return data
 
     def put(self, data: Union[bytes, bytearray, memoryview, str]) -> str:
         """Stores an encoded image (bytes, or a data URL) and returns its handle."""
@@ -330,7 +382,7 @@ class Fovea:
         """Any tool (``zoom``, ``crop``, ``rotate``, ``enhance``, ``tile``, ``annotate``,
         ``inspect``, ``pipeline``) with its arguments as keywords (``None`` ones are left out)."""
         handle = None if image is None else self._image(image)
-        return _checked(self.request("tools/call", _tool_params(name, handle, arguments)), raise_on_error)
+        return _checked(self.request("tools/call", _tool_params(name, handle, arguments, self.binary_images)), raise_on_error)
 
     def zoom(self, image: ImageArgument, bbox_2d, **arguments) -> ToolResult:
         return self.call_tool("zoom", image, bbox_2d=list(bbox_2d), **arguments)
@@ -371,6 +423,9 @@ class _Connection:
                 if not line:
                     raise ConnectionError("the Fovea daemon closed the connection")
                 message = _loads(line)
+                lengths = _attachment_lengths(message)
+                if lengths:
+                    message = _attach(message, [await self.reader.readexactly(length) for length in lengths])
                 future = self.pending.pop(message.get("id"), None)
                 if future is not None and not future.done():
                     future.set_result(message)
@@ -399,18 +454,22 @@ class AsyncFovea:
 
     Retries as ``Fovea`` does: when the daemon is shutting down, the calls already sent are
     still answered on the old connection while new and refused ones go to a new connection.
+    Images come as ``Fovea``'s do (``binary_images``).
     """
 
-    def __init__(self, socket_path: Optional[str] = None, retry_seconds: float = 10.0):
+    def __init__(self, socket_path: Optional[str] = None, retry_seconds: float = 10.0,
+                 binary_images: bool = True):
         self.socket_path = socket_path or default_socket_path()
         self.retry_seconds = retry_seconds
+        self.binary_images = binary_images
         self._connections: list = []
         self._next_id = 0
         self._opening = asyncio.Lock()
 
     @classmethod
-    async def connect(cls, socket_path: Optional[str] = None, retry_seconds: float = 10.0) -> "AsyncFovea":
-        client = cls(socket_path, retry_seconds)
+    async def connect(cls, socket_path: Optional[str] = None, retry_seconds: float = 10.0,
+                      binary_images: bool = True) -> "AsyncFovea":
+        client = cls(socket_path, retry_seconds, binary_images)
         await client._current()
         return client
 
@@ -458,7 +517,7 @@ class AsyncFovea:
                         **arguments) -> ToolResult:
         if isinstance(image, (bytes, bytearray, memoryview)):
             image = await self.put(image)
-        return _checked(await self.request("tools/call", _tool_params(name, image, arguments)), raise_on_error)
+        return _checked(await self.request("tools/call", _tool_params(name, image, arguments, self.binary_images)), raise_on_error)
 
     async def zoom(self, image: ImageArgument, bbox_2d, **arguments) -> ToolResult:
         return await self.call_tool("zoom", image, bbox_2d=list(bbox_2d), **arguments)
