@@ -67,16 +67,19 @@ public final class SealedMemfd: @unchecked Sendable {
     }
 
     /// The whole content, read with `pread` (no mapping, so no page faults for small memfds).
+    /// The array is not zeroed first: `pread` fills all of it or this throws.
     public func readAll() throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: size)
-        var offset = 0
-        while offset < size {
-            let count = bytes.withUnsafeMutableBytes { pread(descriptor.rawValue, $0.baseAddress! + offset, size - offset, off_t(offset)) }
-            if count < 0 && Errno.last == .interrupted { continue }
-            guard count > 0 else { throw SystemCallError("pread", context: "memfd of \(size) bytes") }
-            offset += count
+        let size = self.size
+        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var offset = 0
+            while offset < size {
+                let count = pread(descriptor.rawValue, buffer.baseAddress! + offset, size - offset, off_t(offset))
+                if count < 0 && Errno.last == .interrupted { continue }
+                guard count > 0 else { throw SystemCallError("pread", context: "memfd of \(size) bytes") }
+                offset += count
+            }
+            initialized = size
         }
-        return bytes
     }
 
     /// Maps the whole memfd read-only in a mapping that outlives this object and its

@@ -75,11 +75,12 @@ final class ConnectionHandler: ChannelInboundHandler {
             return ByteBuffer(bytes: bytes)
         }
         let (detached, attachments) = BinaryImages.detach(response) { try? tools.store.encoded($0)?.readAll() }
-        let attachmentBytes = attachments.reduce(0) { $0 + $1.count }
-        var bytes = JSONWriter.bytes(detached, extraCapacity: 1 + attachmentBytes)
-        bytes.append(0x0A)
-        for attachment in attachments { bytes.append(contentsOf: attachment) }
-        return ByteBuffer(bytes: bytes)
+        let line = JSONWriter.bytes(detached)
+        var buffer = ByteBufferAllocator().buffer(capacity: line.count + 1 + attachments.reduce(0) { $0 + $1.count })
+        buffer.writeBytes(line)
+        buffer.writeInteger(UInt8(0x0A))
+        for attachment in attachments { buffer.writeBytes(attachment) }
+        return buffer
     }
 
     /// One request fully answered (its response written, or none due).
