@@ -10,8 +10,9 @@ decodes it once too, so both sides start from an image they already hold. Then, 
 call by call so both see the same machine:
 
 - Fovea: `Fovea.zoom(handle, box, coords="pixel")` — the request line, the daemon's crop +
-  bicubic resize to the preset's smart_resize size + JPEG q95 4:4:4, the answer line, its JSON
-  parse and base64 decode; the caller ends holding the JPEG bytes.
+  bicubic resize to the preset's smart_resize size + JPEG q95 4:4:4, the answer line and its JSON
+  parse, the JPEG read after it (binary images, the client's default; with --base64-images the
+  JPEG comes as base64 in the line and is decoded); the caller ends holding the JPEG bytes.
 - Pillow: `image.crop(box).resize(size, Image.BICUBIC)` to the size Fovea returned, then
   `save(JPEG, quality=95, subsampling=0)` into memory; the caller ends holding the JPEG bytes.
 
@@ -43,6 +44,8 @@ parser.add_argument("--calls", type=int, default=400, help="calls of each kind, 
 parser.add_argument("--daemon-pid", type=int, help="also report the daemon's and its workers' CPU per Fovea call")
 parser.add_argument("--data-url", action="store_true", help="both sides return a data URL instead of bytes")
 parser.add_argument("--client-dir", help="import fovea_client from this directory (default: clients/python)")
+parser.add_argument("--base64-images", action="store_true",
+                    help="ask for base64 images in the JSON (as an MCP client gets them) instead of bytes after the line")
 args = parser.parse_args()
 sys.path.insert(0, args.client_dir or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients", "python"))
 from fovea_client import Fovea  # noqa: E402
@@ -82,7 +85,7 @@ held.load()
 held = held.convert("RGB")
 width, height = held.size
 
-with Fovea(args.socket) as fovea:
+with (Fovea(args.socket, binary_images=False) if args.base64_images else Fovea(args.socket)) as fovea:
     handle = fovea.put(data)
     size = None
 
@@ -119,7 +122,8 @@ with Fovea(args.socket) as fovea:
 
 calls = args.calls
 print(f"{os.path.basename(args.image)} {width}x{height}; box 1000x750 -> {size[0]}x{size[1]} JPEG q95 4:4:4; "
-      f"{calls} calls each, alternating; each ends holding {'a data URL' if args.data_url else 'the JPEG bytes'}")
+      f"{calls} calls each, alternating; each ends holding {'a data URL' if args.data_url else 'the JPEG bytes'}"
+      f"; Fovea's images as {'base64' if args.base64_images else 'binary'}")
 for name in ("fovea", "pillow"):
     runs = sorted(times[name])
     line = (f"{name:7s} p50 {statistics.median(runs):6.2f} ms  p90 {runs[int(0.9 * len(runs))]:6.2f} ms  "
