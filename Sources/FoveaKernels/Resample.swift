@@ -58,16 +58,18 @@ public func resampleSourceRows(_ rows: Range<Int>, inHeight: Int, outHeight: Int
     return first..<end
 }
 
-/// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels (for tests).
+/// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels, `horizontal: .sse2`
+/// keeps the horizontal pass off AVX2 (for tests).
 func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox? = nil,
-              threads: Int, premultipliesAlpha: Bool) {
+              threads: Int, premultipliesAlpha: Bool, horizontal: HorizontalPass.Instructions = .fastest) {
     resample(src, into: dst, filter: filter, box: box, rows: 0..<dst.height, height: dst.height, threads: threads,
-             premultipliesAlpha: premultipliesAlpha)
+             premultipliesAlpha: premultipliesAlpha, horizontal: horizontal)
 }
 
 /// Output rows `rows` of the `dst.width` × `height` resize, into `dst`'s rows from 0.
 private func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox?,
-                      rows: Range<Int>, height: Int, threads: Int, premultipliesAlpha: Bool) {
+                      rows: Range<Int>, height: Int, threads: Int, premultipliesAlpha: Bool,
+                      horizontal: HorizontalPass.Instructions = .fastest) {
     precondition(src.bands == dst.bands,
                  "resample: source has \(src.bands) bands, destination \(dst.bands)")
     precondition(PixelLayout.supportedBands.contains(src.bands),
@@ -85,7 +87,7 @@ private func resample(_ src: ImageView, into dst: MutableImageView, filter: Resa
                             box: box, threads: threads)
     RowBands.run(rows: rows.count, threads: threads) { band in
         ResampleBand(plan: plan, src: src, dst: dst, firstRow: rows.lowerBound,
-                     premultipliesAlpha: premultipliesAlpha && src.bands == 4)
+                     premultipliesAlpha: premultipliesAlpha && src.bands == 4, instructions: horizontal)
             .run((band.lowerBound + rows.lowerBound)..<(band.upperBound + rows.lowerBound))
     }
 }
@@ -141,42 +143,43 @@ private struct ResampleBand {
     /// The output row `dst`'s first row holds.
     let firstRow: Int
     let premultipliesAlpha: Bool
+    let instructions: HorizontalPass.Instructions
 
     func run(_ rows: Range<Int>) {
         guard !rows.isEmpty else { return }
-        let horizontal = HorizontalPass(plan: plan)
+        let horizontal = HorizontalPass(plan: plan, instructions: instructions)
         let vertical = VerticalPass(plan: plan)
         // Rows are produced four at a time, so three more than a window can be in flight.
         let capacity = plan.maxVerticalCount + 3
         let rowLength = horizontal.rowLength
-        let expandedLength = horizontal.expandedLength
         let ring = UnsafeMutablePointer<Int16>.allocate(capacity: capacity * rowLength)
-        let expanded = UnsafeMutablePointer<Int16>.allocate(capacity: 4 * expandedLength)
-        expanded.initialize(repeating: 0, count: 4 * expandedLength)
+        let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: horizontal.scratchLength)
+        scratch.initialize(repeating: 0, count: horizontal.scratchLength)
+        // One premultiplied row for each of the four rows the horizontal pass takes at a time.
+        let premultipliedLength = src.width * 4
         let premultiplied = premultipliesAlpha
-            ? UnsafeMutablePointer<UInt8>.allocate(capacity: src.width * 4) : nil
+            ? UnsafeMutablePointer<UInt8>.allocate(capacity: 4 * premultipliedLength) : nil
         let windowRows = UnsafeMutablePointer<UnsafePointer<Int16>>.allocate(capacity: capacity)
         let weightVectors = UnsafeMutablePointer<SIMD8<Int16>>.allocate(capacity: capacity)
         defer {
             weightVectors.deallocate()
             ring.deallocate()
-            expanded.deallocate()
+            scratch.deallocate()
             premultiplied?.deallocate()
             windowRows.deallocate()
         }
 
-        func pixels(row y: Int) -> UnsafePointer<UInt8> {
+        /// Row `y`'s pixels, premultiplied into buffer `buffer` (0…3) when they have alpha.
+        func pixels(row y: Int, buffer: Int = 0) -> UnsafePointer<UInt8> {
             guard let premultiplied else { return src.row(y) }
-            AlphaPremultiplication.premultiply(src.row(y), into: premultiplied, pixels: src.width)
-            return UnsafePointer(premultiplied)
-        }
-        func expand(row y: Int, into out: UnsafeMutablePointer<Int16>) {
-            horizontal.expand(pixels(row: y), into: out)
+            let out = premultiplied + buffer * premultipliedLength
+            AlphaPremultiplication.premultiply(src.row(y), into: out, pixels: src.width)
+            return UnsafePointer(out)
         }
         func slot(_ row: Int) -> UnsafeMutablePointer<Int16> { ring + (row % capacity) * rowLength }
 
         // Source rows 4m … 4m + 3 go through the horizontal pass together; missing rows past
-        // the last repeat it into slots no window reads. An unchanged width only widens rows.
+        // the last fill slots no window reads. An unchanged width only widens rows.
         var next = plan.verticalStarts[rows.lowerBound] & ~3
         for y in rows {
             let first = plan.verticalStarts[y], count = plan.verticalCounts[y]
@@ -188,15 +191,10 @@ private struct ResampleBand {
                 }
             } else {
                 while next < first + count {
-                    func source(_ i: Int) -> UnsafePointer<Int16> {
-                        let row = Swift.min(next + i, plan.inHeight - 1)
-                        let e = expanded + i * expandedLength
-                        if row == next + i { expand(row: row, into: e) }
-                        return UnsafePointer(row == next + i ? e : expanded + (row - next) * expandedLength)
-                    }
-                    let rowsIn = HorizontalPass.FourRows(a: source(0), b: source(1), c: source(2), d: source(3))
-                    horizontal.filter(rowsIn, into: HorizontalPass.FourRows(
-                        a: slot(next), b: slot(next + 1), c: slot(next + 2), d: slot(next + 3)))
+                    let top = next
+                    horizontal.filter(rows: Swift.min(4, plan.inHeight - top), { pixels(row: top + $0, buffer: $0) },
+                                      scratch: scratch, into: HorizontalPass.FourRows(
+                                        a: slot(top), b: slot(top + 1), c: slot(top + 2), d: slot(top + 3)))
                     next += 4
                 }
             }

@@ -7,8 +7,41 @@
 /// lanes belong to the next pixel and their sum is dropped). For 1 band the row is just widened
 /// and one load is an octet of taps. Expanded rows end in zeros, so windows padded to a whole
 /// number of groups read zeros with weight 0 past the image.
+///
+/// Where the CPU has AVX2, 3 and 4 bands go through CResampleAVX2 instead
+/// (`ResampleHorizontal+AVX2.swift`): the same sums, two rows per instruction, the same Int16s.
 struct HorizontalPass {
     let plan: ResamplePlan
+    /// Whether the rows go through ``filterWithAVX2(rows:_:scratch:into:)``.
+    let usesAVX2: Bool
+
+    /// The instructions a pass may use: the fastest the CPU has, or SSE2 alone (tests compare them).
+    enum Instructions { case fastest, sse2 }
+
+    init(plan: ResamplePlan, instructions: Instructions = .fastest) {
+        self.plan = plan
+        usesAVX2 = instructions == .fastest && plan.bands != 1 && Self.cpuHasAVX2
+    }
+
+    /// Int16 of scratch ``filter(rows:_:scratch:into:)`` needs, zeroed once by the caller.
+    var scratchLength: Int { usesAVX2 ? pairedStripsLength : 4 * expandedLength }
+
+    /// Filters source rows `0 ..< count` (1 to 4; `source(i)` gives row `i`'s pixels, which stay
+    /// valid until this call returns) into four intermediate rows; the rows of `out` past `count`
+    /// get values nothing may read.
+    func filter(rows count: Int, _ source: (Int) -> UnsafePointer<UInt8>, scratch: UnsafeMutablePointer<Int16>,
+                into out: FourRows<UnsafeMutablePointer<Int16>>) {
+        if usesAVX2 {
+            filterWithAVX2(rows: count, source, scratch: scratch, into: out)
+            return
+        }
+        func expanded(_ i: Int) -> UnsafePointer<Int16> {
+            let e = scratch + Swift.min(i, count - 1) * expandedLength
+            if i < count { expand(source(i), into: e) }
+            return UnsafePointer(e)
+        }
+        filter(FourRows(a: expanded(0), b: expanded(1), c: expanded(2), d: expanded(3)), into: out)
+    }
 
     /// Int16 per expanded row, with the zero tail the padded windows read.
     var expandedLength: Int {
@@ -79,7 +112,7 @@ struct HorizontalPass {
 
     /// Filters four expanded rows into four intermediate rows, in the plan's units, rounded to
     /// `horizontalRoundingBits` and clamped to 0…255 as Pillow's `clip8` does.
-    func filter(_ rows: FourRows<UnsafePointer<Int16>>, into out: FourRows<UnsafeMutablePointer<Int16>>) {
+    private func filter(_ rows: FourRows<UnsafePointer<Int16>>, into out: FourRows<UnsafeMutablePointer<Int16>>) {
         if plan.bands == 1 {
             filterOneBand(rows.a, rows.b, into: out.a, out.b)
             filterOneBand(rows.c, rows.d, into: out.c, out.d)

@@ -33,6 +33,8 @@ final class ResamplePlan: @unchecked Sendable {
     let keepsColumns: Bool
     /// Byte offset of each output pixel's first tap group in an expanded row.
     let horizontalOffsets: UnsafeMutablePointer<Int32>
+    /// Each output pixel's first source pixel (the AVX2 pass's paired rows have their own layout).
+    let horizontalStarts: UnsafeMutablePointer<Int32>
     let horizontalWeights: UnsafeMutablePointer<SIMD8<Int16>>
 
     enum VerticalKernel {
@@ -86,6 +88,7 @@ final class ResamplePlan: @unchecked Sendable {
         precondition(horizontalBits > 6, "ResamplePlan: \(horizontalBits) horizontal bits")
         groupsPerPixel = groups
         horizontalOffsets = .allocate(capacity: outWidth)
+        horizontalStarts = .allocate(capacity: outWidth)
         horizontalWeights = .allocate(capacity: outWidth * groups)
         let bytesPerPixel = bands == 1 ? 2 : 4 * bands
         // One window's fixed-point weights, padded with zeros to whole groups.
@@ -94,6 +97,7 @@ final class ResamplePlan: @unchecked Sendable {
         defer { window.deallocate() }
         for x in 0..<outWidth {
             horizontalOffsets[x] = Int32(h.starts[x] * bytesPerPixel)
+            horizontalStarts[x] = Int32(h.starts[x])
             h.fixedWeights(x, bits: horizontalBits, into: window)
             for g in 0..<groups {
                 let k = window + g * groupSize
@@ -140,6 +144,7 @@ final class ResamplePlan: @unchecked Sendable {
 
     deinit {
         horizontalOffsets.deallocate()
+        horizontalStarts.deallocate()
         horizontalWeights.deallocate()
         verticalStarts.deallocate()
         verticalCounts.deallocate()
