@@ -101,7 +101,7 @@ let package = Package(
             name: "fovea",
             dependencies: [
                 "FoveaKernels", "FoveaCodec", "FoveaProtocol", "FoveaSandbox", "FoveaWorker",
-                "FoveaServer", "FoveaClient", "FoveaBench", "FoveaReplay",
+                "FoveaServer", "FoveaClient", "FoveaBench", "FoveaReplay", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -214,34 +214,28 @@ struct DaemonOptions: ParsableArguments {
     }
 
     /// Blocks until the server's channel closes (stdin's end for `mcp`), then stops it. SIGINT
-    /// or SIGTERM drain first: no new connections or calls, the calls in flight answered (up
+    /// or SIGTERM (blocked from the command's start, ``StopSignals``) drain first: no new connections or calls, the calls in flight answered (up
     /// to `--drain-seconds`), then exit 0; a second signal exits at once (workers die with
     /// their parent, `PR_SET_PDEATHSIG`).
     func runUntilStopped(_ server: Server) throws {
         let logger = Logger(label: "fovea")
         let drainSeconds = self.drainSeconds ?? deadline + 5
-        let signals = ([SIGINT, SIGTERM] as [Int32]).map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                guard server.beginDrain() else {
-                    logger.warning("signal \(number) again: stopping now")
-                    Glibc.exit(0)
-                }
-                logger.info("signal \(number): answering the \(server.requestsInFlight) calls in flight (up to \(drainSeconds) s), then stopping; signal again to stop at once")
-                DispatchQueue.global().async {
-                    let unanswered = server.waitForRequestsInFlight(seconds: drainSeconds)
-                    if unanswered > 0 { logger.warning("stopping with \(unanswered) calls unanswered after \(drainSeconds) s") }
-                    server.shutdown()
-                    Glibc.exit(0)
-                }
+        // Blocked since the command started (StopSignals.block): one that came early is taken now.
+        StopSignals.handle { number in
+            guard server.beginDrain() else {
+                logger.warning("signal \(number) again: stopping now")
+                Glibc.exit(0)
             }
-            source.resume()
-            return source
+            logger.info("signal \(number): answering the \(server.requestsInFlight) calls in flight (up to \(drainSeconds) s), then stopping; signal again to stop at once")
+            DispatchQueue.global().async {
+                let unanswered = server.waitForRequestsInFlight(seconds: drainSeconds)
+                if unanswered > 0 { logger.warning("stopping with \(unanswered) calls unanswered after \(drainSeconds) s") }
+                server.shutdown()
+                Glibc.exit(0)
+            }
         }
         try server.waitUntilClosed()
         while server.isDraining { sleep(1000) }  // the drain ends the process
-        withExtendedLifetime(signals) {}
         server.shutdown()
     }
 }

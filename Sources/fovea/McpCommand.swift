@@ -14,6 +14,7 @@ struct Mcp: ParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() throws {
+        StopSignals.block()  // before any thread starts: see StopSignals
         let server = try options.makeServer(socketPath: ServerConfiguration.defaultSocketPath)
         try server.startStandardIO()
         try options.runUntilStopped(server)

@@ -29,6 +29,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        StopSignals.block()  // before any thread starts: see StopSignals
         let server = try options.makeServer(socketPath: socket ?? ServerConfiguration.defaultSocketPath,
                                             socketMode: Self.permissions(socketMode) ?? 0o600)
         try server.start()

@@ -58,4 +58,58 @@ import Testing
         daemon.process.waitUntilExit()
         #expect(daemon.process.terminationStatus == 0)
     }
+
+    /// SIGINT and SIGTERM are blocked in every thread of the daemon from its start and taken by
+    /// one thread with sigwait, so one that comes the moment the daemon listens is never lost.
+    /// (A dispatch signal source had the signal ignored until its handler was installed, on
+    /// another thread, later: a SIGTERM in between vanished and the daemon never stopped.)
+    @Test func aStopSignalTheMomentTheDaemonListensIsNeverLost() throws {
+        for (attempt, signal) in [SIGTERM, SIGINT, SIGTERM, SIGINT].enumerated() {
+            let directory = try SocketFileTests.freshDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/fovea.sock"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Daemon.executable)
+            process.arguments = ["serve", "--socket", path, "--workers", "1", "--no-code", "--log-level", "warning"]
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            let started = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: path) && Date() < started && process.isRunning { usleep(200) }
+            #expect(FileManager.default.fileExists(atPath: path), "attempt \(attempt): the daemon never listened")
+            let pid = process.processIdentifier
+            // The one thread that takes them (it may not have started yet: then the signal waits
+            // for it) shows them unblocked while it waits in sigwait.
+            let threads = Self.threads(of: pid)
+            let waiting = threads.filter { Self.name(pid, $0) == "fovea-signals" }
+            let unblocked = threads.filter { !waiting.contains($0) && !Self.blocks(pid, $0, [SIGINT, SIGTERM]) }
+            #expect(waiting.count <= 1, "attempt \(attempt): \(waiting.count) threads named fovea-signals")
+            #expect(unblocked.isEmpty, "attempt \(attempt): threads \(unblocked) of the daemon take SIGINT/SIGTERM themselves")
+            kill(pid, signal)
+            let stopped = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < stopped { usleep(1000) }
+            #expect(!process.isRunning, "attempt \(attempt): signal \(signal) right after listening was lost")
+            if !process.isRunning {
+                #expect(process.terminationReason == .exit && process.terminationStatus == 0,
+                        "attempt \(attempt): ended by \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus)")
+            }
+        }
+    }
+
+    static func threads(of pid: pid_t) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    }
+
+    static func name(_ pid: pid_t, _ task: String) -> String? {
+        (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether thread `task` of `pid` has every one of `signals` blocked (`SigBlk` in its status).
+    static func blocks(_ pid: pid_t, _ task: String, _ signals: [Int32]) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+              let mask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) else {
+            return true  // the thread has ended
+        }
+        return signals.allSatisfy { mask & (1 << UInt64($0 - 1)) != 0 }
+    }
 }
