@@ -78,12 +78,13 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: path), "attempt \(attempt): the daemon never listened")
             let pid = process.processIdentifier
             // The one thread that takes them (it may not have started yet: then the signal waits
-            // for it) shows them unblocked while it waits in sigwait.
-            let threads = Self.threads(of: pid)
-            let waiting = threads.filter { Self.name(pid, $0) == "fovea-signals" }
-            let unblocked = threads.filter { !waiting.contains($0) && !Self.blocks(pid, $0, [SIGINT, SIGTERM]) }
-            #expect(waiting.count <= 1, "attempt \(attempt): \(waiting.count) threads named fovea-signals")
-            #expect(unblocked.isEmpty, "attempt \(attempt): threads \(unblocked) of the daemon take SIGINT/SIGTERM themselves")
+            // for it) shows them unblocked while it waits in sigwait; it is named before it
+            // waits, so its name is read after its mask.
+            let unblocked = Self.threads(of: pid).filter { !Self.blocks(pid, $0, [SIGINT, SIGTERM]) }
+            let waiting = unblocked.filter { Self.name(pid, $0) == "fovea-signals" }
+            #expect(waiting.count <= 1, "attempt \(attempt): \(waiting.count) threads named fovea-signals wait")
+            let others = unblocked.filter { !waiting.contains($0) }.map { "\($0) (\(Self.name(pid, $0) ?? "ended"))" }
+            #expect(others.isEmpty, "attempt \(attempt): threads \(others) of the daemon take SIGINT/SIGTERM themselves")
             kill(pid, signal)
             let stopped = Date().addingTimeInterval(20)
             while process.isRunning && Date() < stopped { usleep(1000) }
