@@ -68,13 +68,8 @@ import Testing
             let directory = try SocketFileTests.freshDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let path = directory + "/fovea.sock"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Daemon.executable)
-            process.arguments = ["serve", "--socket", path, "--workers", "1", "--no-code", "--log-level", "warning"]
-            try process.run()
+            let process = try SocketFileTests.serveUntilTheSocketExists(path)
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-            let started = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: path) && Date() < started && process.isRunning { usleep(200) }
             #expect(FileManager.default.fileExists(atPath: path), "attempt \(attempt): the daemon never listened")
             let pid = process.processIdentifier
             // The one thread that takes them (it may not have started yet: then the signal waits

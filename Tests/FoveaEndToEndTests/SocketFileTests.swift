@@ -11,16 +11,11 @@ import Testing
         let directory = try Self.freshDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/fovea.sock"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Daemon.executable)
-        process.arguments = ["serve", "--socket", path, "--workers", "1", "--no-code", "--log-level", "warning"]
-        try process.run()
+        let process = try Self.serveUntilTheSocketExists(path)
         defer {
             process.terminate()
             process.waitUntilExit()
         }
-        let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: path) && Date() < deadline && process.isRunning { usleep(200) }
         #expect(FileManager.default.fileExists(atPath: path), "the daemon never made its socket")
         let client = try FoveaClient(socketPath: path)  // at once: refused before it listened
         #expect(try client.call("ping") == [:])
@@ -47,6 +42,18 @@ import Testing
         #expect(try FoveaClient(socketPath: path).call("ping") == [:])
         second.stop()
         #expect(!FileManager.default.fileExists(atPath: path), "the daemon left its socket file behind")
+    }
+
+    /// `fovea serve` on `path` (1 worker, no code tool) as a bare process, watched from its start:
+    /// returned the moment the socket file exists (or after 20 s, or when it ended).
+    static func serveUntilTheSocketExists(_ path: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Daemon.executable)
+        process.arguments = ["serve", "--socket", path, "--workers", "1", "--no-code", "--log-level", "warning"]
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: path) && Date() < deadline && process.isRunning { usleep(200) }
+        return process
     }
 
     static func inode(_ path: String) -> ino_t? {
