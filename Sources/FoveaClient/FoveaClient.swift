@@ -148,8 +148,7 @@ public final class FoveaClient: @unchecked Sendable {
         guard let message = try withNextLine({ line in try JSONParser.parse(line) }) else {
             throw Failure("the server closed the connection")
         }
-        let lengths = (message["result"]?["content"]?.arrayValue ?? []).compactMap { $0["_meta"]?[BinaryImages.lengthKey]?.intValue }
-        return (message, try lengths.map { try receiveBytes($0) })
+        return (message, try BinaryImages.attachmentLengths(of: message).map { try receiveBytes($0) })
     }
 
     /// Sends a request and waits for its response (responses to other ids are skipped).

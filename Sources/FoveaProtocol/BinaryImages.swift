@@ -44,6 +44,12 @@ public enum BinaryImages {
         return (.object(message), attachments)
     }
 
+    /// The byte counts of the images that follow `message`'s line, in block order (what a client
+    /// must read before the next line).
+    public static func attachmentLengths(of message: JSONValue) -> [Int] {
+        (message["result"]?["content"]?.arrayValue ?? []).compactMap { $0["_meta"]?[lengthKey]?.intValue }
+    }
+
     /// Characters of padded base64 for `count` bytes.
     static func base64Length(_ count: Int) -> Int { (count + 2) / 3 * 4 }
 }

@@ -25,6 +25,7 @@ import Testing
         #expect(blocks[1] == ["type": "image", "mimeType": "image/jpeg", "_meta": ["fovea/bytes": 4]])
         #expect(blocks[2] == response["result"]?["content"]?.arrayValue?[2])
         #expect(detached["id"] == 7 && detached["result"]?["structuredContent"] == response["result"]?["structuredContent"])
+        #expect(BinaryImages.attachmentLengths(of: detached) == [3, 4] && BinaryImages.attachmentLengths(of: response) == [])
     }
 
     @Test func aBlockWhoseBytesAreGoneOrDoNotMatchStaysBase64() {
