@@ -69,13 +69,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The bytes written for `response`: its JSON line, and with binary images (``BinaryImages``)
     /// the images' bytes after it.
     private static func answer(_ response: JSONValue, binaryImages: Bool, tools: ToolService) -> ByteBuffer {
-        guard binaryImages else {
-            var bytes = JSONWriter.bytes(response, extraCapacity: 1)
-            bytes.append(0x0A)
-            return ByteBuffer(bytes: bytes)
-        }
-        let (detached, attachments) = BinaryImages.detach(response) { try? tools.store.encoded($0)?.readAll() }
-        let line = JSONWriter.bytes(detached)
+        let (message, attachments) = binaryImages
+            ? BinaryImages.detach(response) { try? tools.store.encoded($0)?.readAll() }
+            : (response, [])
+        let line = JSONWriter.bytes(message)
         var buffer = ByteBufferAllocator().buffer(capacity: line.count + 1 + attachments.reduce(0) { $0 + $1.count })
         buffer.writeBytes(line)
         buffer.writeInteger(UInt8(0x0A))
