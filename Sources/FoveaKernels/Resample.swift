@@ -58,18 +58,20 @@ public func resampleSourceRows(_ rows: Range<Int>, inHeight: Int, outHeight: Int
     return first..<end
 }
 
-/// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels, `horizontal: .sse2`
-/// keeps the horizontal pass off AVX2 (for tests).
+/// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels; `horizontal` chooses
+/// the horizontal pass's instructions (tests compare them, and must ask only for
+/// ``ResampleInstructions/available`` ones); `passes` leaves one pass out, for benchmarks only.
 func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox? = nil,
-              threads: Int, premultipliesAlpha: Bool, horizontal: HorizontalPass.Instructions = .fastest) {
+              threads: Int, premultipliesAlpha: Bool, horizontal: ResampleInstructions = .fastest,
+              passes: ResampleBenchmarking.Passes = .both) {
     resample(src, into: dst, filter: filter, box: box, rows: 0..<dst.height, height: dst.height, threads: threads,
-             premultipliesAlpha: premultipliesAlpha, horizontal: horizontal)
+             premultipliesAlpha: premultipliesAlpha, horizontal: horizontal, passes: passes)
 }
 
 /// Output rows `rows` of the `dst.width` × `height` resize, into `dst`'s rows from 0.
 private func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox?,
                       rows: Range<Int>, height: Int, threads: Int, premultipliesAlpha: Bool,
-                      horizontal: HorizontalPass.Instructions = .fastest) {
+                      horizontal: ResampleInstructions = .fastest, passes: ResampleBenchmarking.Passes = .both) {
     precondition(src.bands == dst.bands,
                  "resample: source has \(src.bands) bands, destination \(dst.bands)")
     precondition(PixelLayout.supportedBands.contains(src.bands),
@@ -87,7 +89,8 @@ private func resample(_ src: ImageView, into dst: MutableImageView, filter: Resa
                             box: box, threads: threads)
     RowBands.run(rows: rows.count, threads: threads) { band in
         ResampleBand(plan: plan, src: src, dst: dst, firstRow: rows.lowerBound,
-                     premultipliesAlpha: premultipliesAlpha && src.bands == 4, instructions: horizontal)
+                     premultipliesAlpha: premultipliesAlpha && src.bands == 4, horizontalInstructions: horizontal,
+                     passes: passes)
             .run((band.lowerBound + rows.lowerBound)..<(band.upperBound + rows.lowerBound))
     }
 }
@@ -143,16 +146,18 @@ private struct ResampleBand {
     /// The output row `dst`'s first row holds.
     let firstRow: Int
     let premultipliesAlpha: Bool
-    let instructions: HorizontalPass.Instructions
+    let horizontalInstructions: ResampleInstructions
+    let passes: ResampleBenchmarking.Passes
 
     func run(_ rows: Range<Int>) {
         guard !rows.isEmpty else { return }
-        let horizontal = HorizontalPass(plan: plan, instructions: instructions)
+        let horizontal = HorizontalPass(plan: plan, instructions: horizontalInstructions)
         let vertical = VerticalPass(plan: plan)
         // Rows are produced four at a time, so three more than a window can be in flight.
         let capacity = plan.maxVerticalCount + 3
         let rowLength = horizontal.rowLength
         let ring = UnsafeMutablePointer<Int16>.allocate(capacity: capacity * rowLength)
+        if passes == .verticalOnly { ring.initialize(repeating: 0, count: capacity * rowLength) }
         let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: horizontal.scratchLength)
         scratch.initialize(repeating: 0, count: horizontal.scratchLength)
         // One premultiplied row for each of the four rows the horizontal pass takes at a time.
@@ -183,7 +188,9 @@ private struct ResampleBand {
         var next = plan.verticalStarts[rows.lowerBound] & ~3
         for y in rows {
             let first = plan.verticalStarts[y], count = plan.verticalCounts[y]
-            if plan.keepsColumns {
+            if passes == .verticalOnly {
+                next = first + count
+            } else if plan.keepsColumns {
                 next = max(next, first)
                 while next < first + count {
                     horizontal.widen(pixels(row: next), into: slot(next))
@@ -198,6 +205,7 @@ private struct ResampleBand {
                     next += 4
                 }
             }
+            if passes == .horizontalOnly { continue }
             for i in 0..<count { windowRows[i] = UnsafePointer(slot(first + i)) }
             vertical.filterRow(y, rows: windowRows, vectors: weightVectors, into: dst.row(y - firstRow))
             if premultipliesAlpha {

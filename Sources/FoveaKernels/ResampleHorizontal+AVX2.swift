@@ -5,9 +5,6 @@ import CResampleAVX2
 /// and every sum, rounding and clamp is SSE2's, so the intermediate rows are the same Int16s.
 /// (C with intrinsics, not Swift: see `resample_horizontal_avx2.c` for why.)
 extension HorizontalPass {
-    /// Asked once per process: the C functions use AVX2 instructions and must not run otherwise.
-    static let cpuHasAVX2 = fovea_cpu_has_avx2() != 0
-
     /// Int16 of scratch for the paired strips of rows.
     var pairedStripsLength: Int { fovea_resample_horizontal_avx2_scratch(plan.groupsPerPixel) }
 

@@ -15,12 +15,12 @@ struct HorizontalPass {
     /// Whether the rows go through ``filterWithAVX2(rows:_:scratch:into:)``.
     let usesAVX2: Bool
 
-    /// The instructions a pass may use: the fastest the CPU has, or SSE2 alone (tests compare them).
-    enum Instructions { case fastest, sse2 }
-
-    init(plan: ResamplePlan, instructions: Instructions = .fastest) {
+    /// `instructions` must be ones the CPU has (``ResampleInstructions/available``); 1 band
+    /// always takes the SSE2 pass.
+    init(plan: ResamplePlan, instructions: ResampleInstructions = .fastest) {
+        precondition(instructions <= .fastest, "HorizontalPass: the CPU has no \(instructions)")
         self.plan = plan
-        usesAVX2 = instructions == .fastest && plan.bands != 1 && Self.cpuHasAVX2
+        usesAVX2 = instructions >= .avx2 && plan.bands != 1
     }
 
     /// Int16 of scratch ``filter(rows:_:scratch:into:)`` needs, zeroed once by the caller.

@@ -7,7 +7,7 @@ import FoveaKernels
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time Fovea's kernels beside libvips in the same run (use a release build).",
-        subcommands: [ZoomCommand.self, KernelsCommand.self, EncodeCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self, IsolationCommand.self, CodeBenchCommand.self])
+        subcommands: [ZoomCommand.self, KernelsCommand.self, ResampleCommand.self, EncodeCommand.self, TilingCommand.self, LatencyCommand.self, FairnessCommand.self, ShrinkCommand.self, SandboxBenchCommand.self, IsolationCommand.self, CodeBenchCommand.self])
 
     struct Common: ParsableArguments {
         @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
@@ -67,6 +67,32 @@ struct Bench: ParsableCommand {
             } else {
                 print(BenchReport.table(rows, title: "\(frame.label); threads=\(common.threads); median ms of \(common.repeatCount); memcpy of the frame \(String(format: "%.2f", memcpyTime)) ms", memcpy: memcpyTime))
             }
+        }
+    }
+
+    struct ResampleCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "resample",
+            abstract: "The warm zoom's resample (a 1000x750 crop to 992x736, bicubic) pass by pass, for every instruction set the CPU has, in interleaved rounds.")
+
+        @Option(help: "Image to decode (default: a synthetic 8K photo-like frame).")
+        var image: String?
+
+        @Option(help: "Threads for the resample.")
+        var threads: Int = 1
+
+        @Option(name: .customLong("repeat"), help: "Rounds, each timing every case once (the median is shown).")
+        var repeatCount: Int = 201
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            try Codec.initialize(concurrency: threads, vectorize: true)
+            let frame = try BenchFrame.load(path: image)
+            let rows = ResampleBench.run(frame: frame.pixels, threads: threads, repeat: repeatCount)
+            print(json ? BenchReport.json(rows, context: ["frame": frame.label, "threads": String(threads)])
+                  : BenchReport.table(rows, title: "\(frame.label), 1000x750 crop -> 992x736 bicubic; threads=\(threads); median ms of \(repeatCount) interleaved rounds"))
         }
     }
 

@@ -1,10 +1,10 @@
 import Testing
-@testable import FoveaKernels
+@_spi(Benchmarks) @testable import FoveaKernels
 
 /// The AVX2 horizontal pass (CResampleAVX2) against the SSE2 one it replaces where the CPU has
 /// AVX2: the same bytes, not merely within a level, since both compute the same integer sums.
 /// Skipped on a CPU without AVX2, where there is nothing to compare.
-@Suite(.enabled(if: HorizontalPass.cpuHasAVX2, "the CPU has no AVX2"))
+@Suite(.enabled(if: ResampleInstructions.fastest >= .avx2, "the CPU has no AVX2"))
 struct ResampleAVX2Tests {
     /// Random sizes: widths 1–40 (every tail length of the expansion's 16-byte loads), then up to
     /// 300; output widths from an 8× downscale to a 4× upscale, heights alike.
@@ -33,7 +33,7 @@ struct ResampleAVX2Tests {
                 let source = TestImages.buffer(pixels, width: size.inWidth, height: size.inHeight, bands: bands)
                 for premultiplies in bands == 4 ? [true, false] : [false] {
                     let threads = 1 + n % 2
-                    func resized(_ instructions: HorizontalPass.Instructions) -> [UInt8] {
+                    func resized(_ instructions: ResampleInstructions) -> [UInt8] {
                         let out = PixelBuffer(width: size.outWidth, height: size.outHeight, bands: bands)
                         resample(source.view, into: out.mutableView, filter: filter, threads: threads,
                                  premultipliesAlpha: premultiplies, horizontal: instructions)
@@ -65,7 +65,7 @@ struct ResampleAVX2Tests {
                 let pixels = TestImages.pixels(bands == 4 ? .patchyAlpha : .noise, width: inWidth, height: inHeight,
                                                bands: bands, seed: UInt64(n))
                 let strided = TestImages.stridedView(pixels, width: inWidth, height: inHeight, bands: bands)
-                func resized(_ instructions: HorizontalPass.Instructions) -> [UInt8] {
+                func resized(_ instructions: ResampleInstructions) -> [UInt8] {
                     let out = PixelBuffer(width: outWidth, height: outHeight, bands: bands)
                     resample(strided.view, into: out.mutableView, filter: filter, box: box, threads: 1,
                              premultipliesAlpha: true, horizontal: instructions)
@@ -89,7 +89,7 @@ struct ResampleAVX2Tests {
                     let pixels = TestImages.pixels(.noise, width: size.inWidth, height: 4, bands: bands, seed: UInt64(n))
                     let source = TestImages.buffer(pixels, width: size.inWidth, height: 4, bands: bands)
                     for rows in 1...4 {
-                        func intermediate(_ instructions: HorizontalPass.Instructions) -> [Int16] {
+                        func intermediate(_ instructions: ResampleInstructions) -> [Int16] {
                             let pass = HorizontalPass(plan: plan, instructions: instructions)
                             let length = pass.rowLength
                             let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: pass.scratchLength)
@@ -119,7 +119,7 @@ struct ResampleAVX2Tests {
         for (outWidth, box) in [(992, nil), (1000, ResampleBox(left: 0.5, top: 0, right: 1000, bottom: 39.5)),
                                 (125, nil), (40, nil), (3001, nil)] as [(Int, ResampleBox?)] {
             for filter in ResampleFilter.allCases {
-                func resized(_ instructions: HorizontalPass.Instructions) -> [UInt8] {
+                func resized(_ instructions: ResampleInstructions) -> [UInt8] {
                     let out = PixelBuffer(width: outWidth, height: 31, bands: 3)
                     resample(source.view, into: out.mutableView, filter: filter, box: box, threads: 2,
                              premultipliesAlpha: false, horizontal: instructions)
