@@ -24,19 +24,27 @@ public enum BinaryImages {
     /// base64 when its handle is unknown, its bytes are gone (`nil`), or their length does not
     /// match its base64's.
     public static func detach(_ response: JSONValue, bytes: (String) -> [UInt8]?) -> (response: JSONValue, attachments: [[UInt8]]) {
+        detach(response, attachment: bytes, length: \.count)
+    }
+
+    /// ``detach(_:bytes:)`` for bytes held in any form (the supervisor's are mappings of the
+    /// stored results, copied once, into the answer's buffer): `attachment(handle)` gives them,
+    /// `length` their byte count.
+    public static func detach<Attachment>(_ response: JSONValue, attachment: (String) -> Attachment?,
+                                          length: (Attachment) -> Int) -> (response: JSONValue, attachments: [Attachment]) {
         guard case .object(var message) = response, case .object(var result)? = message["result"],
               case .array(var content)? = result["content"] else { return (response, []) }
         let imageIndices = content.indices.filter { content[$0]["type"] == "image" }
         let handles = TrajectoryImages.outputHandles(structuredContent: result["structuredContent"], imageCount: imageIndices.count)
         guard handles.count == imageIndices.count else { return (response, []) }
-        var attachments: [[UInt8]] = []
+        var attachments: [Attachment] = []
         for (index, handle) in zip(imageIndices, handles) {
             guard case .object(var block) = content[index], let data = block["data"]?.stringValue,
-                  let encoded = bytes(handle), data.utf8.count == base64Length(encoded.count) else { continue }
+                  let bytes = attachment(handle), data.utf8.count == base64Length(length(bytes)) else { continue }
             block["data"] = nil
-            block["_meta"] = .object([lengthKey: .int(encoded.count)])
+            block["_meta"] = .object([lengthKey: .int(length(bytes))])
             content[index] = .object(block)
-            attachments.append(encoded)
+            attachments.append(bytes)
         }
         guard !attachments.isEmpty else { return (response, []) }
         result["content"] = .array(content)

@@ -69,14 +69,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The bytes written for `response`: its JSON line, and with binary images (``BinaryImages``)
     /// the images' bytes after it.
     private static func answer(_ response: JSONValue, binaryImages: Bool, tools: ToolService) -> ByteBuffer {
+        // The stored results' bytes are copied once, from a mapping into the buffer.
         let (message, attachments) = binaryImages
-            ? BinaryImages.detach(response) { try? tools.store.encoded($0)?.readAll() }
+            ? BinaryImages.detach(response, attachment: { try? tools.store.encoded($0)?.mapReadOnly() }, length: \.bytes.count)
             : (response, [])
         let line = JSONWriter.bytes(message)
-        var buffer = ByteBufferAllocator().buffer(capacity: line.count + 1 + attachments.reduce(0) { $0 + $1.count })
+        var buffer = ByteBufferAllocator().buffer(capacity: line.count + 1 + attachments.reduce(0) { $0 + $1.bytes.count })
         buffer.writeBytes(line)
         buffer.writeInteger(UInt8(0x0A))
-        for attachment in attachments { buffer.writeBytes(attachment) }
+        for attachment in attachments { buffer.writeBytes(attachment.bytes) }
         return buffer
     }
 

@@ -192,18 +192,17 @@ final class ToolService: @unchecked Sendable {
     func storeResult(_ memfd: SealedMemfd, layout: PixelLayout, format: OutputFormat,
                      holder: ConnectionID?) throws(ToolError) -> JobOutput {
         do {
-            let bytes = try memfd.readAll()
-            let handle: String
-            if format == .raw {
-                handle = bytes.withUnsafeBytes { Self.rawHandle($0, layout: layout) }
-                store.storeResult(handle: handle, encoded: memfd,
-                                  decoded: DecodedImage(memfd: memfd, layout: layout, format: "result"), holder: holder)
-            } else {
-                handle = bytes.withUnsafeBytes { ImageStore.handle(for: $0) }
-                store.storeResult(handle: handle, encoded: memfd, decoded: nil, holder: holder)
+            // Hashed and encoded where they lie: a mapping costs a few page faults, a read a copy.
+            let mapping = try memfd.mapReadOnly()
+            let (handle, base64) = withExtendedLifetime(mapping) {
+                (format == .raw ? Self.rawHandle(mapping.bytes, layout: layout) : ImageStore.handle(for: mapping.bytes),
+                 AnswerBase64.encode(mapping.bytes))
             }
+            store.storeResult(handle: handle, encoded: memfd,
+                              decoded: format == .raw ? DecodedImage(memfd: memfd, layout: layout, format: "result") : nil,
+                              holder: holder)
             return .image(ProducedImage(handle: handle, width: layout.width, height: layout.height, bands: layout.bands,
-                                        format: format, base64: AnswerBase64.encode(bytes)))
+                                        format: format, base64: base64))
         } catch {
             throw ToolError("the worker's result could not be read (\(error))")
         }
