@@ -20,6 +20,7 @@
 // (Whole paired rows, 64 KB for four rows of a 1000-pixel crop, made the pass 1.2-1.4 times as
 // fast as SSE2's instead of 1.5-1.7.)
 #include "CResampleAVX2.h"
+#include "resample_internal.h"
 
 #include <string.h>
 
@@ -44,15 +45,6 @@ size_t fovea_resample_horizontal_avx2_scratch(long groups) {
 }
 
 // MARK: Paired rows
-
-// Lanes 0-7 of pixel p's block for a row of n samples, one at a time: lane i is sample
-// p·bands + i/2, or the one a pixel on for odd i, and 0 past the row.
-static void block_lanes(const uint8_t *row, long n, int bands, long p, int16_t *to) {
-    for (int i = 0; i < 8; i++) {
-        const long s = p * bands + i / 2 + ((i & 1) ? bands : 0);
-        to[i] = s < n ? row[s] : 0;
-    }
-}
 
 // vpshufb mask giving the block of pixel j of a load: in each 128-bit half (row a's 16 bytes,
 // row b's 16 bytes), bytes o, o+bands, o+1, o+1+bands, … zero-extended to Int16.
@@ -80,8 +72,8 @@ AVX2_INLINE void expand_blocks(const uint8_t *a, const uint8_t *b, long n, const
         }
     }
     for (; p < blocks; p++) {
-        block_lanes(a, n, bands, p, out + p * BLOCK_SHORTS);
-        block_lanes(b, n, bands, p, out + p * BLOCK_SHORTS + 8);
+        fovea_block_lanes(a, n, bands, p, out + p * BLOCK_SHORTS);
+        fovea_block_lanes(b, n, bands, p, out + p * BLOCK_SHORTS + 8);
     }
 }
 

@@ -58,20 +58,21 @@ public func resampleSourceRows(_ rows: Range<Int>, inHeight: Int, outHeight: Int
     return first..<end
 }
 
-/// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels; `horizontal` chooses
-/// the horizontal pass's instructions (tests compare them, and must ask only for
+/// `premultipliesAlpha: false` resizes 4 bands as 4 independent channels; `horizontal` and
+/// `vertical` choose each pass's instructions (tests compare them, and must ask only for
 /// ``ResampleInstructions/available`` ones); `passes` leaves one pass out, for benchmarks only.
 func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox? = nil,
               threads: Int, premultipliesAlpha: Bool, horizontal: ResampleInstructions = .fastest,
-              passes: ResampleBenchmarking.Passes = .both) {
+              vertical: ResampleInstructions = .fastest, passes: ResampleBenchmarking.Passes = .both) {
     resample(src, into: dst, filter: filter, box: box, rows: 0..<dst.height, height: dst.height, threads: threads,
-             premultipliesAlpha: premultipliesAlpha, horizontal: horizontal, passes: passes)
+             premultipliesAlpha: premultipliesAlpha, horizontal: horizontal, vertical: vertical, passes: passes)
 }
 
 /// Output rows `rows` of the `dst.width` × `height` resize, into `dst`'s rows from 0.
 private func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter, box: ResampleBox?,
                       rows: Range<Int>, height: Int, threads: Int, premultipliesAlpha: Bool,
-                      horizontal: ResampleInstructions = .fastest, passes: ResampleBenchmarking.Passes = .both) {
+                      horizontal: ResampleInstructions = .fastest, vertical: ResampleInstructions = .fastest,
+                      passes: ResampleBenchmarking.Passes = .both) {
     precondition(src.bands == dst.bands,
                  "resample: source has \(src.bands) bands, destination \(dst.bands)")
     precondition(PixelLayout.supportedBands.contains(src.bands),
@@ -90,7 +91,7 @@ private func resample(_ src: ImageView, into dst: MutableImageView, filter: Resa
     RowBands.run(rows: rows.count, threads: threads) { band in
         ResampleBand(plan: plan, src: src, dst: dst, firstRow: rows.lowerBound,
                      premultipliesAlpha: premultipliesAlpha && src.bands == 4, horizontalInstructions: horizontal,
-                     passes: passes)
+                     verticalInstructions: vertical, passes: passes)
             .run((band.lowerBound + rows.lowerBound)..<(band.upperBound + rows.lowerBound))
     }
 }
@@ -147,12 +148,13 @@ private struct ResampleBand {
     let firstRow: Int
     let premultipliesAlpha: Bool
     let horizontalInstructions: ResampleInstructions
+    let verticalInstructions: ResampleInstructions
     let passes: ResampleBenchmarking.Passes
 
     func run(_ rows: Range<Int>) {
         guard !rows.isEmpty else { return }
         let horizontal = HorizontalPass(plan: plan, instructions: horizontalInstructions)
-        let vertical = VerticalPass(plan: plan)
+        let vertical = VerticalPass(plan: plan, instructions: verticalInstructions)
         // Rows are produced four at a time, so three more than a window can be in flight.
         let capacity = plan.maxVerticalCount + 3
         let rowLength = horizontal.rowLength

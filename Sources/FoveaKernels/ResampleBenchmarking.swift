@@ -10,12 +10,12 @@ public enum ResampleBenchmarking {
         case both, horizontalOnly, verticalOnly
     }
 
-    /// ``resample(_:into:filter:box:threads:)`` with `passes` and the horizontal pass's
-    /// instructions, which must be ``ResampleInstructions/available``.
+    /// ``resample(_:into:filter:box:threads:)`` with `passes` and each pass's instructions, which
+    /// must be ``ResampleInstructions/available``.
     public static func resample(_ src: ImageView, into dst: MutableImageView, filter: ResampleFilter,
                                 box: ResampleBox? = nil, threads: Int = 1, passes: Passes,
-                                horizontal: ResampleInstructions) {
+                                horizontal: ResampleInstructions, vertical: ResampleInstructions) {
         FoveaKernels.resample(src, into: dst, filter: filter, box: box, threads: threads, premultipliesAlpha: true,
-                              horizontal: horizontal, passes: passes)
+                              horizontal: horizontal, vertical: vertical, passes: passes)
     }
 }

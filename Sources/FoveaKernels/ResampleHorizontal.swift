@@ -8,31 +8,33 @@
 /// and one load is an octet of taps. Expanded rows end in zeros, so windows padded to a whole
 /// number of groups read zeros with weight 0 past the image.
 ///
-/// Where the CPU has AVX2, 3 and 4 bands go through CResampleAVX2 instead
-/// (`ResampleHorizontal+AVX2.swift`): the same sums, two rows per instruction, the same Int16s.
+/// Where the CPU has AVX2 or AVX-512, 3 and 4 bands go through CResampleAVX2 instead
+/// (`ResampleHorizontal+AVX2.swift`): the same sums, two or four rows per instruction, the same
+/// Int16s.
 struct HorizontalPass {
     let plan: ResamplePlan
-    /// Whether the rows go through ``filterWithAVX2(rows:_:scratch:into:)``.
-    let usesAVX2: Bool
+    /// The instructions the rows go through: SSE2 here, AVX2 or AVX-512 in
+    /// ``filterInC(rows:_:scratch:into:)``.
+    let instructions: ResampleInstructions
 
     /// `instructions` must be ones the CPU has (``ResampleInstructions/available``); 1 band
     /// always takes the SSE2 pass.
     init(plan: ResamplePlan, instructions: ResampleInstructions = .fastest) {
         precondition(instructions <= .fastest, "HorizontalPass: the CPU has no \(instructions)")
         self.plan = plan
-        usesAVX2 = instructions >= .avx2 && plan.bands != 1
+        self.instructions = plan.bands == 1 ? .sse2 : instructions
     }
 
     /// Int16 of scratch ``filter(rows:_:scratch:into:)`` needs, zeroed once by the caller.
-    var scratchLength: Int { usesAVX2 ? pairedStripsLength : 4 * expandedLength }
+    var scratchLength: Int { instructions == .sse2 ? 4 * expandedLength : stripsLength }
 
     /// Filters source rows `0 ..< count` (1 to 4; `source(i)` gives row `i`'s pixels, which stay
     /// valid until this call returns) into four intermediate rows; the rows of `out` past `count`
     /// get values nothing may read.
     func filter(rows count: Int, _ source: (Int) -> UnsafePointer<UInt8>, scratch: UnsafeMutablePointer<Int16>,
                 into out: FourRows<UnsafeMutablePointer<Int16>>) {
-        if usesAVX2 {
-            filterWithAVX2(rows: count, source, scratch: scratch, into: out)
+        if instructions != .sse2 {
+            filterInC(rows: count, source, scratch: scratch, into: out)
             return
         }
         func expanded(_ i: Int) -> UnsafePointer<Int16> {

@@ -1,15 +1,23 @@
 import CResampleAVX2
 
 /// The instructions a resample's passes may use, slowest first: SSE2 (the Swift SIMD passes,
-/// which every x86-64 has) and AVX2 (CResampleAVX2's C functions, only where the CPU has it).
-/// The CPU is asked once per process; ``fastest`` is what a resize uses, the others are for
-/// tests and `fovea bench resample`, which compare the paths.
+/// which every x86-64 has), AVX2 and AVX-512 F/BW/VL (CResampleAVX2's C functions, only where
+/// the CPU has them). The CPU is asked once per process; ``fastest`` is what a resize uses, the
+/// others are for tests and `fovea bench resample`, which compare the paths.
+///
+/// | pass | SSE2 | AVX2 | AVX-512 |
+/// |---|---|---|---|
+/// | horizontal, 3 and 4 bands | Swift, 1 row per `pmaddwd` | C, 2 rows per `vpmaddwd` | C, 4 rows per `vpmaddwd` |
+/// | vertical, short windows (`pmulhw`) | Swift, 8 samples | C, 16 samples | C, 32 samples |
+///
+/// 1 band and the vertical pass's long windows (`pmaddwd`) always take the SSE2 pass.
 @_spi(Benchmarks)
 public enum ResampleInstructions: Int, Comparable, Sendable, CaseIterable, CustomStringConvertible {
-    case sse2, avx2
+    case sse2, avx2, avx512
 
     /// The best this CPU has.
-    public static let fastest: ResampleInstructions = fovea_cpu_has_avx2() != 0 ? .avx2 : .sse2
+    public static let fastest: ResampleInstructions =
+        fovea_cpu_has_avx512bw() != 0 ? .avx512 : fovea_cpu_has_avx2() != 0 ? .avx2 : .sse2
 
     /// Every set this CPU has, slowest first.
     public static var available: [ResampleInstructions] { allCases.filter { $0 <= fastest } }
@@ -20,6 +28,7 @@ public enum ResampleInstructions: Int, Comparable, Sendable, CaseIterable, Custo
         switch self {
         case .sse2: "SSE2"
         case .avx2: "AVX2"
+        case .avx512: "AVX-512"
         }
     }
 }

@@ -36,6 +36,11 @@ final class ResamplePlan: @unchecked Sendable {
     /// Each output pixel's first source pixel (the AVX2 pass's paired rows have their own layout).
     let horizontalStarts: UnsafeMutablePointer<Int32>
     let horizontalWeights: UnsafeMutablePointer<SIMD8<Int16>>
+    /// Whether every horizontal sum (a window's weights times samples 0…255, plus the rounding
+    /// half) stays within Int32 when shifted left by `16 + horizontalRoundingBits - horizontalBits`,
+    /// as the SSE2 pass shifts it before taking its high half: the AVX-512 pass then shifts once.
+    /// (A `var` so that tests can turn it off and run the two shifts.)
+    var horizontalSumsFit: Bool
 
     enum VerticalKernel {
         /// `pmulhw`, 8 samples per row and instruction, Int16 sums in 1/32 level: for short
@@ -95,10 +100,19 @@ final class ResamplePlan: @unchecked Sendable {
         let window = UnsafeMutablePointer<Int16>.allocate(capacity: groups * groupSize)
         window.initialize(repeating: 0, count: groups * groupSize)
         defer { window.deallocate() }
+        let half = 1 << (horizontalBits - horizontalRoundingBits - 1)
+        let up = 16 + horizontalRoundingBits - horizontalBits
+        var sumsFit = true
         for x in 0..<outWidth {
             horizontalOffsets[x] = Int32(h.starts[x] * bytesPerPixel)
             horizontalStarts[x] = Int32(h.starts[x])
             h.fixedWeights(x, bits: horizontalBits, into: window)
+            var positive = 0, negative = 0
+            for j in 0..<(groups * groupSize) {
+                if window[j] > 0 { positive += Int(window[j]) } else { negative += Int(window[j]) }
+            }
+            sumsFit = sumsFit && (half + 255 * positive) << up <= Int(Int32.max)
+                && (half + 255 * negative) << up >= Int(Int32.min)
             for g in 0..<groups {
                 let k = window + g * groupSize
                 horizontalWeights[x * groups + g] = bands == 1
@@ -107,6 +121,7 @@ final class ResamplePlan: @unchecked Sendable {
             }
         }
 
+        horizontalSumsFit = sumsFit
         maxVerticalCount = v.maxCount
         // Our intermediate samples' error: fixed-point weights, then rounding to 1/64.
         let intermediateError = h.fixedPointError(bits: horizontalBits) + 1.0 / 128

@@ -1,11 +1,28 @@
+import CResampleAVX2
+
 /// The vertical pass of ``resample(_:into:filter:threads:)``: one output row from the
 /// intermediate rows its window covers, 16 samples at a time.
 ///
 /// Short windows (``ResamplePlan/VerticalKernel/multiplyHigh``) multiply 8 samples per
 /// instruction (`pmulhw`) and sum in Int16; windows of 1 to 4 rows have their own loops with
 /// the weights and row pointers in registers. Long windows zip pairs of rows and use `pmaddwd`.
+///
+/// Where the CPU has AVX2 or AVX-512, short windows go through CResampleAVX2 instead
+/// (`resample_vertical.c`): the same arithmetic on 16 or 32 samples per instruction, the same
+/// bytes.
 struct VerticalPass {
     let plan: ResamplePlan
+    /// SSE2 (this file), or AVX2 or AVX-512 for short windows of rows of enough samples.
+    let instructions: ResampleInstructions
+
+    /// `instructions` must be ones the CPU has (``ResampleInstructions/available``).
+    init(plan: ResamplePlan, instructions: ResampleInstructions = .fastest) {
+        precondition(instructions <= .fastest, "VerticalPass: the CPU has no \(instructions)")
+        self.plan = plan
+        // The AVX2 function needs a whole 32-sample block; the others take any row of 16 or more.
+        let inC = plan.verticalKernel == .multiplyHigh && plan.outSamples >= (instructions == .avx2 ? 32 : 16)
+        self.instructions = inC ? instructions : .sse2
+    }
 
     /// Writes output row `y` into `out`; `rows[i]` is intermediate row `verticalStarts[y] + i`.
     /// `vectors` has room for `maxVerticalCount` weight vectors.
@@ -13,6 +30,15 @@ struct VerticalPass {
                    vectors: UnsafeMutablePointer<SIMD8<Int16>>, into out: UnsafeMutablePointer<UInt8>) {
         let count = plan.verticalCounts[y]
         let k = plan.verticalWeights + plan.weightOffsets[y]
+        if instructions != .sse2 {
+            let r = UnsafeRawPointer(rows).assumingMemoryBound(to: UnsafePointer<Int16>?.self)
+            if instructions == .avx512 {
+                fovea_resample_vertical_avx512(r, k, count, plan.outSamples, out)
+            } else {
+                fovea_resample_vertical_avx2(r, k, count, plan.outSamples, out)
+            }
+            return
+        }
         switch plan.verticalKernel {
         case .multiplyHigh:
             for i in 0..<count { vectors[i] = SIMD8(repeating: k[i]) }

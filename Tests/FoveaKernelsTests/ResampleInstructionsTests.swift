@@ -1,11 +1,15 @@
 import Testing
 @_spi(Benchmarks) @testable import FoveaKernels
 
-/// The AVX2 horizontal pass (CResampleAVX2) against the SSE2 one it replaces where the CPU has
-/// AVX2: the same bytes, not merely within a level, since both compute the same integer sums.
-/// Skipped on a CPU without AVX2, where there is nothing to compare.
+/// The AVX2 and AVX-512 passes (CResampleAVX2) against the SSE2 ones they replace where the CPU
+/// has them: the same bytes, not merely within a level, since all compute the same integer sums.
+/// Each test runs for every set the CPU has beyond SSE2 (none without AVX2, where the suite is
+/// skipped), with both passes on that set unless it says otherwise.
 @Suite(.enabled(if: ResampleInstructions.fastest >= .avx2, "the CPU has no AVX2"))
-struct ResampleAVX2Tests {
+struct ResampleInstructionsTests {
+    /// The sets compared with SSE2.
+    static let vectorSets = Array(ResampleInstructions.available.dropFirst())
+
     /// Random sizes: widths 1–40 (every tail length of the expansion's 16-byte loads), then up to
     /// 300; output widths from an 8× downscale to a 4× upscale, heights alike.
     static func randomCases(count: Int, seed: UInt64) -> [(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int)] {
@@ -22,10 +26,10 @@ struct ResampleAVX2Tests {
         }
     }
 
-    /// Whole resizes for every filter, band count, alpha handling and thread count: the output of
-    /// the AVX2 pass equals SSE2's byte for byte.
-    @Test(arguments: ResampleFilter.allCases)
-    func resizesAreTheSameBytesAsWithSSE2(filter: ResampleFilter) {
+    /// Whole resizes for every filter, band count, alpha handling and thread count: the output
+    /// equals SSE2's byte for byte.
+    @Test(arguments: ResampleFilter.allCases, vectorSets)
+    func resizesAreTheSameBytesAsWithSSE2(filter: ResampleFilter, set: ResampleInstructions) {
         for (n, size) in Self.randomCases(count: 120, seed: 7).enumerated() {
             for bands in [1, 3, 4] {
                 let kind: TestImages.Kind = n % 3 == 0 ? .gradient : bands == 4 ? .patchyAlpha : .noise
@@ -36,11 +40,11 @@ struct ResampleAVX2Tests {
                     func resized(_ instructions: ResampleInstructions) -> [UInt8] {
                         let out = PixelBuffer(width: size.outWidth, height: size.outHeight, bands: bands)
                         resample(source.view, into: out.mutableView, filter: filter, threads: threads,
-                                 premultipliesAlpha: premultiplies, horizontal: instructions)
+                                 premultipliesAlpha: premultiplies, horizontal: instructions, vertical: instructions)
                         return out.packedBytes()
                     }
-                    #expect(firstDifference(resized(.fastest), resized(.sse2)) == nil,
-                            "\(filter) \(size.inWidth)x\(size.inHeight)x\(bands) -> \(size.outWidth)x\(size.outHeight), premultiplied \(premultiplies)")
+                    #expect(firstDifference(resized(set), resized(.sse2)) == nil,
+                            "\(set) \(filter) \(size.inWidth)x\(size.inHeight)x\(bands) -> \(size.outWidth)x\(size.outHeight), premultiplied \(premultiplies)")
                 }
             }
         }
@@ -48,8 +52,8 @@ struct ResampleAVX2Tests {
 
     /// Crops with fractional edges (Pillow's `box`), from strided views, including boxes the
     /// size of the output (neither pass skipped) and long windows (8× down in a box).
-    @Test(arguments: ResampleFilter.allCases)
-    func boxedResizesOfStridedViewsAreTheSameBytesAsWithSSE2(filter: ResampleFilter) {
+    @Test(arguments: ResampleFilter.allCases, vectorSets)
+    func boxedResizesOfStridedViewsAreTheSameBytesAsWithSSE2(filter: ResampleFilter, set: ResampleInstructions) {
         var random = TestImages.Random(state: 99)
         func fraction() -> Double { Double(random.next() % 16) / 16 }
         for n in 0..<150 {
@@ -68,24 +72,29 @@ struct ResampleAVX2Tests {
                 func resized(_ instructions: ResampleInstructions) -> [UInt8] {
                     let out = PixelBuffer(width: outWidth, height: outHeight, bands: bands)
                     resample(strided.view, into: out.mutableView, filter: filter, box: box, threads: 1,
-                             premultipliesAlpha: true, horizontal: instructions)
+                             premultipliesAlpha: true, horizontal: instructions, vertical: instructions)
                     return out.packedBytes()
                 }
-                #expect(firstDifference(resized(.fastest), resized(.sse2)) == nil,
-                        "\(filter) \(inWidth)x\(inHeight)x\(bands) box \(box) -> \(outWidth)x\(outHeight)")
+                #expect(firstDifference(resized(set), resized(.sse2)) == nil,
+                        "\(set) \(filter) \(inWidth)x\(inHeight)x\(bands) box \(box) -> \(outWidth)x\(outHeight)")
             }
         }
     }
 
     /// The intermediate rows themselves, every Int16 of them (a 3-band row's last junk lane too),
-    /// for 1 to 4 source rows at a time: nothing the vertical pass might read differs.
-    @Test func intermediateRowsAreTheSameAsWithSSE2() {
+    /// for 1 to 4 source rows at a time: nothing the vertical pass might read differs. With the
+    /// height changing (the `pmulhw` and `pmaddwd` vertical kernels' units) and not (whole levels),
+    /// and with the C pass's one shift turned off, as it is where a sum might overflow.
+    @Test(arguments: vectorSets)
+    func intermediateRowsAreTheSameAsWithSSE2(set: ResampleInstructions) {
         for (n, size) in Self.randomCases(count: 80, seed: 3).enumerated() {
             for bands in [3, 4] {
                 for filter in ResampleFilter.allCases {
                     let plan = ResamplePlan(filter: filter, bands: bands, inWidth: size.inWidth, inHeight: 4,
-                                            outWidth: size.outWidth, outHeight: 7)
+                                            outWidth: size.outWidth, outHeight: [7, 4, 1][n % 3])
                     if plan.keepsColumns { continue }
+                    #expect(plan.horizontalSumsFit)
+                    if n % 4 == 1 { plan.horizontalSumsFit = false }
                     let pixels = TestImages.pixels(.noise, width: size.inWidth, height: 4, bands: bands, seed: UInt64(n))
                     let source = TestImages.buffer(pixels, width: size.inWidth, height: 4, bands: bands)
                     for rows in 1...4 {
@@ -103,8 +112,8 @@ struct ResampleAVX2Tests {
                             scratch.deallocate()
                             return Array(out[0..<(rows * length)])  // rows past `rows` are don't-cares
                         }
-                        #expect(firstDifference(intermediate(.fastest), intermediate(.sse2)) == nil,
-                                "\(filter) \(size.inWidth) -> \(size.outWidth) x\(bands), \(rows) rows")
+                        #expect(firstDifference(intermediate(set), intermediate(.sse2)) == nil,
+                                "\(set) \(filter) \(size.inWidth) -> \(size.outWidth) x\(bands), \(rows) rows, \(plan.outHeight) high, one shift \(plan.horizontalSumsFit)")
                     }
                 }
             }
@@ -113,7 +122,8 @@ struct ResampleAVX2Tests {
 
     /// Rows of several strips (the pass expands about 256 source pixels at a time): the warm
     /// zoom's 1000 → 992, a shifted box of the same size, 8× and 25× down, 3× up.
-    @Test func wideRowsAreTheSameBytesAsWithSSE2() {
+    @Test(arguments: vectorSets)
+    func wideRowsAreTheSameBytesAsWithSSE2(set: ResampleInstructions) {
         let pixels = TestImages.pixels(.noise, width: 1000, height: 40, bands: 3)
         let source = TestImages.buffer(pixels, width: 1000, height: 40, bands: 3)
         for (outWidth, box) in [(992, nil), (1000, ResampleBox(left: 0.5, top: 0, right: 1000, bottom: 39.5)),
@@ -122,28 +132,58 @@ struct ResampleAVX2Tests {
                 func resized(_ instructions: ResampleInstructions) -> [UInt8] {
                     let out = PixelBuffer(width: outWidth, height: 31, bands: 3)
                     resample(source.view, into: out.mutableView, filter: filter, box: box, threads: 2,
-                             premultipliesAlpha: false, horizontal: instructions)
+                             premultipliesAlpha: false, horizontal: instructions, vertical: instructions)
                     return out.packedBytes()
                 }
-                #expect(firstDifference(resized(.fastest), resized(.sse2)) == nil,
-                        "\(filter) 1000 -> \(outWidth) box \(String(describing: box))")
+                #expect(firstDifference(resized(set), resized(.sse2)) == nil,
+                        "\(set) \(filter) 1000 -> \(outWidth) box \(String(describing: box))")
             }
         }
     }
 
     /// Where `a` and `b` first differ (and what each holds there), or nil when they are equal.
-    func firstDifference<T: Equatable>(_ a: [T], _ b: [T]) -> (index: Int, avx2: T?, sse2: T?)? {
+    func firstDifference<T: Equatable>(_ a: [T], _ b: [T]) -> (index: Int, vector: T?, sse2: T?)? {
         if a == b { return nil }
         let common = Swift.min(a.count, b.count)
         let i = (0..<common).first { a[$0] != b[$0] } ?? common
         return (i, i < a.count ? a[i] : nil, i < b.count ? b[i] : nil)
     }
 
-    @Test func theFastestPassUsesAVX2ForThreeAndFourBandsOnly() {
+    /// The vertical pass alone (the horizontal one on SSE2): rows of every length from 1 to 200
+    /// samples (every tail of the 32- and 64-sample blocks; AVX2 takes rows of 32 or more), every
+    /// window length of an upscale and of downscales to 1/2, with 1, 3 and 4 bands.
+    @Test(arguments: vectorSets)
+    func verticalRowsOfEveryLengthAreTheSameBytesAsWithSSE2(set: ResampleInstructions) {
+        for outWidth in 1...200 {
+            for bands in [1, 3, 4] where outWidth * bands <= 200 || outWidth % 7 == 0 {
+                let inWidth = outWidth + outWidth % 3, inHeight = 5 + outWidth % 11
+                let outHeight = [inHeight * 3, inHeight + 1, inHeight * 2 / 3, inHeight / 2][outWidth % 4]
+                let pixels = TestImages.pixels(.noise, width: inWidth, height: inHeight, bands: bands, seed: UInt64(outWidth))
+                let source = TestImages.buffer(pixels, width: inWidth, height: inHeight, bands: bands)
+                func resized(_ instructions: ResampleInstructions) -> [UInt8] {
+                    let out = PixelBuffer(width: outWidth, height: outHeight, bands: bands)
+                    resample(source.view, into: out.mutableView, filter: .bicubic, threads: 1, premultipliesAlpha: false,
+                             horizontal: .sse2, vertical: instructions)
+                    return out.packedBytes()
+                }
+                #expect(firstDifference(resized(set), resized(.sse2)) == nil,
+                        "\(set) \(inWidth)x\(inHeight)x\(bands) -> \(outWidth)x\(outHeight)")
+            }
+        }
+    }
+
+    @Test func eachPassTakesTheInstructionsAskedWhereItHasThem() {
         for bands in [1, 3, 4] {
             let plan = ResamplePlan(filter: .bicubic, bands: bands, inWidth: 50, inHeight: 5, outWidth: 33, outHeight: 5)
-            #expect(HorizontalPass(plan: plan).usesAVX2 == (bands != 1))
-            #expect(!HorizontalPass(plan: plan, instructions: .sse2).usesAVX2)
+            #expect(HorizontalPass(plan: plan).instructions == (bands == 1 ? .sse2 : ResampleInstructions.fastest))
+            #expect(HorizontalPass(plan: plan, instructions: .sse2).instructions == .sse2)
+            #expect(VerticalPass(plan: plan).instructions == ResampleInstructions.fastest)
+            #expect(VerticalPass(plan: plan, instructions: .sse2).instructions == .sse2)
         }
+        // Long windows (pmaddwd) and rows of fewer than 16 samples stay on SSE2.
+        let long = ResamplePlan(filter: .lanczos3, bands: 3, inWidth: 400, inHeight: 400, outWidth: 40, outHeight: 40)
+        #expect(long.verticalKernel == .multiplyAdd && VerticalPass(plan: long).instructions == .sse2)
+        let narrow = ResamplePlan(filter: .bicubic, bands: 3, inWidth: 5, inHeight: 5, outWidth: 5, outHeight: 9)
+        #expect(VerticalPass(plan: narrow).instructions == .sse2)
     }
 }

@@ -24,6 +24,10 @@ typedef struct {
     int32_t up;
     int32_t to_sixty_fourths;
     int32_t to_stored;
+    /// 1 when no window's sum, for any samples 0…255, overflows Int32 when shifted left by `up`
+    /// (the plan checks every window): `(sum << up) >> 16` is then `sum >> (16 - up)`, which the
+    /// AVX-512 pass computes with one shift (the AVX2 pass ignores this).
+    int32_t sums_fit;
 } fovea_horizontal_windows;
 
 /// Int16 of scratch `fovea_resample_horizontal_avx2` needs for windows of `groups` tap pairs.
@@ -36,5 +40,29 @@ void fovea_resample_horizontal_avx2(const uint8_t *a, const uint8_t *b, const ui
                                     long in_width, int bands, const fovea_horizontal_windows *windows,
                                     int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
                                     int16_t *out_d);
+
+/// 1 when the CPU has AVX-512 F, BW and VL (and the kernel saves the ZMM registers), else 0:
+/// whether the `_avx512` functions may be called.
+int fovea_cpu_has_avx512bw(void);
+
+/// Int16 of scratch `fovea_resample_horizontal_avx512` needs for windows of `groups` tap pairs.
+size_t fovea_resample_horizontal_avx512_scratch(long groups);
+
+/// `fovea_resample_horizontal_avx2` with all four rows in one 512-bit vector: the same Int16s.
+/// Only where `fovea_cpu_has_avx512bw()` is 1.
+void fovea_resample_horizontal_avx512(const uint8_t *a, const uint8_t *b, const uint8_t *c, const uint8_t *d,
+                                      long in_width, int bands, const fovea_horizontal_windows *windows,
+                                      int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
+                                      int16_t *out_d);
+
+/// One output row of the vertical pass for short windows (FoveaKernels' `VerticalPass`, its
+/// pmulhw kernel): `samples` bytes into `out` from the `count` intermediate rows `rows` (Int16 in
+/// 1/128 level) with Int16 weights in 1/2^14, the same bytes as the SSE2 pass. The AVX2 one needs
+/// `samples` >= 32 and `fovea_cpu_has_avx2()`, the AVX-512 one any `samples` >= 1 and
+/// `fovea_cpu_has_avx512bw()`.
+void fovea_resample_vertical_avx2(const int16_t *const *rows, const int16_t *weights, long count, long samples,
+                                  uint8_t *out);
+void fovea_resample_vertical_avx512(const int16_t *const *rows, const int16_t *weights, long count, long samples,
+                                    uint8_t *out);
 
 #endif
