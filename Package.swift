@@ -46,10 +46,10 @@ let package = Package(
         // Base64 of answer lines (AVX2 where the CPU has it): the supervisor's largest per-call cost.
         .target(name: "CBase64", path: "CKernels/CBase64"),
 
-        // The resample's horizontal pass with AVX2 (functions compiled for AVX2, called only when
-        // the CPU has it; the same bytes as the SSE2 pass).
+        // The resample's passes with AVX2 and AVX-512 (functions compiled for those, called only
+        // where the CPU has them; the same bytes as the SSE2 passes).
         .target(name: "CResampleAVX2", path: "CKernels/CResampleAVX2"),
-        // Pixel buffers and SIMD kernels: Swift (and CResampleAVX2 where the CPU has AVX2), no I/O.
+        // Pixel buffers and SIMD kernels: Swift (and CResampleAVX2 where the CPU has AVX2/AVX-512), no I/O.
         .target(name: "FoveaKernels", dependencies: ["CResampleAVX2"]),
         // libvips: header probe, limits, decode, encode (JPEG through libjpeg-turbo). Workers only.
         .target(name: "FoveaCodec", dependencies: ["FoveaKernels", "CVips", "CJPEG"]),

@@ -1,6 +1,7 @@
 // The horizontal pass of FoveaKernels' resample for 3 and 4 bands with AVX2: the integer
 // arithmetic of its SSE2 pass (Sources/FoveaKernels/ResampleHorizontal.swift), instruction for
 // instruction where it matters, so the same Int16s, with two source rows per instruction.
+// (resample_horizontal_avx512.c does the same with four, where the CPU has AVX-512.)
 //
 // C, not a Swift module compiled for AVX2: Swift has no per-function target, and LLVM split the
 // central shuffle below (both rows' bytes in one 256-bit register) into a shuffle per row, an

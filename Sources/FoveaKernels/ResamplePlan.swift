@@ -33,7 +33,7 @@ final class ResamplePlan: @unchecked Sendable {
     let keepsColumns: Bool
     /// Byte offset of each output pixel's first tap group in an expanded row.
     let horizontalOffsets: UnsafeMutablePointer<Int32>
-    /// Each output pixel's first source pixel (the AVX2 pass's paired rows have their own layout).
+    /// Each output pixel's first source pixel (the C passes' strips of expanded rows have their own layout).
     let horizontalStarts: UnsafeMutablePointer<Int32>
     let horizontalWeights: UnsafeMutablePointer<SIMD8<Int16>>
     /// Whether every horizontal sum (a window's weights times samples 0…255, plus the rounding
