@@ -10,6 +10,18 @@
 // clamp and scale are the AVX2 pass's, lane for lane. Strips as in the AVX2 pass: output pixels
 // go in strips whose windows cover about STRIP_BLOCKS source pixels, each strip expanded just
 // before it is read (16 KB, in the L1 cache).
+//
+// Runs (fovea_resample_horizontal_avx512vbmi, where the CPU also has VBMI and VNNI). Where
+// consecutive output pixels' windows start one source pixel apart (starts[x + 1] == starts[x] + 1,
+// nearly every pixel of a resize between 1:1 and 1:2), tap k of output sample j of a run is
+// source sample (starts[first] + k)·bands + j: the run's samples are Σ_k W_k ⊙ src[… + j], W_k
+// tap k's weight of the pixel each sample belongs to (windows->run_weights, laid out once per
+// plan). So no expansion, no junk lane and no broadcast: for 32 output samples of a row and a tap
+// pair, two 32-byte loads, two vpermb (with zero-masking: the bytes of taps k and k + 1 of 16
+// samples, each zero-extended to Int16 and side by side) and two vpdpwssd with the pair's
+// interleaved weights; then the descale below. Integer sums do not depend on their order, so the
+// Int16s are the SSE2 pass's. Four rows at a time share the weight loads. Pixels outside runs
+// (run breaks, the row's last pixels, whose loads would pass the row's end) take the strips.
 #include "CResampleAVX2.h"
 #include "resample_internal.h"
 
@@ -20,6 +32,8 @@
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
 #define AVX512_INLINE static inline __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline))
+#define RUNS __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vnni")))
+#define RUNS_INLINE static inline __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vnni"), always_inline))
 
 enum { BLOCK_BYTES = 64, BLOCK_SHORTS = 32, STRIP_BLOCKS = 256 };
 
@@ -27,6 +41,10 @@ int fovea_cpu_has_avx512bw(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
         && __builtin_cpu_supports("avx512vl");
+}
+
+int fovea_cpu_has_avx512vbmi(void) {
+    return fovea_cpu_has_avx512bw() && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vnni");
 }
 
 // Blocks in one strip: every window fits, however long.
@@ -216,13 +234,7 @@ static long strip_end(const fovea_horizontal_windows *windows, long first, long 
     return low;
 }
 
-AVX512 void fovea_resample_horizontal_avx512(const uint8_t *a, const uint8_t *b, const uint8_t *c, const uint8_t *d,
-                                             long in_width, int bands, const fovea_horizontal_windows *windows,
-                                             int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
-                                             int16_t *out_d) {
-    const uint8_t *const rows[4] = {a, b, c, d};
-    int16_t *const out[4] = {out_a, out_b, out_c, out_d};
-    const long span = 2 * windows->groups, capacity = strip_capacity(windows->groups);
+AVX512_INLINE constants constants_of(const fovea_horizontal_windows *windows) {
     const constants k = {
         .half = _mm512_set1_epi32(windows->half),
         .up = _mm512_set1_epi32(windows->up),
@@ -235,17 +247,145 @@ AVX512 void fovea_resample_horizontal_avx512(const uint8_t *a, const uint8_t *b,
         .one_shift = windows->sums_fit != 0,
         .small_scales = windows->to_sixty_fourths == 0 && (windows->to_stored == 0 || windows->to_stored == 1),
     };
+    return k;
+}
+
+// Output pixels first ..< end through strips of expanded rows. Only the row's last pixel writes
+// past its own samples (its junk lane, as SSE2 does); a 3-band pair's junk lanes land on the
+// next pixel's first two samples, so whatever fills those must come later.
+AVX512 static void filter_pixels(const uint8_t *const rows[4], long in_width, int bands,
+                                 const fovea_horizontal_windows *windows, long first, long end, const constants *k,
+                                 int16_t *scratch, int16_t *const out[4]) {
+    const long span = 2 * windows->groups, capacity = strip_capacity(windows->groups);
     const uint8_t *const strip = (const uint8_t *)scratch;
-    for (long first = 0; first < windows->out_width;) {
-        const long origin = windows->starts[first], end = strip_end(windows, first, capacity);
-        expand(rows, in_width, bands, origin, windows->starts[end - 1] + span - origin, scratch);
+    while (first < end) {
+        const long origin = windows->starts[first];
+        long last = strip_end(windows, first, capacity);
+        if (last > end) last = end;
+        expand(rows, in_width, bands, origin, windows->starts[last - 1] + span - origin, scratch);
         if (bands == 3) {
-            filter_three_bands(strip, origin, first, end, windows, &k, out);
+            filter_three_bands(strip, origin, first, last, windows, k, out);
         } else {
-            filter_four_bands(strip, origin, first, end, windows, &k, out);
+            filter_four_bands(strip, origin, first, last, windows, k, out);
         }
-        first = end;
+        first = last;
     }
+}
+
+AVX512 void fovea_resample_horizontal_avx512(const uint8_t *a, const uint8_t *b, const uint8_t *c, const uint8_t *d,
+                                             long in_width, int bands, const fovea_horizontal_windows *windows,
+                                             int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
+                                             int16_t *out_d) {
+    const uint8_t *const rows[4] = {a, b, c, d};
+    int16_t *const out[4] = {out_a, out_b, out_c, out_d};
+    const constants k = constants_of(windows);
+    filter_pixels(rows, in_width, bands, windows, 0, windows->out_width, &k, scratch, out);
+}
+
+// MARK: Runs
+
+// A chunk: 32 output samples of a row, two vpdpwssd (16 samples each) per tap pair, each with a
+// vector of 32 Int16 weights.
+enum { CHUNK_SAMPLES = 32, RUN_VECTOR_SHORTS = 32 };
+
+// The vpermb indices of a load: Int32 lane m (byte 4m) is sample s(m) = 8·(m/4) + m%4 of the
+// load, byte 4m + 2 the same sample `bands` on (tap k + 1); odd bytes take byte 32, which the
+// 32-byte load leaves 0. (Not a zero-masked vpermb: clang makes that a vpermt2b with a zero table.)
+// The load for the chunk's second half starts 4 samples on, so that after vpackusdw, which
+// takes 4 Int32 of each vector per 128-bit lane, the 32 samples are in order.
+RUNS_INLINE __m512i run_indices(int bands) {
+    uint8_t bytes[64];
+    for (int m = 0; m < 16; m++) {
+        const int sample = 8 * (m / 4) + m % 4;
+        bytes[4 * m] = (uint8_t)sample;
+        bytes[4 * m + 1] = 32;
+        bytes[4 * m + 2] = (uint8_t)(sample + bands);
+        bytes[4 * m + 3] = 32;
+    }
+    return _mm512_loadu_si512(bytes);
+}
+
+// Taps k and k + 1 of 16 samples from the 32 bytes at `at`, each an Int16 pair.
+RUNS_INLINE __m512i tap_pairs(const uint8_t *at, __m512i indices) {
+    const __m512i x = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)at));
+    return _mm512_permutexvar_epi8(indices, x);
+}
+
+// Output pixels first ..< end of the four rows, a run: their samples' chunks of 32, each with
+// `groups` tap pairs of two vectors (the chunk's halves) of weights at w.
+RUNS_INLINE void filter_run(const uint8_t *const rows[4], const int bands, long first, long end,
+                            const fovea_horizontal_windows *windows, const long groups, const int16_t *w,
+                            const constants *c, __m512i indices, int16_t *const out[4]) {
+    const long n = (end - first) * bands, source = (long)windows->starts[first] * bands, at = first * bands;
+    for (long j = 0; j < n; j += CHUNK_SAMPLES) {
+        __m512i s[4][2];
+        for (int r = 0; r < 4; r++) s[r][0] = s[r][1] = c->half;
+        for (long g = 0; g < groups; g++) {
+            const __m512i k0 = _mm512_loadu_si512(w), k1 = _mm512_loadu_si512(w + RUN_VECTOR_SHORTS);
+            w += 2 * RUN_VECTOR_SHORTS;
+            const long from = source + j + 2 * g * bands;
+            for (int r = 0; r < 4; r++) {
+                s[r][0] = _mm512_dpwssd_epi32(s[r][0], tap_pairs(rows[r] + from, indices), k0);
+                s[r][1] = _mm512_dpwssd_epi32(s[r][1], tap_pairs(rows[r] + from + 4, indices), k1);
+            }
+        }
+        if (n - j >= CHUNK_SAMPLES) {
+            for (int r = 0; r < 4; r++) _mm512_storeu_si512(out[r] + at + j, stored(s[r][0], s[r][1], c));
+        } else {
+            const __mmask32 tail = (__mmask32)((1u << (n - j)) - 1);
+            for (int r = 0; r < 4; r++) _mm512_mask_storeu_epi16(out[r] + at + j, tail, stored(s[r][0], s[r][1], c));
+        }
+    }
+}
+
+// A loop for each band count and each window length up to 4 pairs, as for the strips.
+RUNS_INLINE void filter_run_bands(const uint8_t *const rows[4], const int bands, long first, long end,
+                                  const fovea_horizontal_windows *windows, const int16_t *w, const constants *c,
+                                  __m512i indices, int16_t *const out[4]) {
+    switch (windows->groups) {
+    case 1: filter_run(rows, bands, first, end, windows, 1, w, c, indices, out); break;
+    case 2: filter_run(rows, bands, first, end, windows, 2, w, c, indices, out); break;
+    case 3: filter_run(rows, bands, first, end, windows, 3, w, c, indices, out); break;
+    case 4: filter_run(rows, bands, first, end, windows, 4, w, c, indices, out); break;
+    default: filter_run(rows, bands, first, end, windows, windows->groups, w, c, indices, out); break;
+    }
+}
+
+RUNS static void filter_run_three_bands(const uint8_t *const rows[4], long first, long end,
+                                        const fovea_horizontal_windows *windows, const int16_t *w,
+                                        const constants *c, int16_t *const out[4]) {
+    filter_run_bands(rows, 3, first, end, windows, w, c, run_indices(3), out);
+}
+
+RUNS static void filter_run_four_bands(const uint8_t *const rows[4], long first, long end,
+                                       const fovea_horizontal_windows *windows, const int16_t *w,
+                                       const constants *c, int16_t *const out[4]) {
+    filter_run_bands(rows, 4, first, end, windows, w, c, run_indices(4), out);
+}
+
+RUNS void fovea_resample_horizontal_avx512vbmi(const uint8_t *a, const uint8_t *b, const uint8_t *c,
+                                               const uint8_t *d, long in_width, int bands,
+                                               const fovea_horizontal_windows *windows, int16_t *scratch,
+                                               int16_t *out_a, int16_t *out_b, int16_t *out_c, int16_t *out_d) {
+    const uint8_t *const rows[4] = {a, b, c, d};
+    int16_t *const out[4] = {out_a, out_b, out_c, out_d};
+    const constants k = constants_of(windows);
+    const int16_t *w = windows->run_weights;
+    long x = 0;
+    // Left to right, so that a 3-band pair's junk lanes before a run are overwritten by it.
+    for (long i = 0; i < windows->run_count; i++) {
+        const long first = windows->runs[2 * i], end = windows->runs[2 * i + 1];
+        if (x < first) filter_pixels(rows, in_width, bands, windows, x, first, &k, scratch, out);
+        if (bands == 3) {
+            filter_run_three_bands(rows, first, end, windows, w, &k, out);
+        } else {
+            filter_run_four_bands(rows, first, end, windows, w, &k, out);
+        }
+        const long chunks = ((end - first) * bands + CHUNK_SAMPLES - 1) / CHUNK_SAMPLES;
+        w += chunks * windows->groups * 2 * RUN_VECTOR_SHORTS;
+        x = end;
+    }
+    if (x < windows->out_width) filter_pixels(rows, in_width, bands, windows, x, windows->out_width, &k, scratch, out);
 }
 
 #else  // Not x86-64: no AVX-512, and FoveaKernels never calls the pass.
@@ -254,12 +394,21 @@ AVX512 void fovea_resample_horizontal_avx512(const uint8_t *a, const uint8_t *b,
 
 int fovea_cpu_has_avx512bw(void) { return 0; }
 
+int fovea_cpu_has_avx512vbmi(void) { return 0; }
+
 size_t fovea_resample_horizontal_avx512_scratch(long groups) { return (size_t)groups; }
 
 void fovea_resample_horizontal_avx512(const uint8_t *a, const uint8_t *b, const uint8_t *c, const uint8_t *d,
                                       long in_width, int bands, const fovea_horizontal_windows *windows,
                                       int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
                                       int16_t *out_d) {
+    abort();
+}
+
+void fovea_resample_horizontal_avx512vbmi(const uint8_t *a, const uint8_t *b, const uint8_t *c, const uint8_t *d,
+                                          long in_width, int bands, const fovea_horizontal_windows *windows,
+                                          int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
+                                          int16_t *out_d) {
     abort();
 }
 

@@ -41,6 +41,9 @@ final class ResamplePlan: @unchecked Sendable {
     /// as the SSE2 pass shifts it before taking its high half: the AVX-512 pass then shifts once.
     /// (A `var` so that tests can turn it off and run the two shifts.)
     var horizontalSumsFit: Bool
+    /// The windows' unit-stride runs for the AVX-512 VBMI pass: only for 3 and 4 bands where the
+    /// CPU has it (a `var` so that tests can break runs where they choose).
+    var horizontalRuns: HorizontalRuns?
 
     enum VerticalKernel {
         /// `pmulhw`, 8 samples per row and instruction, Int16 sums in 1/32 level: for short
@@ -154,6 +157,9 @@ final class ResamplePlan: @unchecked Sendable {
             // Writes maxCount weights; the next window starts over the zeros past this one.
             v.fixedWeights(y, bits: verticalBits, into: verticalWeights + offset)
             offset += v.counts[y]
+        }
+        if bands != 1 && !keepsColumns && ResampleInstructions.fastest == .avx512vbmi {
+            horizontalRuns = HorizontalRuns(plan: self)
         }
     }
 

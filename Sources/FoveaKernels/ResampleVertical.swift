@@ -32,7 +32,7 @@ struct VerticalPass {
         let k = plan.verticalWeights + plan.weightOffsets[y]
         if instructions != .sse2 {
             let r = UnsafeRawPointer(rows).assumingMemoryBound(to: UnsafePointer<Int16>?.self)
-            if instructions == .avx512 {
+            if instructions >= .avx512 {
                 fovea_resample_vertical_avx512(r, k, count, plan.outSamples, out)
             } else {
                 fovea_resample_vertical_avx2(r, k, count, plan.outSamples, out)

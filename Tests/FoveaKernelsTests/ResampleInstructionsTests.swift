@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @_spi(Benchmarks) @testable import FoveaKernels
 
@@ -139,6 +140,113 @@ struct ResampleInstructionsTests {
                         "\(set) \(filter) 1000 -> \(outWidth) box \(String(describing: box))")
             }
         }
+    }
+
+    /// The AVX-512 VBMI pass's runs broken anywhere (random breaks, runs down to one pixel, so
+    /// that runs start at every sample of a chunk and end with every tail length), next to the
+    /// right edge (rows that end just before an unreadable page, so a load past a row's end
+    /// would crash), for 3 and 4 bands, every filter, fractional boxes, the one shift on and off,
+    /// 1 to 4 rows: every Int16 of the intermediate rows is SSE2's.
+    @Test(.enabled(if: ResampleInstructions.fastest >= .avx512vbmi, "the CPU has no AVX-512 VBMI/VNNI"))
+    func runsBrokenAnywhereGiveTheSameIntermediateRowsAsSSE2() {
+        var random = TestImages.Random(state: 11)
+        var pixelsInRuns = 0
+        for n in 0..<160 {
+            let inWidth = 1 + Int(random.next() % 300)
+            // Mostly 1:1 to 1:2 downscales (long runs), some of anything from 1/3 to 3×.
+            let outWidth = n % 4 == 3 ? 1 + Int(random.next() % UInt64(3 * inWidth))
+                : Swift.max(1, inWidth / 2 + Int(random.next() % UInt64(inWidth / 2 + 1)))
+            let box: ResampleBox? = n % 3 == 2
+                ? ResampleBox(left: Double(random.next() % 8) / 4, top: 0,
+                              right: Double(inWidth) - Double(random.next() % 8) / 8, bottom: 4) : nil
+            if let box, box.right <= box.left { continue }
+            for bands in [3, 4] {
+                let filter = ResampleFilter.allCases[(n + bands) % ResampleFilter.allCases.count]
+                let plan = ResamplePlan(filter: filter, bands: bands, inWidth: inWidth, inHeight: 4,
+                                        outWidth: outWidth, outHeight: [7, 4, 3][n % 3], box: box)
+                if plan.keepsColumns { continue }
+                if n % 5 == 1 { plan.horizontalSumsFit = false }
+                var breaks = Set<Int>()
+                for _ in 0..<Int(random.next() % 6) { breaks.insert(Int(random.next() % UInt64(outWidth + 1))) }
+                let minimum = [1, 1, 2, 3, 8][n % 5]
+                plan.horizontalRuns = HorizontalRuns(plan: plan, minimumPixels: minimum, breaks: breaks)
+                pixelsInRuns += plan.horizontalRuns!.pixels
+                let pixels = TestImages.pixels(.noise, width: inWidth, height: 4, bands: bands, seed: UInt64(n))
+                let rows = GuardedRows(pixels, width: inWidth, bands: bands)
+                defer { rows.free() }
+                for count in 1...4 {
+                    #expect(firstDifference(Self.intermediate(plan, .avx512vbmi, rows: count, rows.row),
+                                            Self.intermediate(plan, .sse2, rows: count, rows.row)) == nil,
+                            "\(filter) \(inWidth) -> \(outWidth) x\(bands) box \(String(describing: box)), runs \(Self.describe(plan.horizontalRuns!)), \(count) rows, one shift \(plan.horizontalSumsFit)")
+                }
+            }
+        }
+        #expect(pixelsInRuns > 10_000)
+    }
+
+    /// The warm zoom's 1000 → 992 bicubic (3 bands, a strided view): nearly every pixel is in a
+    /// run, and the resize is SSE2's byte for byte.
+    @Test(.enabled(if: ResampleInstructions.fastest >= .avx512vbmi, "the CPU has no AVX-512 VBMI/VNNI"))
+    func theWarmZoomsPixelsAreNearlyAllInRuns() {
+        let plan = ResamplePlan(filter: .bicubic, bands: 3, inWidth: 1000, inHeight: 750, outWidth: 992, outHeight: 736)
+        #expect(plan.horizontalRuns!.pixels >= 950)
+        let pixels = TestImages.pixels(.noise, width: 1000, height: 30, bands: 3)
+        let strided = TestImages.stridedView(pixels, width: 1000, height: 30, bands: 3)
+        func resized(_ instructions: ResampleInstructions) -> [UInt8] {
+            let out = PixelBuffer(width: 992, height: 29, bands: 3)
+            resample(strided.view, into: out.mutableView, filter: .bicubic, threads: 1, premultipliesAlpha: false,
+                     horizontal: instructions, vertical: instructions)
+            return out.packedBytes()
+        }
+        #expect(firstDifference(resized(.avx512vbmi), resized(.sse2)) == nil)
+    }
+
+    /// Four intermediate rows of `plan`'s horizontal pass from `rows` source rows (`source(i)`),
+    /// each the pass's `rowLength` and filled with 0x5A5A first; only the first `rows` are kept.
+    static func intermediate(_ plan: ResamplePlan, _ instructions: ResampleInstructions, rows: Int,
+                             _ source: (Int) -> UnsafePointer<UInt8>) -> [Int16] {
+        let pass = HorizontalPass(plan: plan, instructions: instructions)
+        let length = pass.rowLength
+        let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: pass.scratchLength)
+        scratch.initialize(repeating: 0, count: pass.scratchLength)
+        defer { scratch.deallocate() }
+        var out = [Int16](repeating: 0x5A5A, count: 4 * length)
+        out.withUnsafeMutableBufferPointer { o in
+            let base = o.baseAddress!
+            pass.filter(rows: rows, source, scratch: scratch,
+                        into: .init(a: base, b: base + length, c: base + 2 * length, d: base + 3 * length))
+        }
+        return Array(out[0..<(rows * length)])
+    }
+
+    static func describe(_ runs: HorizontalRuns) -> String {
+        (0..<runs.count).map { "\(runs.bounds[2 * $0])..<\(runs.bounds[2 * $0 + 1])" }.joined(separator: " ")
+    }
+
+    /// Four copies of a row, each ending where an unreadable page begins.
+    struct GuardedRows {
+        let pages: [UnsafeMutableRawPointer]
+        let length: Int, pageSize: Int, bytes: Int
+
+        init(_ pixels: [UInt8], width: Int, bands: Int) {
+            let bytes = width * bands, pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let length = (bytes + pageSize - 1) / pageSize * pageSize + pageSize
+            var pages: [UnsafeMutableRawPointer] = []
+            for _ in 0..<4 {
+                let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+                mprotect(base + length - pageSize, pageSize, PROT_NONE)
+                let row = base + length - pageSize - bytes
+                pixels.withUnsafeBytes { row.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+                pages.append(base)
+            }
+            (self.pages, self.length, self.pageSize, self.bytes) = (pages, length, pageSize, bytes)
+        }
+
+        func row(_ i: Int) -> UnsafePointer<UInt8> {
+            UnsafePointer((pages[i] + length - pageSize - bytes).assumingMemoryBound(to: UInt8.self))
+        }
+
+        func free() { for p in pages { munmap(p, length) } }
     }
 
     /// Where `a` and `b` first differ (and what each holds there), or nil when they are equal.

@@ -28,6 +28,17 @@ typedef struct {
     /// (the plan checks every window): `(sum << up) >> 16` is then `sum >> (16 - up)`, which the
     /// AVX-512 pass computes with one shift (the AVX2 pass ignores this).
     int32_t sums_fit;
+    /// For `fovea_resample_horizontal_avx512vbmi` (the others ignore these): `run_count` runs of
+    /// output pixels, runs[2i] ..< runs[2i + 1], in order, in each of which every window starts
+    /// one source pixel after the one before; every load of a run stays within the row (a run's
+    /// chunk of 32 samples from sample j reads source bytes starts[first]·bands + j + 2g·bands ..<
+    /// that + 36 for each tap pair g), and none holds the last pixel.
+    const int32_t *runs;
+    long run_count;
+    /// Per run, per chunk of 32 of its samples, per tap pair: two vectors of 32 Int16 (the
+    /// chunk's samples 8q + 0…3, then 8q + 4…7, for q = 0…3), each lane pair the pair's two
+    /// weights of the pixel the sample belongs to (0 past the run).
+    const int16_t *run_weights;
 } fovea_horizontal_windows;
 
 /// Int16 of scratch `fovea_resample_horizontal_avx2` needs for windows of `groups` tap pairs.
@@ -54,6 +65,18 @@ void fovea_resample_horizontal_avx512(const uint8_t *a, const uint8_t *b, const 
                                       long in_width, int bands, const fovea_horizontal_windows *windows,
                                       int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
                                       int16_t *out_d);
+
+/// 1 when the CPU also has AVX-512 VBMI and VNNI: whether `fovea_resample_horizontal_avx512vbmi`
+/// may be called.
+int fovea_cpu_has_avx512vbmi(void);
+
+/// `fovea_resample_horizontal_avx512` with the windows' runs filtered straight from the source
+/// rows (vpermb, vpdpwssd), not expanded: the same Int16s. Scratch as for the AVX-512 pass. Only
+/// where `fovea_cpu_has_avx512vbmi()` is 1.
+void fovea_resample_horizontal_avx512vbmi(const uint8_t *a, const uint8_t *b, const uint8_t *c, const uint8_t *d,
+                                          long in_width, int bands, const fovea_horizontal_windows *windows,
+                                          int16_t *scratch, int16_t *out_a, int16_t *out_b, int16_t *out_c,
+                                          int16_t *out_d);
 
 /// One output row of the vertical pass for short windows (FoveaKernels' `VerticalPass`, its
 /// pmulhw kernel): `samples` bytes into `out` from the `count` intermediate rows `rows` (Int16 in
