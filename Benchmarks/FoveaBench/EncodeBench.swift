@@ -1,4 +1,4 @@
-import FoveaCodec
+@_spi(Benchmarks) import FoveaCodec
 import FoveaKernels
 import Glibc
 
@@ -25,6 +25,13 @@ public enum EncodeBench {
                                                  { _ = try VipsReference.jpegsave(view, quality: 95, restartInterval: restarts) })
             rows.append(BenchRow(name: "\(name) q95, wall", foveaMilliseconds: ours.wall, referenceName: "libvips jpegsave", referenceMilliseconds: theirs.wall))
             rows.append(BenchRow(name: "  CPU", foveaMilliseconds: ours.cpu, referenceName: "libvips jpegsave", referenceMilliseconds: theirs.cpu))
+            // Who converts RGB to YCbCr (the same file either way): Fovea before libjpeg, or libjpeg.
+            if JPEGColourConversion.avx512.isAvailable {
+                let (fovea, libjpeg) = try measurePair(repeat: count,
+                                                       { _ = try Codec.encodeJPEG(view, quality: 95, restartInterval: restarts, conversion: .avx512) },
+                                                       { _ = try Codec.encodeJPEG(view, quality: 95, restartInterval: restarts, conversion: .libjpeg) })
+                rows.append(BenchRow(name: "  colour converted by Fovea (AVX-512), CPU", foveaMilliseconds: fovea.cpu, referenceName: "by libjpeg", referenceMilliseconds: libjpeg.cpu))
+            }
             if threads > 1 {
                 let (strips, one) = try measurePair(repeat: count,
                                                     { _ = try Codec.encode(view, format: .jpeg, quality: 95, threads: threads) },

@@ -1,4 +1,5 @@
 #include "CJPEG.h"
+#include "colour_conversion.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -72,10 +73,104 @@ static void flatten_rows(const uint8_t *pixels, size_t stride, int width, int ba
     }
 }
 
+// MARK: - Colour conversion before libjpeg (raw data in)
+
+int fovea_jpeg_conversion_available(fovea_jpeg_conversion conversion) {
+    switch (conversion) {
+    case FOVEA_JPEG_CONVERT_AUTOMATIC:
+    case FOVEA_JPEG_CONVERT_LIBJPEG:
+    case FOVEA_JPEG_CONVERT_SCALAR: return 1;
+    case FOVEA_JPEG_CONVERT_AVX512: return fovea_rgb_to_ycc_avx512_available();
+    }
+    return 0;
+}
+
+int fovea_jpeg_convert_row(fovea_jpeg_conversion conversion, const uint8_t *rgb, int width, uint8_t *y,
+                           uint8_t *cb, uint8_t *cr) {
+    if (width < 1 || !fovea_jpeg_conversion_available(conversion)) return -1;
+    switch (conversion) {
+    case FOVEA_JPEG_CONVERT_SCALAR: fovea_rgb_to_ycc_scalar(rgb, width, y, cb, cr); return 0;
+    case FOVEA_JPEG_CONVERT_AVX512: fovea_rgb_to_ycc_avx512(rgb, width, y, cb, cr); return 0;
+    default: return -1;
+    }
+}
+
+// The conversion a colour encode uses: never AUTOMATIC.
+static fovea_jpeg_conversion resolve(fovea_jpeg_conversion conversion) {
+    if (conversion != FOVEA_JPEG_CONVERT_AUTOMATIC) return conversion;
+    static int avx512 = -1;  // a benign race: every thread computes the same answer
+    if (avx512 < 0) avx512 = fovea_rgb_to_ycc_avx512_available();
+    return avx512 ? FOVEA_JPEG_CONVERT_AVX512 : FOVEA_JPEG_CONVERT_LIBJPEG;
+}
+
+// Rows of one plane: the image's width rounded up to 16 (the AVX-512 conversion's stores),
+// which covers the width in whole 8×8 blocks that jpeg_write_raw_data reads.
+static size_t plane_stride(int width) { return ((size_t)width + 15) / 16 * 16; }
+
+// Gives libjpeg the image 8 rows (one row of blocks) at a time as Y, Cb and Cr planes: what its
+// own path hands the DCT after converting (rgb_ycc_convert), copying each plane
+// (fullsize_downsample) and padding — the last column repeated to a whole block
+// (expand_right_edge), the last row to a whole row of blocks (expand_bottom_edge). The same
+// samples in, so the same file out, without the copy and with a faster conversion.
+static void write_raw(j_compress_ptr cinfo, const uint8_t *pixels, size_t stride, int width, int height,
+                      int bands, fovea_jpeg_conversion conversion, uint8_t *flat, uint8_t *planes) {
+    const size_t plane_rows = plane_stride(width);
+    const int padded = (width + 7) / 8 * 8;
+    JSAMPROW rows[3][8];
+    JSAMPARRAY data[3] = {rows[0], rows[1], rows[2]};
+    for (int top = 0; top < height; top += 8) {
+        const int count = height - top < 8 ? height - top : 8;
+        const uint8_t *first = pixels + (size_t)top * stride;
+        size_t source_stride = stride;
+        if (flat != NULL) {
+            flatten_rows(first, stride, width, bands, count, flat);
+            first = flat;
+            source_stride = (size_t)width * 3;
+        }
+        for (int i = 0; i < 8; i++) {
+            uint8_t *row[3];
+            for (int c = 0; c < 3; c++) row[c] = planes + ((size_t)c * 8 + (i < count ? i : count - 1)) * plane_rows;
+            if (i < count) {
+                const uint8_t *rgb = first + (size_t)i * source_stride;
+                if (conversion == FOVEA_JPEG_CONVERT_AVX512) {
+                    fovea_rgb_to_ycc_avx512(rgb, width, row[0], row[1], row[2]);
+                } else {
+                    fovea_rgb_to_ycc_scalar(rgb, width, row[0], row[1], row[2]);
+                }
+                for (int c = 0; c < 3; c++) memset(row[c] + width, row[c][width - 1], (size_t)(padded - width));
+            }
+            for (int c = 0; c < 3; c++) rows[c][i] = row[c];
+        }
+        // Takes all 8 rows (no suspending destination); rows past the image repeat its last.
+        jpeg_write_raw_data(cinfo, data, 8);
+    }
+}
+
 // MARK: - Encode
 
-// Rows handed to libjpeg per call: two MCU rows of 8 (4:4:4); libjpeg takes them in place.
+// Rows handed to libjpeg per call when it converts: two MCU rows of 8 (4:4:4); libjpeg takes
+// them in place.
 enum { ROWS_PER_WRITE = 16 };
+
+// Gives libjpeg the image as rows of interleaved samples, ROWS_PER_WRITE at a time; it converts
+// colour to YCbCr itself.
+static void write_scanlines(j_compress_ptr cinfo, const uint8_t *pixels, size_t stride, int width, int height,
+                            int bands, int components, uint8_t *flat) {
+    JSAMPROW rows[ROWS_PER_WRITE];
+    while (cinfo->next_scanline < cinfo->image_height) {
+        int top = (int)cinfo->next_scanline;
+        int count = height - top < ROWS_PER_WRITE ? height - top : ROWS_PER_WRITE;
+        const uint8_t *first = pixels + (size_t)top * stride;
+        if (flat != NULL) {
+            flatten_rows(first, stride, width, bands, count, flat);
+            for (int i = 0; i < count; i++) rows[i] = flat + (size_t)i * width * components;
+        } else {
+            for (int i = 0; i < count; i++) rows[i] = (JSAMPROW)(first + (size_t)i * stride);
+        }
+        // Takes every row given (no suspending destination), so next_scanline advances by count.
+        jpeg_write_scanlines(cinfo, rows, (JDIMENSION)count);
+    }
+}
 
 int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int height, int bands,
                       fovea_jpeg_settings settings, uint8_t **output, size_t *length,
@@ -91,7 +186,14 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
                  height, bands, settings.quality, settings.restart_interval);
         return -1;
     }
+    if (!fovea_jpeg_conversion_available(settings.conversion)) {
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "colour conversion %d is not available on this CPU",
+                 (int)settings.conversion);
+        return -1;
+    }
     int components = bands == 2 || bands == 4 ? bands - 1 : bands;
+    const fovea_jpeg_conversion conversion = components == 3 ? resolve(settings.conversion) : FOVEA_JPEG_CONVERT_LIBJPEG;
+    const int raw = conversion != FOVEA_JPEG_CONVERT_LIBJPEG;
 
     // Both buffers and the destination exist before setjmp: after it this function changes none
     // of the locals the clean-up reads (libjpeg changes cinfo and dest only through pointers),
@@ -105,9 +207,12 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     dest.base.empty_output_buffer = empty_output_buffer;
     dest.base.term_destination = term_destination;
     uint8_t *flat = components == bands ? NULL : malloc((size_t)width * components * ROWS_PER_WRITE);
-    if (dest.buffer == NULL || (components != bands && flat == NULL)) {
+    // Raw data in: 8 rows of each of the 3 planes.
+    uint8_t *planes = raw ? malloc(3 * 8 * plane_stride(width)) : NULL;
+    if (dest.buffer == NULL || (components != bands && flat == NULL) || (raw && planes == NULL)) {
         free(dest.buffer);
         free(flat);
+        free(planes);
         snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", width, height);
         return -1;
     }
@@ -121,6 +226,7 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
         (*cinfo.err->format_message)((j_common_ptr)&cinfo, message);
         jpeg_destroy_compress(&cinfo);
         free(flat);
+        free(planes);
         free(dest.buffer);
         return -1;
     }
@@ -143,21 +249,13 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     }
     cinfo.write_JFIF_header = FALSE;
     cinfo.write_Adobe_marker = FALSE;
+    cinfo.raw_data_in = raw ? TRUE : FALSE;
     jpeg_start_compress(&cinfo, TRUE);
 
-    JSAMPROW rows[ROWS_PER_WRITE];
-    while (cinfo.next_scanline < cinfo.image_height) {
-        int top = (int)cinfo.next_scanline;
-        int count = height - top < ROWS_PER_WRITE ? height - top : ROWS_PER_WRITE;
-        const uint8_t *first = pixels + (size_t)top * stride;
-        if (flat != NULL) {
-            flatten_rows(first, stride, width, bands, count, flat);
-            for (int i = 0; i < count; i++) rows[i] = flat + (size_t)i * width * components;
-        } else {
-            for (int i = 0; i < count; i++) rows[i] = (JSAMPROW)(first + (size_t)i * stride);
-        }
-        // Takes every row given (no suspending destination), so next_scanline advances by count.
-        jpeg_write_scanlines(&cinfo, rows, (JDIMENSION)count);
+    if (raw) {
+        write_raw(&cinfo, pixels, stride, width, height, bands, conversion, flat, planes);
+    } else {
+        write_scanlines(&cinfo, pixels, stride, width, height, bands, components, flat);
     }
     jpeg_finish_compress(&cinfo);
 
@@ -165,5 +263,6 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     *length = dest.capacity - dest.base.free_in_buffer;
     jpeg_destroy_compress(&cinfo);
     free(flat);
+    free(planes);
     return 0;
 }

@@ -84,13 +84,17 @@ extension Codec {
     /// (``encodeJPEGWithVips(_:quality:restartInterval:)``, byte for byte: `JPEGEncoderTests`),
     /// without libvips's per-call cost (its pipeline, thread pool and write-behind thread:
     /// ≈ 2.2 ms of worker CPU per warm zoom returning 992×736, docs/BENCHMARKS.md).
-    static func encodeJPEG(_ view: ImageView, quality: Int, restartInterval: Int) throws -> EncodedImage {
+    /// `conversion`: who converts colour to YCbCr (the same bytes whoever does).
+    @_spi(Benchmarks)
+    public static func encodeJPEG(_ view: ImageView, quality: Int, restartInterval: Int,
+                                  conversion: JPEGColourConversion = .automatic) throws -> EncodedImage {
         guard (1...4).contains(view.bands) else {
             throw CodecError(.invalidArgument, "image has \(view.bands) bands; 1, 2, 3 or 4 are supported")
         }
         let settings = fovea_jpeg_settings(
             quality: Int32(quality), restart_interval: Int32(restartInterval),
-            optimize_coding: EncodeSettings.jpegOptimizeCoding ? 1 : 0, progressive: 0)
+            optimize_coding: EncodeSettings.jpegOptimizeCoding ? 1 : 0, progressive: 0,
+            conversion: conversion.cValue)
         var output: UnsafeMutablePointer<UInt8>?
         var length = 0
         var message = [CChar](repeating: 0, count: Int(FOVEA_JPEG_MESSAGE_CAPACITY))

@@ -2,7 +2,7 @@ import FoveaKernels
 import Foundation
 import Testing
 
-@testable import FoveaCodec
+@_spi(Benchmarks) @testable import FoveaCodec
 
 extension FoveaCodecTests {
     /// JPEG goes through libjpeg-turbo directly (CJPEG) instead of libvips's jpegsave. The

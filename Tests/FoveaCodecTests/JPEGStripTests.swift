@@ -2,7 +2,7 @@ import CVips
 import FoveaKernels
 import Testing
 
-@testable import FoveaCodec
+@_spi(Benchmarks) @testable import FoveaCodec
 
 extension FoveaCodecTests {
     /// JPEG encoded as strips on several threads and joined must be the very file libjpeg

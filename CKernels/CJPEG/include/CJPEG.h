@@ -11,6 +11,27 @@
 /// Room for an error message, terminator included (libjpeg's JMSG_LENGTH_MAX).
 #define FOVEA_JPEG_MESSAGE_CAPACITY 200
 
+/// Who converts RGB to YCbCr: the same bytes whichever does (JPEGColourConversionTests).
+typedef enum fovea_jpeg_conversion {
+    /// FOVEA_JPEG_CONVERT_AVX512 where the CPU has it, else FOVEA_JPEG_CONVERT_LIBJPEG.
+    FOVEA_JPEG_CONVERT_AUTOMATIC = 0,
+    /// libjpeg itself (jpeg_write_scanlines: its SIMD conversion, then a copy per plane).
+    FOVEA_JPEG_CONVERT_LIBJPEG = 1,
+    /// jpeg.c, 8 rows at a time into planes given to jpeg_write_raw_data, in plain C.
+    FOVEA_JPEG_CONVERT_SCALAR = 2,
+    /// The same with AVX-512 (F, BW, VBMI, VNNI): the fastest where the CPU has it.
+    FOVEA_JPEG_CONVERT_AVX512 = 3,
+} fovea_jpeg_conversion;
+
+/// Whether this CPU can run `conversion` (grey images never convert: any is accepted for them).
+int fovea_jpeg_conversion_available(fovea_jpeg_conversion conversion);
+
+/// One row through Fovea's conversion `conversion` (SCALAR or AVX512; the others return -1, as
+/// does one this CPU cannot run): `width` interleaved RGB pixels into a row of each plane, which
+/// needs room for `width` rounded up to 16 samples. For tests; encodes convert on their own.
+int fovea_jpeg_convert_row(fovea_jpeg_conversion conversion, const uint8_t *rgb, int width, uint8_t *y,
+                           uint8_t *cb, uint8_t *cr);
+
 /// Encoder settings.
 typedef struct fovea_jpeg_settings {
     /// 1–100, through jpeg_set_quality(force_baseline: TRUE).
@@ -21,6 +42,8 @@ typedef struct fovea_jpeg_settings {
     int optimize_coding;
     /// Progressive scans (jpeg_simple_progression).
     int progressive;
+    /// Who converts colour images to YCbCr; one the CPU cannot run fails the encode.
+    fovea_jpeg_conversion conversion;
 } fovea_jpeg_settings;
 
 /// Encodes a `width` × `height` image of 8-bit samples, `bands` (1–4) interleaved per pixel and
