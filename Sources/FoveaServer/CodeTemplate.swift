@@ -24,7 +24,7 @@ final class CodeTemplate: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var process: WorkerProcess?
-    private var home: String?
+    private var home: TemplateHomes.Home?
     private var nextRequest: Int64 = 1
 
     init(configuration: CodeConfiguration, logger: Logger) {
@@ -39,14 +39,14 @@ final class CodeTemplate: @unchecked Sendable {
     func start(timeoutSeconds: Double = 180) throws -> Hello {
         lock.lock()
         defer { lock.unlock() }
-        let home = NSTemporaryDirectory() + "fovea-code-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        let stale = TemplateHomes.removeThoseOfStoppedDaemons()
+        if !stale.isEmpty { logger.info("removed \(stale.count) code template homes of daemons no longer running: \(stale.prefix(3).joined(separator: ", "))\(stale.count > 3 ? ", …" : "")") }
+        let home = try TemplateHomes.make()
         self.home = home
         let bootstrap = "import sys; sys.path.insert(0, sys.argv[1]); from fovea_runner.template import main; main()"
         let process = try WorkerProcess.spawn(executable: configuration.python,
                                               arguments: ["-I", "-B", "-c", bootstrap, configuration.runnerDirectory],
-                                              environment: configuration.templateEnvironment(home: home),
+                                              environment: configuration.templateEnvironment(home: home.path),
                                               ownPIDNamespace: false, maximumDescriptors: 1)
         self.process = process
         do {
@@ -117,7 +117,7 @@ final class CodeTemplate: @unchecked Sendable {
             process.waitForExit()
         }
         process = nil
-        if let home { try? FileManager.default.removeItem(atPath: home) }
+        home?.release()
         home = nil
     }
 
