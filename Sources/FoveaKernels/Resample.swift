@@ -85,9 +85,12 @@ private func resample(_ src: ImageView, into dst: MutableImageView, filter: Resa
         copyRows(src.cropped(to: PixelRect(x: 0, y: rows.lowerBound, width: src.width, height: rows.count)), into: dst)
         return
     }
-    let plan = ResamplePlan(filter: filter, bands: src.bands, inWidth: src.width,
-                            inHeight: src.height, outWidth: dst.width, outHeight: height,
-                            box: box, threads: threads)
+    let key = ResamplePlanCache.Key(filter: filter, bands: src.bands, inWidth: src.width, inHeight: src.height,
+                                    outWidth: dst.width, outHeight: height, box: box)
+    let plan = ResamplePlanCache.shared.plan(for: key) {
+        ResamplePlan(filter: filter, bands: src.bands, inWidth: src.width, inHeight: src.height,
+                     outWidth: dst.width, outHeight: height, box: box, threads: threads)
+    }
     RowBands.run(rows: rows.count, threads: threads) { band in
         ResampleBand(plan: plan, src: src, dst: dst, firstRow: rows.lowerBound,
                      premultipliesAlpha: premultipliesAlpha && src.bands == 4, horizontalInstructions: horizontal,
