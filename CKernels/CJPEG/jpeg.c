@@ -95,12 +95,11 @@ int fovea_jpeg_convert_row(fovea_jpeg_conversion conversion, const uint8_t *rgb,
     }
 }
 
-// The conversion a colour encode uses: never AUTOMATIC.
+// The conversion a colour encode uses: never AUTOMATIC. (__builtin_cpu_supports reads what the
+// CPU reported at start-up: no need to remember the answer.)
 static fovea_jpeg_conversion resolve(fovea_jpeg_conversion conversion) {
     if (conversion != FOVEA_JPEG_CONVERT_AUTOMATIC) return conversion;
-    static int avx512 = -1;  // a benign race: every thread computes the same answer
-    if (avx512 < 0) avx512 = fovea_rgb_to_ycc_avx512_available();
-    return avx512 ? FOVEA_JPEG_CONVERT_AVX512 : FOVEA_JPEG_CONVERT_LIBJPEG;
+    return fovea_rgb_to_ycc_avx512_available() ? FOVEA_JPEG_CONVERT_AVX512 : FOVEA_JPEG_CONVERT_LIBJPEG;
 }
 
 // Rows of one plane: the image's width rounded up to 16 (the AVX-512 conversion's stores),
