@@ -85,14 +85,24 @@ int fovea_jpeg_conversion_available(fovea_jpeg_conversion conversion) {
     return 0;
 }
 
+typedef void (*row_converter)(const uint8_t *rgb, int width, uint8_t *y, uint8_t *cb, uint8_t *cr);
+
+// Fovea's row conversion for `conversion`; NULL for libjpeg's, AUTOMATIC, or one the CPU lacks.
+static row_converter converter_for(fovea_jpeg_conversion conversion) {
+    if (!fovea_jpeg_conversion_available(conversion)) return NULL;
+    switch (conversion) {
+    case FOVEA_JPEG_CONVERT_SCALAR: return fovea_rgb_to_ycc_scalar;
+    case FOVEA_JPEG_CONVERT_AVX512: return fovea_rgb_to_ycc_avx512;
+    default: return NULL;
+    }
+}
+
 int fovea_jpeg_convert_row(fovea_jpeg_conversion conversion, const uint8_t *rgb, int width, uint8_t *y,
                            uint8_t *cb, uint8_t *cr) {
-    if (width < 1 || !fovea_jpeg_conversion_available(conversion)) return -1;
-    switch (conversion) {
-    case FOVEA_JPEG_CONVERT_SCALAR: fovea_rgb_to_ycc_scalar(rgb, width, y, cb, cr); return 0;
-    case FOVEA_JPEG_CONVERT_AVX512: fovea_rgb_to_ycc_avx512(rgb, width, y, cb, cr); return 0;
-    default: return -1;
-    }
+    const row_converter convert = converter_for(conversion);
+    if (width < 1 || convert == NULL) return -1;
+    convert(rgb, width, y, cb, cr);
+    return 0;
 }
 
 // The conversion a colour encode uses: never AUTOMATIC. (__builtin_cpu_supports reads what the
@@ -112,7 +122,7 @@ static size_t plane_stride(int width) { return ((size_t)width + 15) / 16 * 16; }
 // (expand_right_edge), the last row to a whole row of blocks (expand_bottom_edge). The same
 // samples in, so the same file out, without the copy and with a faster conversion.
 static void write_raw(j_compress_ptr cinfo, const uint8_t *pixels, size_t stride, int width, int height,
-                      int bands, fovea_jpeg_conversion conversion, uint8_t *flat, uint8_t *planes) {
+                      int bands, row_converter convert, uint8_t *flat, uint8_t *planes) {
     const size_t plane_rows = plane_stride(width);
     const int padded = (width + 7) / 8 * 8;
     JSAMPROW rows[3][8];
@@ -130,12 +140,7 @@ static void write_raw(j_compress_ptr cinfo, const uint8_t *pixels, size_t stride
             uint8_t *row[3];
             for (int c = 0; c < 3; c++) row[c] = planes + ((size_t)c * 8 + (i < count ? i : count - 1)) * plane_rows;
             if (i < count) {
-                const uint8_t *rgb = first + (size_t)i * source_stride;
-                if (conversion == FOVEA_JPEG_CONVERT_AVX512) {
-                    fovea_rgb_to_ycc_avx512(rgb, width, row[0], row[1], row[2]);
-                } else {
-                    fovea_rgb_to_ycc_scalar(rgb, width, row[0], row[1], row[2]);
-                }
+                convert(first + (size_t)i * source_stride, width, row[0], row[1], row[2]);
                 for (int c = 0; c < 3; c++) memset(row[c] + width, row[c][width - 1], (size_t)(padded - width));
             }
             for (int c = 0; c < 3; c++) rows[c][i] = row[c];
@@ -191,8 +196,9 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
         return -1;
     }
     int components = bands == 2 || bands == 4 ? bands - 1 : bands;
-    const fovea_jpeg_conversion conversion = components == 3 ? resolve(settings.conversion) : FOVEA_JPEG_CONVERT_LIBJPEG;
-    const int raw = conversion != FOVEA_JPEG_CONVERT_LIBJPEG;
+    // NULL: libjpeg converts (or, for grey, takes the rows as they are).
+    const row_converter convert = components == 3 ? converter_for(resolve(settings.conversion)) : NULL;
+    const int raw = convert != NULL;
 
     // Both buffers and the destination exist before setjmp: after it this function changes none
     // of the locals the clean-up reads (libjpeg changes cinfo and dest only through pointers),
@@ -252,7 +258,7 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     jpeg_start_compress(&cinfo, TRUE);
 
     if (raw) {
-        write_raw(&cinfo, pixels, stride, width, height, bands, conversion, flat, planes);
+        write_raw(&cinfo, pixels, stride, width, height, bands, convert, flat, planes);
     } else {
         write_scanlines(&cinfo, pixels, stride, width, height, bands, components, flat);
     }
