@@ -2,7 +2,8 @@
 import FoveaKernels
 import Glibc
 
-/// `fovea bench encode`: Fovea's JPEG encoder (libjpeg-turbo called directly) beside libvips's
+/// `fovea bench encode`: Fovea's JPEG encoder (its own baseline coder, libjpeg-turbo's markers
+/// and codes) beside libvips's
 /// jpegsave writing the same bytes, on what a warm zoom returns (a 1000×750 box of the frame
 /// resized to 992×736) and on what a 4×4 tile returns (1920×1080 → 1920×1088), q95 4:4:4.
 /// Wall and CPU time per encode (medians; CPU of this process, libvips's threads included),
@@ -28,9 +29,17 @@ public enum EncodeBench {
             // Who converts RGB to YCbCr (the same file either way): Fovea before libjpeg, or libjpeg.
             if JPEGColourConversion.avx512.isAvailable {
                 let (fovea, libjpeg) = try measurePair(repeat: count,
-                                                       { _ = try Codec.encodeJPEG(view, quality: 95, restartInterval: restarts, conversion: .avx512) },
+                                                       { _ = try Codec.encodeJPEG(view, quality: 95, restartInterval: restarts, conversion: .avx512, coder: .libjpeg) },
                                                        { _ = try Codec.encodeJPEG(view, quality: 95, restartInterval: restarts, conversion: .libjpeg) })
                 rows.append(BenchRow(name: "  colour converted by Fovea (AVX-512), CPU", foveaMilliseconds: fovea.cpu, referenceName: "by libjpeg", referenceMilliseconds: libjpeg.cpu))
+            }
+            // Who transforms and codes (the same file either way): Fovea's coder or libjpeg's,
+            // both from Fovea's planes.
+            if JPEGCoder.avx512.isAvailable {
+                let (fovea, libjpeg) = try measurePair(repeat: count,
+                                                       { _ = try Codec.encodeJPEG(view, quality: 95, restartInterval: restarts, coder: .avx512) },
+                                                       { _ = try Codec.encodeJPEG(view, quality: 95, restartInterval: restarts, coder: .libjpeg) })
+                rows.append(BenchRow(name: "  DCT and Huffman by Fovea (AVX-512), CPU", foveaMilliseconds: fovea.cpu, referenceName: "by libjpeg", referenceMilliseconds: libjpeg.cpu))
             }
             if threads > 1 {
                 let (strips, one) = try measurePair(repeat: count,

@@ -1,4 +1,5 @@
 #include "CJPEG.h"
+#include "baseline_encoder.h"
 #include "colour_conversion.h"
 
 #include <setjmp.h>
@@ -112,42 +113,115 @@ static fovea_jpeg_conversion resolve(fovea_jpeg_conversion conversion) {
     return fovea_rgb_to_ycc_avx512_available() ? FOVEA_JPEG_CONVERT_AVX512 : FOVEA_JPEG_CONVERT_LIBJPEG;
 }
 
-// Rows of one plane: the image's width rounded up to 16 (the AVX-512 conversion's stores),
-// which covers the width in whole 8×8 blocks that jpeg_write_raw_data reads.
-static size_t plane_stride(int width) { return ((size_t)width + 15) / 16 * 16; }
+// Rows of one plane: the image's width rounded up to 32 (the AVX-512 conversion's stores, four
+// blocks of Fovea's AVX-512 DCT), which covers the width in whole 8×8 blocks that
+// jpeg_write_raw_data reads.
+static size_t plane_stride(int width) { return ((size_t)width + 31) / 32 * 32; }
 
-// Gives libjpeg the image 8 rows (one row of blocks) at a time as Y, Cb and Cr planes: what its
-// own path hands the DCT after converting (rgb_ycc_convert), copying each plane
+// Where an image's rows come from, and what turns them into planes.
+typedef struct {
+    const uint8_t *pixels;
+    size_t stride;
+    int width, height, bands, components;
+    /// Colour only; grey rows are copied.
+    row_converter convert;
+    /// Room for 8 flattened rows when the image has alpha, else NULL.
+    uint8_t *flat;
+    /// 8 rows of each component's plane, plane_stride(width) apart.
+    uint8_t *planes;
+} plane_source;
+
+// Fills the planes with the image's rows top…top + 7 and points rows[c][i] at row i of plane c:
+// what libjpeg's own path hands the DCT after converting (rgb_ycc_convert), copying each plane
 // (fullsize_downsample) and padding — the last column repeated to a whole block
-// (expand_right_edge), the last row to a whole row of blocks (expand_bottom_edge). The same
+// (expand_right_edge), the last row copied to a whole row of blocks (expand_bottom_edge). The same
 // samples in, so the same file out, without the copy and with a faster conversion.
-static void write_raw(j_compress_ptr cinfo, const uint8_t *pixels, size_t stride, int width, int height,
-                      int bands, row_converter convert, uint8_t *flat, uint8_t *planes) {
-    const size_t plane_rows = plane_stride(width);
-    const int padded = (width + 7) / 8 * 8;
-    JSAMPROW rows[3][8];
-    JSAMPARRAY data[3] = {rows[0], rows[1], rows[2]};
-    for (int top = 0; top < height; top += 8) {
-        const int count = height - top < 8 ? height - top : 8;
-        const uint8_t *first = pixels + (size_t)top * stride;
-        size_t source_stride = stride;
-        if (flat != NULL) {
-            flatten_rows(first, stride, width, bands, count, flat);
-            first = flat;
-            source_stride = (size_t)width * 3;
-        }
-        for (int i = 0; i < 8; i++) {
-            uint8_t *row[3];
-            for (int c = 0; c < 3; c++) row[c] = planes + ((size_t)c * 8 + (i < count ? i : count - 1)) * plane_rows;
-            if (i < count) {
-                convert(first + (size_t)i * source_stride, width, row[0], row[1], row[2]);
-                for (int c = 0; c < 3; c++) memset(row[c] + width, row[c][width - 1], (size_t)(padded - width));
+static void fill_planes(const plane_source *s, int top, uint8_t *rows[3][8]) {
+    const size_t plane_rows = plane_stride(s->width);
+    const int padded = (s->width + 7) / 8 * 8;
+    const int count = s->height - top < 8 ? s->height - top : 8;
+    const uint8_t *first = s->pixels + (size_t)top * s->stride;
+    size_t source_stride = s->stride;
+    if (s->flat != NULL) {
+        flatten_rows(first, s->stride, s->width, s->bands, count, s->flat);
+        first = s->flat;
+        source_stride = (size_t)s->width * s->components;
+    }
+    for (int i = 0; i < 8; i++) {
+        uint8_t *row[3];
+        for (int c = 0; c < s->components; c++) row[c] = s->planes + ((size_t)c * 8 + i) * plane_rows;
+        if (i >= count) {
+            for (int c = 0; c < s->components; c++) memcpy(row[c], row[c] - plane_rows, plane_rows);
+        } else {
+            const uint8_t *pixels = first + (size_t)i * source_stride;
+            if (s->components == 3) {
+                s->convert(pixels, s->width, row[0], row[1], row[2]);
+            } else {
+                memcpy(row[0], pixels, (size_t)s->width);
             }
-            for (int c = 0; c < 3; c++) rows[c][i] = row[c];
+            for (int c = 0; c < s->components; c++) memset(row[c] + s->width, row[c][s->width - 1], (size_t)(padded - s->width));
         }
+        for (int c = 0; c < s->components; c++) rows[c][i] = row[c];
+    }
+}
+
+// Gives libjpeg the image 8 rows (one row of blocks) at a time as Y, Cb and Cr planes.
+static void write_raw(j_compress_ptr cinfo, const plane_source *source) {
+    uint8_t *rows[3][8];
+    JSAMPARRAY data[3] = {rows[0], rows[1], rows[2]};
+    for (int top = 0; top < source->height; top += 8) {
+        fill_planes(source, top, rows);
         // Takes all 8 rows (no suspending destination); rows past the image repeat its last.
         jpeg_write_raw_data(cinfo, data, 8);
     }
+}
+
+// MARK: - Fovea's coder
+
+int fovea_jpeg_coder_available(fovea_jpeg_coder coder) {
+    switch (coder) {
+    case FOVEA_JPEG_CODER_AUTOMATIC:
+    case FOVEA_JPEG_CODER_LIBJPEG:
+    case FOVEA_JPEG_CODER_SCALAR: return 1;
+    case FOVEA_JPEG_CODER_AVX512: return fovea_baseline_avx512_available();
+    }
+    return 0;
+}
+
+// The coder an encode uses: never AUTOMATIC.
+static fovea_jpeg_coder resolve_coder(fovea_jpeg_settings settings) {
+    if (settings.coder != FOVEA_JPEG_CODER_AUTOMATIC) return settings.coder;
+    if (settings.conversion == FOVEA_JPEG_CONVERT_LIBJPEG) return FOVEA_JPEG_CODER_LIBJPEG;
+    const int baseline = !settings.progressive && !settings.optimize_coding;
+    return baseline && fovea_baseline_avx512_available() ? FOVEA_JPEG_CODER_AVX512 : FOVEA_JPEG_CODER_LIBJPEG;
+}
+
+// The whole file through baseline_encoder.c, from the planes libjpeg would have been given.
+static int encode_with_fovea(const plane_source *source, fovea_jpeg_settings settings, int avx512, uint8_t **output,
+                             size_t *length, char *message) {
+    fovea_baseline_encoder encoder;
+    if (fovea_baseline_begin(&encoder, source->width, source->height, source->components, settings.quality,
+                             settings.restart_interval, avx512) != 0) {
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", source->width, source->height);
+        return -1;
+    }
+    uint8_t *rows[3][8];
+    for (int top = 0; top < source->height; top += 8) {
+        fill_planes(source, top, rows);
+        const uint8_t *const planes[3] = {rows[0][0], source->components == 3 ? rows[1][0] : NULL,
+                                          source->components == 3 ? rows[2][0] : NULL};
+        if (fovea_baseline_write_rows(&encoder, planes, plane_stride(source->width)) != 0) {
+            fovea_baseline_release(&encoder);
+            snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", source->width, source->height);
+            return -1;
+        }
+    }
+    if (fovea_baseline_finish(&encoder, output, length) != 0) {
+        fovea_baseline_release(&encoder);
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", source->width, source->height);
+        return -1;
+    }
+    return 0;
 }
 
 // MARK: - Encode
@@ -176,30 +250,11 @@ static void write_scanlines(j_compress_ptr cinfo, const uint8_t *pixels, size_t 
     }
 }
 
-int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int height, int bands,
-                      fovea_jpeg_settings settings, uint8_t **output, size_t *length,
-                      char *message) {
-    message[0] = 0;
-    *output = NULL;
-    *length = 0;
-    // Sizes past JPEG's limit (65500) are libjpeg's to refuse, with its own message.
-    if (bands < 1 || bands > 4 || width < 1 || height < 1 || settings.quality < 1 || settings.quality > 100 ||
-        settings.restart_interval < 0 || settings.restart_interval > 65535) {
-        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY,
-                 "cannot encode %dx%d with %d bands at quality %d (restart interval %d)", width,
-                 height, bands, settings.quality, settings.restart_interval);
-        return -1;
-    }
-    if (!fovea_jpeg_conversion_available(settings.conversion)) {
-        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "colour conversion %d is not available on this CPU",
-                 (int)settings.conversion);
-        return -1;
-    }
-    int components = bands == 2 || bands == 4 ? bands - 1 : bands;
-    // NULL: libjpeg converts (or, for grey, takes the rows as they are).
-    const row_converter convert = components == 3 ? converter_for(resolve(settings.conversion)) : NULL;
+// The whole file through libjpeg: it converts (convert NULL, or grey) or takes the planes.
+static int encode_with_libjpeg(const uint8_t *pixels, size_t stride, int width, int height, int bands, int components,
+                               fovea_jpeg_settings settings, row_converter convert, uint8_t **output, size_t *length,
+                               char *message) {
     const int raw = convert != NULL;
-
     // Both buffers and the destination exist before setjmp: after it this function changes none
     // of the locals the clean-up reads (libjpeg changes cinfo and dest only through pointers),
     // so none needs to be volatile.
@@ -213,7 +268,7 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     dest.base.term_destination = term_destination;
     uint8_t *flat = components == bands ? NULL : malloc((size_t)width * components * ROWS_PER_WRITE);
     // Raw data in: 8 rows of each of the 3 planes.
-    uint8_t *planes = raw ? malloc(3 * 8 * plane_stride(width)) : NULL;
+    uint8_t *planes = raw ? calloc(3 * 8, plane_stride(width)) : NULL;
     if (dest.buffer == NULL || (components != bands && flat == NULL) || (raw && planes == NULL)) {
         free(dest.buffer);
         free(flat);
@@ -258,7 +313,8 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     jpeg_start_compress(&cinfo, TRUE);
 
     if (raw) {
-        write_raw(&cinfo, pixels, stride, width, height, bands, convert, flat, planes);
+        const plane_source source = {pixels, stride, width, height, bands, components, convert, flat, planes};
+        write_raw(&cinfo, &source);
     } else {
         write_scanlines(&cinfo, pixels, stride, width, height, bands, components, flat);
     }
@@ -270,4 +326,60 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     free(flat);
     free(planes);
     return 0;
+}
+
+int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int height, int bands,
+                      fovea_jpeg_settings settings, uint8_t **output, size_t *length,
+                      char *message) {
+    message[0] = 0;
+    *output = NULL;
+    *length = 0;
+    if (bands < 1 || bands > 4 || width < 1 || height < 1 || settings.quality < 1 || settings.quality > 100 ||
+        settings.restart_interval < 0 || settings.restart_interval > 65535) {
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY,
+                 "cannot encode %dx%d with %d bands at quality %d (restart interval %d)", width,
+                 height, bands, settings.quality, settings.restart_interval);
+        return -1;
+    }
+    if (!fovea_jpeg_conversion_available(settings.conversion) || !fovea_jpeg_coder_available(settings.coder)) {
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "colour conversion %d or coder %d is not available on this CPU",
+                 (int)settings.conversion, (int)settings.coder);
+        return -1;
+    }
+    const int components = bands == 2 || bands == 4 ? bands - 1 : bands;
+    const fovea_jpeg_coder coder = resolve_coder(settings);
+    // Sizes past JPEG's limit (65500) are libjpeg's to refuse, with its own message.
+    if (coder == FOVEA_JPEG_CODER_LIBJPEG || width > 65500 || height > 65500) {
+        // NULL: libjpeg converts (or, for grey, takes the rows as they are).
+        const row_converter convert = components == 3 ? converter_for(resolve(settings.conversion)) : NULL;
+        return encode_with_libjpeg(pixels, stride, width, height, bands, components, settings, convert, output,
+                                   length, message);
+    }
+    if (settings.progressive || settings.optimize_coding) {
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "Fovea's coder writes baseline files with standard tables only");
+        return -1;
+    }
+    if (settings.conversion == FOVEA_JPEG_CONVERT_LIBJPEG) {
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "libjpeg's conversion works with libjpeg's coder only");
+        return -1;
+    }
+    const int avx512 = coder == FOVEA_JPEG_CODER_AVX512;
+    // Fovea's coders take Fovea's conversion: AVX-512 unless SCALAR is asked for or the CPU lacks it.
+    const fovea_jpeg_conversion conversion = fovea_jpeg_conversion_available(FOVEA_JPEG_CONVERT_AVX512)
+        ? (settings.conversion == FOVEA_JPEG_CONVERT_SCALAR ? FOVEA_JPEG_CONVERT_SCALAR : FOVEA_JPEG_CONVERT_AVX512)
+        : FOVEA_JPEG_CONVERT_SCALAR;
+    uint8_t *flat = components == bands ? NULL : malloc((size_t)width * components * 8);
+    uint8_t *planes = calloc((size_t)components * 8, plane_stride(width));
+    if ((components != bands && flat == NULL) || planes == NULL) {
+        free(flat);
+        free(planes);
+        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", width, height);
+        return -1;
+    }
+    const plane_source source = {pixels, stride, width, height, bands, components,
+                                 components == 3 ? converter_for(conversion) : NULL, flat, planes};
+    const int status = encode_with_fovea(&source, settings, avx512, output, length, message);
+    free(flat);
+    free(planes);
+    return status;
 }

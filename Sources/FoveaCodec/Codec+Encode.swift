@@ -79,22 +79,25 @@ extension Codec {
         }
     }
 
-    /// One JPEG encode through libjpeg-turbo (CJPEG); `restartInterval` MCUs between restart
-    /// markers (0: none). The same file libvips's jpegsave writes with the same settings
+    /// One JPEG encode through CJPEG (Fovea's baseline coder, or libjpeg-turbo for optimised
+    /// tables); `restartInterval` MCUs between restart markers (0: none). The same file
+    /// libvips's jpegsave writes with the same settings
     /// (``encodeJPEGWithVips(_:quality:restartInterval:)``, byte for byte: `JPEGEncoderTests`),
     /// without libvips's per-call cost (its pipeline, thread pool and write-behind thread:
     /// ≈ 2.2 ms of worker CPU per warm zoom returning 992×736, docs/BENCHMARKS.md).
-    /// `conversion`: who converts colour to YCbCr (the same bytes whoever does).
+    /// `conversion`: who converts colour to YCbCr; `coder`: who transforms and codes (the same
+    /// bytes whoever does).
     @_spi(Benchmarks)
     public static func encodeJPEG(_ view: ImageView, quality: Int, restartInterval: Int,
-                                  conversion: JPEGColourConversion = .automatic) throws -> EncodedImage {
+                                  conversion: JPEGColourConversion = .automatic,
+                                  coder: JPEGCoder = .automatic) throws -> EncodedImage {
         guard (1...4).contains(view.bands) else {
             throw CodecError(.invalidArgument, "image has \(view.bands) bands; 1, 2, 3 or 4 are supported")
         }
         let settings = fovea_jpeg_settings(
             quality: Int32(quality), restart_interval: Int32(restartInterval),
             optimize_coding: EncodeSettings.jpegOptimizeCoding ? 1 : 0, progressive: 0,
-            conversion: conversion.cValue)
+            conversion: conversion.cValue, coder: coder.cValue)
         var output: UnsafeMutablePointer<UInt8>?
         var length = 0
         var message = [CChar](repeating: 0, count: Int(FOVEA_JPEG_MESSAGE_CAPACITY))

@@ -99,7 +99,7 @@ struct Bench: ParsableCommand {
     struct EncodeCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "encode",
-            abstract: "JPEG q95 4:4:4 of a zoom's and a tile's output: libjpeg-turbo directly (Fovea) beside libvips's jpegsave, wall and CPU.")
+            abstract: "JPEG q95 4:4:4 of a zoom's and a tile's output: Fovea's encoder beside libvips's jpegsave (and Fovea's conversion and coder beside libjpeg's), wall and CPU.")
 
         @OptionGroup var common: Common
 

@@ -75,11 +75,13 @@ extension FoveaCodecTests {
             }
         }
 
-        /// Each of Fovea's conversions (and the automatic choice) against libjpeg converting.
+        /// Each of Fovea's conversions (and the automatic choice) against libjpeg converting,
+        /// libjpeg coding in both (`JPEGCoderTests` compares the coders).
         static func expectSameFile(_ view: ImageView, quality: Int, restartInterval: Int, _ label: String) throws {
             let theirs = try Codec.encodeJPEG(view, quality: quality, restartInterval: restartInterval, conversion: .libjpeg).array
             for conversion in Self.ours + [.automatic] {
-                let ours = try Codec.encodeJPEG(view, quality: quality, restartInterval: restartInterval, conversion: conversion).array
+                let ours = try Codec.encodeJPEG(view, quality: quality, restartInterval: restartInterval, conversion: conversion,
+                                                coder: .libjpeg).array
                 let same = ours == theirs  // not inside #expect, which would print both files
                 #expect(same, "\(label) q\(quality) restarts \(restartInterval), \(conversion): \(ours.count) against \(theirs.count) bytes")
             }

@@ -32,6 +32,23 @@ int fovea_jpeg_conversion_available(fovea_jpeg_conversion conversion);
 int fovea_jpeg_convert_row(fovea_jpeg_conversion conversion, const uint8_t *rgb, int width, uint8_t *y,
                            uint8_t *cb, uint8_t *cr);
 
+/// Who transforms and codes: the same bytes whichever does (JPEGCoderTests).
+typedef enum fovea_jpeg_coder {
+    /// FOVEA_JPEG_CODER_AVX512 where the CPU has it and the file is baseline with standard
+    /// tables, else FOVEA_JPEG_CODER_LIBJPEG.
+    FOVEA_JPEG_CODER_AUTOMATIC = 0,
+    /// libjpeg-turbo: its DCT, quantisation and Huffman coding (any settings).
+    FOVEA_JPEG_CODER_LIBJPEG = 1,
+    /// Fovea's baseline coder (baseline_encoder.c) in plain C: baseline files with standard
+    /// Huffman tables only (no progressive, no optimize_coding).
+    FOVEA_JPEG_CODER_SCALAR = 2,
+    /// The same with AVX-512 (F, BW, CD, VBMI2) for the DCT, quantisation and symbols.
+    FOVEA_JPEG_CODER_AVX512 = 3,
+} fovea_jpeg_coder;
+
+/// Whether this CPU can run `coder`.
+int fovea_jpeg_coder_available(fovea_jpeg_coder coder);
+
 /// Encoder settings.
 typedef struct fovea_jpeg_settings {
     /// 1–100, through jpeg_set_quality(force_baseline: TRUE).
@@ -42,8 +59,13 @@ typedef struct fovea_jpeg_settings {
     int optimize_coding;
     /// Progressive scans (jpeg_simple_progression).
     int progressive;
-    /// Who converts colour images to YCbCr; one the CPU cannot run fails the encode.
+    /// Who converts colour images to YCbCr; one the CPU cannot run fails the encode. Fovea's
+    /// coders take Fovea's conversion (AUTOMATIC: AVX-512 where the CPU has it, else SCALAR);
+    /// LIBJPEG makes the AUTOMATIC coder libjpeg's and fails with Fovea's.
     fovea_jpeg_conversion conversion;
+    /// Who transforms and codes; one the CPU cannot run, or Fovea's for progressive or
+    /// optimised files, fails the encode.
+    fovea_jpeg_coder coder;
 } fovea_jpeg_settings;
 
 /// Encodes a `width` × `height` image of 8-bit samples, `bands` (1–4) interleaved per pixel and
