@@ -6,7 +6,8 @@ import CJPEG
 ///
 /// libjpeg converts with its own SIMD code, then copies each plane and pads it to whole 8×8
 /// blocks; Fovea's conversions do the same arithmetic 8 rows at a time into padded planes that
-/// libjpeg takes as they are (`jpeg_write_raw_data`): one pass over the pixels fewer.
+/// the coder takes as they are (Fovea's, or libjpeg's `jpeg_write_raw_data`): one pass over the
+/// pixels fewer.
 @_spi(Benchmarks)
 public enum JPEGColourConversion: CaseIterable, Sendable, CustomStringConvertible {
     /// ``avx512`` where the CPU has it, else ``libjpeg``.

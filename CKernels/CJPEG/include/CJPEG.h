@@ -1,4 +1,5 @@
-// JPEG encoding straight through libjpeg-turbo's libjpeg API, for Swift.
+// JPEG encoding for Swift: Fovea's own baseline coder (baseline_encoder.c) where the CPU has
+// AVX-512, else libjpeg-turbo's libjpeg API; both write the same bytes.
 //
 // libjpeg reports errors by calling error_exit, which must not return: the usual answer is a
 // longjmp back to the caller. A longjmp across Swift frames is undefined behaviour, so the whole
