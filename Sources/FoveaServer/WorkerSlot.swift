@@ -39,9 +39,6 @@ final class WorkerSlot: @unchecked Sendable {
     /// isolation, where every decode needs a fresh worker). It is started when no job waits
     /// (``startSpareIfIdle()``), or right after a worker had to be started without one.
     private var spare: WorkerProcess?
-    /// Whether spares start at nice 19 (``SparePriority``); off once one could not be raised.
-    private var lowersSpares = true
-    private let daemonNice = SparePriority.daemon
     private var recycled = 0
     private var state = "starting"
     private var restarts = 0
@@ -137,24 +134,7 @@ final class WorkerSlot: @unchecked Sendable {
     /// them: on two cores, from the tiles of the very image whose decode it replaces.
     private func startSpareIfIdle() {
         guard isolatesDecodes, spare == nil, queue.count == 0 else { return }
-        startSpare()
-    }
-
-    /// Starts the spare, at the lowest CPU priority (``SparePriority``).
-    private func startSpare() {
-        guard let started = try? launcher.spawn() else { return }
-        if lowersSpares { SparePriority.set(started.pid, nice: SparePriority.spare) }
-        spare = started
-    }
-
-    /// Gives `candidate`, a spare, the daemon's priority back. Where that is not allowed (no
-    /// `CAP_SYS_NICE`), returns false (the caller kills it), and spares start at normal
-    /// priority from then on.
-    private func raise(_ candidate: WorkerProcess) -> Bool {
-        guard lowersSpares, let error = SparePriority.set(candidate.pid, nice: daemonNice) else { return true }
-        lowersSpares = false
-        logger.warning("worker \(index)'s spare (pid \(candidate.pid)) could not be given back nice \(daemonNice) (\(error)): spares start at normal priority from now on")
-        return false
+        spare = try? launcher.spawn()
     }
 
     /// `existing`, else the spare once ready, else a worker started now. A slot that had to
@@ -165,7 +145,6 @@ final class WorkerSlot: @unchecked Sendable {
         if let candidate = spare {
             spare = nil
             do {
-                guard raise(candidate) else { throw WorkerStartError("its priority could not be raised") }
                 let hello = try launcher.ready(candidate)
                 notices.workerStarted(slot: index, pid: candidate.pid, hello: hello)
                 setState("idle", process: .some(candidate))
@@ -179,7 +158,7 @@ final class WorkerSlot: @unchecked Sendable {
             let (process, hello) = try launcher.launch()
             notices.workerStarted(slot: index, pid: process.pid, hello: hello)
             setState("idle", process: .some(process))
-            if isolatesDecodes && spare == nil { startSpare() }
+            if isolatesDecodes && spare == nil { spare = try? launcher.spawn() }
             return process
         } catch {
             logger.error("worker \(index) could not start: \(error)")

@@ -30,10 +30,7 @@ final class Daemon: @unchecked Sendable {
     /// `socketPath`: listen there (a successor of a stopped daemon, say) instead of in a fresh directory.
     /// `umask`: start the daemon under this umask (through `sh -c 'umask …; exec …'`: the test
     /// process's own umask is shared by every test running beside it).
-    /// `launcher`: a command that runs the daemon (its arguments, then the daemon's command line
-    /// follow), such as `setpriv` taking a capability away.
-    init(workers: Int = 2, arguments: [String] = [], testHooks: Bool = true, socketPath: String? = nil, umask: mode_t? = nil,
-         launcher: [String] = []) throws {
+    init(workers: Int = 2, arguments: [String] = [], testHooks: Bool = true, socketPath: String? = nil, umask: mode_t? = nil) throws {
         if let socketPath {
             self.socketPath = socketPath
             directory = (socketPath as NSString).deletingLastPathComponent
@@ -49,9 +46,6 @@ final class Daemon: @unchecked Sendable {
         if let umask {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\"", Self.executable] + serve
-        } else if let command = launcher.first {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = Array(launcher.dropFirst()) + [Self.executable] + serve
         } else {
             process.executableURL = URL(fileURLWithPath: Self.executable)
             process.arguments = serve
