@@ -23,5 +23,8 @@ let package = Package(
         .executableTarget(name: "FuzzPolicy", dependencies: [.product(name: "FoveaSandbox", package: "fovea")]),
         // The codec in process, on small images, with the decode limits on.
         .executableTarget(name: "FuzzDecode", dependencies: [.product(name: "FoveaCodec", package: "fovea")]),
+        // Fovea's JPEG coder against libjpeg's on the same small images: the same bytes.
+        .executableTarget(name: "FuzzJPEGCoder", dependencies: [.product(name: "FoveaCodec", package: "fovea"),
+                                                                 .product(name: "FoveaKernels", package: "fovea")]),
     ]
 )

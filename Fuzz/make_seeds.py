@@ -147,7 +147,20 @@ def policies():
           "kill allow if arg0 == SELF_PID and arg1 == 0\nmmap allow if arg2 & 0x4 == 0  # no PROT_EXEC\nexit_group allow\n")
 
 
+def coder_images():
+    """FuzzJPEGCoder: four header bytes (width, height, bands and restart interval, quality),
+    then samples: a photo's (64×64 RGB), noise at q100, flat grey at q5 (long zero runs), and
+    stripes 2 bands wide with a restart every MCU."""
+    p = picture((64, 64))
+    write("FuzzJPEGCoder", "photo-q95.bin", bytes([63, 63, 2, 94]) + p.tobytes())
+    noise = bytes((i * 2654435761 >> 13) & 255 for i in range(64 * 40 * 4))
+    write("FuzzJPEGCoder", "noise-q100.bin", bytes([39, 39, 3, 99]) + noise)
+    write("FuzzJPEGCoder", "flat-q5.bin", bytes([20, 9, 0, 4]) + bytes([128]) * 64)
+    write("FuzzJPEGCoder", "stripes-restarts.bin", bytes([33, 17, 1 | (1 << 5), 89]) + bytes([0, 0, 255, 255]) * 32)
+
+
 if __name__ == "__main__":
+    coder_images()
     images()
     tool_calls()
     json_texts()

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-all=(FuzzJSON FuzzToolCall FuzzWorkerReplies FuzzPolicy FuzzDecode)
+all=(FuzzJSON FuzzToolCall FuzzWorkerReplies FuzzPolicy FuzzDecode FuzzJPEGCoder)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 # --sanitize=fuzzer makes SwiftPM link libFuzzer's main; the -Xswiftc flag, last on each
@@ -29,7 +29,7 @@ all=(FuzzJSON FuzzToolCall FuzzWorkerReplies FuzzPolicy FuzzDecode)
 (cd Fuzz && swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
 
 declare -A dictionary=([FuzzJSON]=json [FuzzToolCall]=toolcall [FuzzWorkerReplies]=json [FuzzPolicy]=policy)
-declare -A max_len=([FuzzJSON]=4096 [FuzzToolCall]=4096 [FuzzWorkerReplies]=8192 [FuzzPolicy]=20000 [FuzzDecode]=65536)
+declare -A max_len=([FuzzJSON]=4096 [FuzzToolCall]=4096 [FuzzWorkerReplies]=8192 [FuzzPolicy]=20000 [FuzzDecode]=65536 [FuzzJPEGCoder]=16388)
 status=0
 for target in "${targets[@]}"; do
     [ -x "Fuzz/.build/release/$target" ] || { echo "fuzz.sh: no target $target (targets: ${all[*]})" >&2; exit 2; }
