@@ -27,6 +27,9 @@ void fovea_huffman_table_init(fovea_huffman_table *table, const fovea_huffman_co
     for (int s = 0; s < 256; s++) table->ac[s] = (uint32_t)ac->length[s] << 16 | ac->code[s];
 }
 
+// A table entry's code alone (EOB, ZRL).
+INLINE void put_code(fovea_bit_writer *w, uint32_t entry) { put(w, entry & 0xFFFF, (int)(entry >> 16)); }
+
 INLINE int bit_count(uint32_t magnitude) { return magnitude ? 32 - __builtin_clz(magnitude) : 0; }
 
 // A code followed by the `size` low bits of a coefficient's value (for a negative value, those
@@ -56,12 +59,12 @@ void fovea_huffman_block_scalar(fovea_bit_writer *writer, const fovea_huffman_ta
             run++;
             continue;
         }
-        for (; run > 15; run -= 16) put(w, table->ac[ZRL] & 0xFFFF, (int)(table->ac[ZRL] >> 16));
+        for (; run > 15; run -= 16) put_code(w, table->ac[ZRL]);
         const int size = bit_count((uint32_t)(value < 0 ? -value : value));
         put_coded(w, table->ac[run << 4 | size], size, value < 0 ? value - 1 : value);
         run = 0;
     }
-    if (run > 0) put(w, table->ac[EOB] & 0xFFFF, (int)(table->ac[EOB] >> 16));
+    if (run > 0) put_code(w, table->ac[EOB]);
     *writer = local;
 }
 
@@ -129,7 +132,7 @@ INLINE AVX512 void code_quarter(fovea_bit_writer *w, const fovea_huffman_table *
         _mm512_storeu_si512(b, bits), _mm512_storeu_si512(l, lengths), _mm512_storeu_si512(z, zrl);
         const uint32_t zrl_entry = table->ac[ZRL];
         for (int i = 0; i < count; i++) {
-            for (uint32_t n = z[i]; n > 0; n--) put(w, zrl_entry & 0xFFFF, (int)(zrl_entry >> 16));
+            for (uint32_t n = z[i]; n > 0; n--) put_code(w, zrl_entry);
             put(w, b[i], (int)l[i]);
         }
         return;
@@ -158,7 +161,7 @@ void AVX512 fovea_huffman_block_avx512(fovea_bit_writer *writer, const fovea_huf
         const __mmask16 mask = (__mmask16)(ac >> (16 * quarter));
         if (mask) code_quarter(w, table, block, quarter, mask, &last);
     }
-    if (!(nonzero >> 63)) put(w, table->ac[EOB] & 0xFFFF, (int)(table->ac[EOB] >> 16));
+    if (!(nonzero >> 63)) put_code(w, table->ac[EOB]);
     *writer = local;
 }
 

@@ -113,6 +113,12 @@ static fovea_jpeg_conversion resolve(fovea_jpeg_conversion conversion) {
     return fovea_rgb_to_ycc_avx512_available() ? FOVEA_JPEG_CONVERT_AVX512 : FOVEA_JPEG_CONVERT_LIBJPEG;
 }
 
+// The message of every allocation failure; returns the failure status.
+static int no_memory(char *message, int width, int height) {
+    snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", width, height);
+    return -1;
+}
+
 // Rows of one plane: the image's width rounded up to 32 (the AVX-512 conversion's stores, four
 // blocks of Fovea's AVX-512 DCT), which covers the width in whole 8×8 blocks that
 // jpeg_write_raw_data reads.
@@ -202,8 +208,7 @@ static int encode_with_fovea(const plane_source *source, fovea_jpeg_settings set
     fovea_baseline_encoder encoder;
     if (fovea_baseline_begin(&encoder, source->width, source->height, source->components, settings.quality,
                              settings.restart_interval, avx512) != 0) {
-        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", source->width, source->height);
-        return -1;
+        return no_memory(message, source->width, source->height);
     }
     uint8_t *rows[3][8];
     for (int top = 0; top < source->height; top += 8) {
@@ -212,14 +217,12 @@ static int encode_with_fovea(const plane_source *source, fovea_jpeg_settings set
                                           source->components == 3 ? rows[2][0] : NULL};
         if (fovea_baseline_write_rows(&encoder, planes, plane_stride(source->width)) != 0) {
             fovea_baseline_release(&encoder);
-            snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", source->width, source->height);
-            return -1;
+            return no_memory(message, source->width, source->height);
         }
     }
     if (fovea_baseline_finish(&encoder, output, length) != 0) {
         fovea_baseline_release(&encoder);
-        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", source->width, source->height);
-        return -1;
+        return no_memory(message, source->width, source->height);
     }
     return 0;
 }
@@ -273,8 +276,7 @@ static int encode_with_libjpeg(const uint8_t *pixels, size_t stride, int width, 
         free(dest.buffer);
         free(flat);
         free(planes);
-        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", width, height);
-        return -1;
+        return no_memory(message, width, height);
     }
 
     struct jpeg_compress_struct cinfo;
@@ -365,16 +367,14 @@ int fovea_jpeg_encode(const uint8_t *pixels, size_t stride, int width, int heigh
     }
     const int avx512 = coder == FOVEA_JPEG_CODER_AVX512;
     // Fovea's coders take Fovea's conversion: AVX-512 unless SCALAR is asked for or the CPU lacks it.
-    const fovea_jpeg_conversion conversion = fovea_jpeg_conversion_available(FOVEA_JPEG_CONVERT_AVX512)
-        ? (settings.conversion == FOVEA_JPEG_CONVERT_SCALAR ? FOVEA_JPEG_CONVERT_SCALAR : FOVEA_JPEG_CONVERT_AVX512)
-        : FOVEA_JPEG_CONVERT_SCALAR;
+    const int scalar = settings.conversion == FOVEA_JPEG_CONVERT_SCALAR || !fovea_jpeg_conversion_available(FOVEA_JPEG_CONVERT_AVX512);
+    const fovea_jpeg_conversion conversion = scalar ? FOVEA_JPEG_CONVERT_SCALAR : FOVEA_JPEG_CONVERT_AVX512;
     uint8_t *flat = components == bands ? NULL : malloc((size_t)width * components * 8);
     uint8_t *planes = calloc((size_t)components * 8, plane_stride(width));
     if ((components != bands && flat == NULL) || planes == NULL) {
         free(flat);
         free(planes);
-        snprintf(message, FOVEA_JPEG_MESSAGE_CAPACITY, "no memory for a %dx%d JPEG", width, height);
-        return -1;
+        return no_memory(message, width, height);
     }
     const plane_source source = {pixels, stride, width, height, bands, components,
                                  components == 3 ? converter_for(conversion) : NULL, flat, planes};
