@@ -118,6 +118,19 @@ extension FoveaCodecTests {
             }
         }
 
+        @Test func theWidestAndTallestImagesGiveTheFileLibjpegWrites() throws {
+            // JPEG's largest side (65500) at q100 on noise with a restart marker after every MCU:
+            // the most coded bytes and markers per row of blocks that the coder's buffers hold.
+            for (width, height) in [(65_500, 9), (9, 65_500)] {
+                for bands in [1, 3] {
+                    let image = Self.image(width, height, bands: bands, .noise)
+                    try withExtendedLifetime(image) {
+                        try Self.expectSameFile(image.view, quality: 100, restartInterval: 1, "\(width)×\(height)×\(bands)")
+                    }
+                }
+            }
+        }
+
         @Test func optimisedOrProgressiveFilesAndMissingInstructionsAreRefusedByFoveasCoder() throws {
             let pixels = Self.image(16, 16, bands: 3, .noise)
             var output: UnsafeMutablePointer<UInt8>?
