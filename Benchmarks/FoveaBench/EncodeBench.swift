@@ -2,8 +2,7 @@
 import FoveaKernels
 import Glibc
 
-/// `fovea bench encode`: Fovea's JPEG encoder (its own baseline coder, libjpeg-turbo's markers
-/// and codes) beside libvips's
+/// `fovea bench encode`: Fovea's JPEG encoder (its own baseline coder) beside libvips's
 /// jpegsave writing the same bytes, on what a warm zoom returns (a 1000×750 box of the frame
 /// resized to 992×736) and on what a 4×4 tile returns (1920×1080 → 1920×1088), q95 4:4:4.
 /// Wall and CPU time per encode (medians; CPU of this process, libvips's threads included),

@@ -168,9 +168,6 @@ INLINE AVX512 void dct_pass(__m512i d[8], int pass) {
     d[3] = narrow(add(weigh(tmp5, tmp6, WEIGHTS(-F2562, F3072 - F2562)), z3z5), n);
 }
 
-// vpermt2w indices from two registers holding a block's rows 0–3 and 4–7 to zigzag order.
-#define ZIGZAG(k) fovea_jpeg_natural_order[k]
-
 AVX512 void fovea_fdct_quantize_avx512(const uint8_t *samples, size_t stride, int blocks, const fovea_divisors *divisors,
                                        int16_t *coefficients) {
     __m512i reciprocal[8], correction[8], scale[8];
@@ -179,9 +176,10 @@ AVX512 void fovea_fdct_quantize_avx512(const uint8_t *samples, size_t stride, in
         correction[i] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(divisors->correction + 8 * i)));
         scale[i] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(divisors->scale + 8 * i)));
     }
-    uint16_t low_index[32], high_index[32];
-    for (int k = 0; k < 32; k++) low_index[k] = ZIGZAG(k), high_index[k] = ZIGZAG(32 + k);
-    const __m512i to_zigzag_low = _mm512_loadu_si512(low_index), to_zigzag_high = _mm512_loadu_si512(high_index);
+    // vpermt2w indices into a block's rows 0–3 and 4–7 (two registers): the natural order,
+    // widened to words.
+    const __m512i to_zigzag_low = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)fovea_jpeg_natural_order));
+    const __m512i to_zigzag_high = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(fovea_jpeg_natural_order + 32)));
     const __m512i centre = _mm512_set1_epi16(128);
 
     for (int b = 0; b < blocks; b += 4, coefficients += 4 * 64) {

@@ -130,9 +130,8 @@ INLINE AVX512 void code_quarter(fovea_bit_writer *w, const fovea_huffman_table *
     if (_mm512_mask_test_epi32_mask(live, zrl, zrl)) {
         uint32_t b[16], l[16], z[16];
         _mm512_storeu_si512(b, bits), _mm512_storeu_si512(l, lengths), _mm512_storeu_si512(z, zrl);
-        const uint32_t zrl_entry = table->ac[ZRL];
         for (int i = 0; i < count; i++) {
-            for (uint32_t n = z[i]; n > 0; n--) put_code(w, zrl_entry);
+            for (uint32_t n = z[i]; n > 0; n--) put_code(w, table->ac[ZRL]);
             put(w, b[i], (int)l[i]);
         }
         return;

@@ -87,10 +87,7 @@ private func resample(_ src: ImageView, into dst: MutableImageView, filter: Resa
     }
     let key = ResamplePlanCache.Key(filter: filter, bands: src.bands, inWidth: src.width, inHeight: src.height,
                                     outWidth: dst.width, outHeight: height, box: box)
-    let plan = ResamplePlanCache.shared.plan(for: key) {
-        ResamplePlan(filter: filter, bands: src.bands, inWidth: src.width, inHeight: src.height,
-                     outWidth: dst.width, outHeight: height, box: box, threads: threads)
-    }
+    let plan = ResamplePlanCache.shared.plan(for: key) { ResamplePlan(key, threads: threads) }
     RowBands.run(rows: rows.count, threads: threads) { band in
         ResampleBand(plan: plan, src: src, dst: dst, firstRow: rows.lowerBound,
                      premultipliesAlpha: premultipliesAlpha && src.bands == 4, horizontalInstructions: horizontal,

@@ -54,3 +54,11 @@ final class ResamplePlanCache: Sendable {
     /// Plans held now.
     var count: Int { entries.withLock { $0.count } }
 }
+
+extension ResamplePlan {
+    /// The plan `key` describes (`threads` > 1 only computes the two axes concurrently).
+    convenience init(_ key: ResamplePlanCache.Key, threads: Int = 1) {
+        self.init(filter: key.filter, bands: key.bands, inWidth: key.inWidth, inHeight: key.inHeight,
+                  outWidth: key.outWidth, outHeight: key.outHeight, box: key.box, threads: threads)
+    }
+}

@@ -12,8 +12,7 @@ import Testing
 
     static func make(_ key: ResamplePlanCache.Key, counting builds: inout Int) -> ResamplePlan {
         builds += 1
-        return ResamplePlan(filter: key.filter, bands: key.bands, inWidth: key.inWidth, inHeight: key.inHeight,
-                            outWidth: key.outWidth, outHeight: key.outHeight, box: key.box)
+        return ResamplePlan(key)
     }
 
     @Test func theSameKeyGivesTheSamePlanAndAnyDifferenceAnother() {
